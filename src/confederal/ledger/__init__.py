@@ -32,6 +32,7 @@ from ._merkle import (
     perfect_root,
     range_subtrees,
     root_from_leaf_hashes,
+    tree_root,
     verify_consistency,
     verify_inclusion,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "root_from_leaf_hashes",
     "sign_note",
     "stored_range",
+    "tree_root",
     "verify_consistency",
     "verify_inclusion",
 ]

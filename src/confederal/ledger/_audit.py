@@ -226,7 +226,7 @@ def audit_ledger(
         if progress:
             progress("tiles", done, len(tiles))
     _check_chain(raw_entries, hashes)
-    report.passed.append(f"The {len(tiles)} hash tiles match the entries, and each entry names the one before it.")
+    report.passed.append(f"The ledger's hash tiles ({len(tiles)}) match the entries, and each entry names the one before it.")
 
     root = tree.root()
     if root != checkpoint.root:

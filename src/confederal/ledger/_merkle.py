@@ -34,6 +34,7 @@ __all__ = [
     "perfect_root",
     "range_subtrees",
     "root_from_leaf_hashes",
+    "tree_root",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -139,6 +140,15 @@ def _fold(hashes: Sequence[bytes]) -> bytes:
     for h in reversed(hashes[:-1]):
         acc = node_hash(h, acc)
     return acc
+
+
+def tree_root(size: int, read: SubtreeReader) -> bytes:
+    """Return the root of the first ``size`` leaves of a tree, from its perfect subtrees."""
+    if size < 0:
+        raise ProofError("bad_size", "A tree size cannot be negative.")
+    if size == 0:
+        return EMPTY_ROOT
+    return _fold(list(read(range_subtrees(0, size))))
 
 
 def _inclusion_ranges(index: int, lo: int, hi: int, out: list[tuple[int, int]]) -> None:
@@ -361,6 +371,4 @@ class TreeLevels:
         size = self.size if size is None else size
         if not 0 <= size <= self.size:
             raise ProofError("not_in_tree", "The tree has {have} leaves, not {size}.", have=self.size, size=size)
-        if size == 0:
-            return EMPTY_ROOT
-        return _fold(self.read(range_subtrees(0, size)))
+        return tree_root(size, self.read)

@@ -1,0 +1,1 @@
+"""The ``confederal`` command: a thin shell over the node's services and the ledger core."""

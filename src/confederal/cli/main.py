@@ -1,0 +1,170 @@
+"""Entry point of the ``confederal`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from confederal import __version__
+
+from . import verify
+
+
+def _setup_django(data_dir: Path | None = None, public_url: str | None = None) -> None:
+    if data_dir is not None:
+        os.environ["CONFEDERAL_DATA_DIR"] = str(data_dir)
+    if public_url is not None:
+        os.environ["CONFEDERAL_PUBLIC_URL"] = public_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "confederal.node.settings")
+    import django
+
+    django.setup()
+
+
+def _serve(host: str, port: int, threads: int, banner: str) -> int:
+    import waitress
+
+    from confederal.node.wsgi import application
+
+    try:
+        server = waitress.create_server(application, host=host, port=port, threads=threads, ident="confederal")
+    except OSError as exc:
+        print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
+        print("  Is another node or program using that port? Choose another with --port.", file=sys.stderr)
+        return 1
+    print(banner, flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("\nStopped. Nothing was lost: run the same command to carry on where you left off.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    data_dir: Path = args.data_dir.resolve()
+    url = f"http://{args.host}:{args.port}"
+    _setup_django(data_dir, url)
+    from django.core.management import call_command
+
+    from confederal.node.demo import seed_demo
+
+    call_command("migrate", verbosity=0)
+    seeded = seed_demo()
+    ledger_url = f"{url}/ledgers/food-hub"
+    state = "Seeded a new demo" if seeded else "Reusing the demo data"
+    banner = "\n".join(
+        [
+            f"{state} in {data_dir}",
+            "",
+            f"  Confederal is running at {url}/",
+            f"  Open the food hub's public ledger:  {ledger_url}/",
+            "  Check it from another terminal:",
+            f"      .venv/bin/confederal verify {ledger_url}",
+            "",
+            "  Press Ctrl-C to stop.",
+        ]
+    )
+    return _serve(args.host, args.port, args.threads, banner)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        print("confederal: the database needs migrating first: confederal manage migrate", file=sys.stderr)
+        return 1
+    from django.conf import settings
+
+    return _serve(args.host, args.port, args.threads, f"Confederal node serving {settings.PUBLIC_URL}/ on {args.host}:{args.port}")
+
+
+def cmd_append(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.utils import timezone
+
+    from confederal.node.ledgers.models import Ledger
+    from confederal.node.ledgers.services import LedgerInputError, check_record_bytes, do_append
+
+    ledger = Ledger.objects.filter(slug=args.ledger).first()
+    if ledger is None:
+        print(f"confederal append: there is no ledger called {args.ledger!r} on this node.", file=sys.stderr)
+        return 2
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"confederal append: cannot read {args.file}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
+    try:
+        record = check_record_bytes(args.kind, data)
+        (seq,) = do_append(ledger, [record], timezone.now())
+    except LedgerInputError as exc:
+        print(f"confederal append: nothing was written. {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Appended entry {seq} to {ledger.origin}; a checkpoint of {seq + 1} entries is signed.")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["confederal manage", *args.args])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="confederal", description="Confederal: federated assemblies with public ledgers.")
+    parser.add_argument("--version", action="version", version=f"confederal {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run a demo node with an assembly and its ledger")
+    demo.add_argument("--data-dir", type=Path, default=Path(".demo"), help="where the demo keeps its data (default .demo)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--threads", type=int, default=8)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve this node (settings from CONFEDERAL_* variables)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=cmd_serve)
+
+    check = sub.add_parser(
+        "verify",
+        help="check a published ledger: signature, every entry, the tree and its history",
+        epilog=verify.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_arguments(check)
+    check.set_defaults(func=verify.run)
+
+    append = sub.add_parser("append", help="append a record to one of this node's ledgers")
+    append.add_argument("ledger", help="the ledger's short name, such as food-hub")
+    append.add_argument("--kind", required=True, help="the record's kind, such as decision or finance.txn")
+    append.add_argument("file", nargs="?", default="-", help="a JSON file with the record's body (default: stdin)")
+    append.set_defaults(func=cmd_append)
+
+    manage = sub.add_parser("manage", help="run a Django management command against this node")
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

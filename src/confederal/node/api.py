@@ -1,0 +1,166 @@
+"""The node's JSON API. Its OpenAPI schema is served at /api/openapi.json."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+
+from confederal.ledger import decode_entry, leaf_hash
+
+from .ledgers import selectors
+from .ledgers.models import Ledger
+from .ledgers.views import ledger_summary
+
+api = NinjaAPI(
+    title="Confederal node",
+    version="1",
+    description="Public ledgers of the assemblies on this node. Every response can be checked against "
+    "the ledger's signed checkpoint.",
+    docs_url=None,
+    urls_namespace="api",
+)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class LedgerOut(Schema):
+    slug: str
+    title: str
+    kind: str
+    origin: str
+    url: str
+    verifier_key: str
+    size: int
+    root: str
+    checkpoint: str
+
+
+class EntryOut(Schema):
+    seq: int
+    kind: str
+    time: str
+    author: str
+    body: dict[str, Any]
+    leaf_hash: str
+    canonical: str
+
+
+class InclusionProofOut(Schema):
+    index: int
+    size: int
+    leaf_hash: str
+    root: str
+    proof: list[str]
+
+
+class ConsistencyProofOut(Schema):
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+def _ledger(slug: str) -> Ledger:
+    return get_object_or_404(Ledger, slug=slug)
+
+
+def _signed_size(ledger: Ledger, size: int | None) -> int:
+    latest = selectors.latest_checkpoint(ledger).size
+    if size is None:
+        return latest
+    if not 0 <= size <= latest:
+        raise HttpError(400, f"The ledger's latest signed checkpoint covers {latest} entries; ask for a size up to that.")
+    return size
+
+
+def _entry_out(data: bytes) -> EntryOut:
+    entry = decode_entry(data)
+    return EntryOut(
+        seq=entry.seq,
+        kind=entry.kind,
+        time=entry.time,
+        author=entry.author,
+        body=entry.body,
+        leaf_hash=_b64(leaf_hash(data)),
+        canonical=data.decode("utf-8"),
+    )
+
+
+@api.get("/ledgers", response=list[LedgerOut], summary="List this node's ledgers")
+def list_ledgers(request: HttpRequest) -> list[dict[str, object]]:
+    return [ledger_summary(ledger) for ledger in Ledger.objects.all()]
+
+
+@api.get("/ledgers/{slug}", response={200: LedgerOut, 404: ErrorOut}, summary="One ledger and its latest checkpoint")
+def get_ledger(request: HttpRequest, slug: str) -> dict[str, object]:
+    return ledger_summary(_ledger(slug))
+
+
+@api.get("/ledgers/{slug}/entries", response={200: list[EntryOut], 400: ErrorOut, 404: ErrorOut}, summary="Recent entries")
+def list_entries(request: HttpRequest, slug: str, before: int | None = None, limit: int = 50) -> list[EntryOut]:
+    if not 1 <= limit <= 500:
+        raise HttpError(400, "limit must be between 1 and 500.")
+    ledger = _ledger(slug)
+    rows = selectors.recent_entries(ledger, before, limit)
+    return [_entry_out(selectors.entry_bytes(ledger, e.seq) or b"") for e in rows]
+
+
+@api.get("/ledgers/{slug}/entries/{seq}", response={200: EntryOut, 404: ErrorOut}, summary="One entry")
+def get_entry(request: HttpRequest, slug: str, seq: int) -> EntryOut:
+    data = selectors.entry_bytes(_ledger(slug), seq)
+    if data is None:
+        raise HttpError(404, f"This ledger has no entry {seq}.")
+    return _entry_out(data)
+
+
+@api.get(
+    "/ledgers/{slug}/proofs/inclusion",
+    response={200: InclusionProofOut, 400: ErrorOut, 404: ErrorOut},
+    summary="RFC 9162 inclusion proof of an entry",
+)
+def inclusion_proof(request: HttpRequest, slug: str, index: int, size: int | None = None) -> InclusionProofOut:
+    ledger = _ledger(slug)
+    tree_size = _signed_size(ledger, size)
+    if not 0 <= index < tree_size:
+        raise HttpError(400, f"Entry {index} is not in the ledger at size {tree_size}.")
+    data = selectors.entry_bytes(ledger, index) or b""
+    proof = selectors.ledger_inclusion_proof(ledger, index, tree_size)
+    return InclusionProofOut(
+        index=index,
+        size=tree_size,
+        leaf_hash=_b64(leaf_hash(data)),
+        root=_b64(selectors.ledger_root(ledger, tree_size)),
+        proof=[_b64(h) for h in proof],
+    )
+
+
+@api.get(
+    "/ledgers/{slug}/proofs/consistency",
+    response={200: ConsistencyProofOut, 400: ErrorOut, 404: ErrorOut},
+    summary="RFC 9162 consistency proof between two sizes",
+)
+def consistency_proof(request: HttpRequest, slug: str, old: int, new: int | None = None) -> ConsistencyProofOut:
+    ledger = _ledger(slug)
+    new_size = _signed_size(ledger, new)
+    if not 0 <= old <= new_size:
+        raise HttpError(400, f"The old size must be between 0 and {new_size}.")
+    proof = selectors.ledger_consistency_proof(ledger, old, new_size)
+    return ConsistencyProofOut(
+        old_size=old,
+        new_size=new_size,
+        old_root=_b64(selectors.ledger_root(ledger, old)),
+        new_root=_b64(selectors.ledger_root(ledger, new_size)),
+        proof=[_b64(h) for h in proof],
+    )

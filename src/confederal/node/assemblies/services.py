@@ -1,0 +1,69 @@
+"""Writes for assemblies. Each public act is also an entry in the assembly's ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from confederal.node.ledgers.services import (
+    LedgerInputError,
+    Record,
+    check_ledger_slug,
+    do_append,
+    do_sign_checkpoint,
+    new_ledger_row,
+)
+
+from .models import Assembly
+
+__all__ = ["FoundAssembly", "check_found_assembly", "do_found_assembly"]
+
+
+@dataclass(frozen=True)
+class FoundAssembly:
+    name: str
+    slug: str
+    focus: str
+    principles: str
+
+
+def check_found_assembly(name: str, slug: str, focus: str, principles: str) -> FoundAssembly:
+    """Validate a request to found an assembly.
+
+    Raises:
+        LedgerInputError: a field is empty, too long or taken.
+    """
+    name, principles = name.strip(), principles.strip()
+    if not 1 <= len(name) <= 120:
+        raise LedgerInputError("bad_name", "An assembly's name is 1 to 120 characters.")
+    if not principles:
+        raise LedgerInputError("no_principles", "Write down the assembly's principles: they are its charter.")
+    if focus not in Assembly.Focus.values:
+        raise LedgerInputError("bad_focus", f"Choose a focus among: {', '.join(Assembly.Focus.values)}.")
+    check_ledger_slug(slug)
+    if Assembly.objects.filter(slug=slug).exists():
+        raise LedgerInputError("slug_taken", f"There is already an assembly called '{slug}'.")
+    return FoundAssembly(name, slug, focus, principles)
+
+
+def do_found_assembly(request: FoundAssembly, now: datetime) -> Assembly:
+    """Create the assembly and its ledger, and record its charter as the ledger's first entry."""
+    with transaction.atomic(durable=True):
+        ledger = new_ledger_row(request.slug, request.name, now)
+        assembly = Assembly.objects.create(
+            name=request.name,
+            slug=request.slug,
+            focus=request.focus,
+            principles=request.principles,
+            ledger=ledger,
+            founded_at=now,
+        )
+    do_sign_checkpoint(ledger, now)
+    charter = Record(
+        "assembly.charter",
+        {"name": request.name, "focus": request.focus, "principles": request.principles, "version": 1},
+    )
+    do_append(ledger, [charter], now)
+    return assembly

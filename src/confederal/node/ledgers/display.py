@@ -1,0 +1,84 @@
+"""One-line, plain-language descriptions of ledger entries for people reading a ledger page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+from django.utils.translation import gettext as _
+
+from confederal.ledger import Entry, JSONValue
+
+__all__ = ["describe"]
+
+MAX_CHARS = 140
+
+
+def _text(value: JSONValue) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _money(value: JSONValue) -> str:
+    if isinstance(value, dict) and isinstance(value.get("minor"), int) and isinstance(value.get("currency"), str):
+        minor = value["minor"]
+        assert isinstance(minor, int)
+        sign = "−" if minor < 0 else ""
+        return f"{sign}{abs(minor) // 100:,}.{abs(minor) % 100:02d} {value['currency']}"
+    return ""
+
+
+def _finance(body: dict[str, JSONValue]) -> str:
+    direction = {"in": _("received"), "out": _("spent")}.get(_text(body.get("direction")), "")
+    parts = [_text(body.get("title")), " ".join(p for p in (direction, _money(body.get("amount"))) if p)]
+    return " — ".join(p for p in parts if p)
+
+
+def _metric(body: dict[str, JSONValue]) -> str:
+    name = _text(body.get("name")).replace("_", " ")
+    value = body.get("value")
+    unit = _text(body.get("unit"))
+    period = _text(body.get("period"))
+    measured = f"{name}: {value} {unit}".strip() if isinstance(value, int) else name
+    return f"{measured} ({period})" if period else measured
+
+
+def _role(body: dict[str, JSONValue]) -> str:
+    holder, role = _text(body.get("holder")), _text(body.get("role"))
+    if holder and role:
+        return _("%(holder)s takes the role of %(role)s") % {"holder": holder, "role": role}
+    return ""
+
+
+def _decision(body: dict[str, JSONValue]) -> str:
+    title, outcome = _text(body.get("title")), _text(body.get("outcome"))
+    return f"{title} — {outcome}" if title and outcome else title
+
+
+def _charter(body: dict[str, JSONValue]) -> str:
+    name = _text(body.get("name"))
+    return _("Charter of %(name)s") % {"name": name} if name else ""
+
+
+_DESCRIBERS: dict[str, Callable[[dict[str, JSONValue]], str]] = {
+    "assembly.charter": _charter,
+    "decision": _decision,
+    "finance.txn": _finance,
+    "metric": _metric,
+    "role.assignment": _role,
+}
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
+
+
+def describe(entry: Entry) -> str:
+    """Return a short description of an entry, falling back to its title or its JSON."""
+    describer = _DESCRIBERS.get(entry.kind)
+    text = describer(entry.body) if describer else ""
+    if not text:
+        for key in ("title", "name", "summary", "text"):
+            text = _text(entry.body.get(key))
+            if text:
+                break
+    return _shorten(text or orjson.dumps(entry.body).decode())

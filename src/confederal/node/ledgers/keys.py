@@ -1,0 +1,72 @@
+"""The node's signing key: one Ed25519 key, named per ledger by the ledger's origin."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+from confederal.ledger import Signer, Verifier
+
+from .models import Ledger
+
+__all__ = ["KeyError_", "ledger_signer", "ledger_verifier", "node_signer"]
+
+_lock = threading.Lock()
+_cache: dict[Path, Signer] = {}
+
+
+class KeyError_(RuntimeError):  # noqa: N801 - "KeyError" is a builtin
+    """The node's key is missing or does not match its ledgers."""
+
+
+def node_signer() -> Signer:
+    """Return the node's key, creating it on first use if no ledger exists yet.
+
+    Raises:
+        KeyError_: the key file is gone while ledgers signed by it exist, or is unreadable.
+    """
+    path = Path(settings.SIGNING_KEY_FILE)
+    with _lock:
+        if path in _cache:
+            return _cache[path]
+        if not path.exists():
+            if Ledger.objects.exists():
+                raise KeyError_(
+                    f"The signing key file {path} is missing, but this node already keeps ledgers signed "
+                    "with it. Restore it from a backup: a new key would make every ledger look forged."
+                )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            signer = Signer(settings.ORIGIN_BASE.split("/")[0] or "confederal-node", secrets.token_bytes(32))
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(signer.skey + "\n")
+        try:
+            signer = Signer.from_skey(path.read_text().strip())
+        except ValueError as exc:
+            raise KeyError_(f"The signing key file {path} is not a valid key: {exc}") from exc
+        _cache[path] = signer
+        return signer
+
+
+def ledger_signer(ledger: Ledger) -> Signer:
+    """Return the key that signs this ledger's checkpoints.
+
+    Raises:
+        KeyError_: the node's key is not the one the ledger was created with.
+    """
+    signer = node_signer().with_name(ledger.origin)
+    if signer.verifier.vkey != ledger.verifier_key:
+        raise KeyError_(
+            f"This node's signing key is not the key ledger {ledger.origin} was created with "
+            f"({ledger.verifier_key}). Refusing to sign with another key."
+        )
+    return signer
+
+
+def ledger_verifier(ledger: Ledger) -> Verifier:
+    """Return the ledger's public verifier key."""
+    return Verifier.from_vkey(ledger.verifier_key)

@@ -1,0 +1,206 @@
+"""Every write to a ledger goes through here.
+
+``check_*`` validates input and raises :class:`LedgerInputError` with a clear
+message; ``do_*`` acts on input already checked. An append is committed
+before the checkpoint that covers it is signed, so a signed checkpoint never
+refers to an entry that could still be lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+
+from confederal.ledger import (
+    TILE_HEIGHT,
+    Checkpoint,
+    Entry,
+    EntryError,
+    Frontier,
+    JSONObject,
+    did_key,
+    encode_entry,
+    format_time,
+    leaf_hash,
+    sign_note,
+)
+
+from . import models
+from .keys import ledger_signer, node_signer
+
+__all__ = [
+    "LedgerInputError",
+    "Record",
+    "check_ledger_slug",
+    "check_record",
+    "check_record_bytes",
+    "do_append",
+    "do_create_ledger",
+    "do_sign_checkpoint",
+    "new_ledger_row",
+]
+
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+
+
+class LedgerInputError(ValueError):
+    """Input that a ledger refuses; ``code`` is stable, ``message`` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a caller asks to append: the kind and the body. The ledger adds the rest."""
+
+    kind: str
+    body: JSONObject
+
+
+# Used to size-check a record against the largest envelope it could get.
+_PROBE_TIME = "2026-01-01T00:00:00Z"
+
+
+def check_record(kind: str, body: object) -> Record:
+    """Return a record if it can be appended to any ledger of this node.
+
+    Raises:
+        LedgerInputError: the kind is malformed, or the body breaks the
+            canonical JSON profile or makes the entry too large.
+    """
+    if not isinstance(body, dict):
+        raise LedgerInputError("bad_body", "A record's body must be a JSON object.")
+    try:
+        # The largest envelope this node could give the record: if that fits, any will.
+        probe = Entry(
+            log=f"{settings.ORIGIN_BASE}/ledgers/{'x' * 64}",
+            seq=2**53 - 1,
+            prev=b"\0" * 32,
+            time=_PROBE_TIME,
+            kind=kind,
+            author=did_key(b"\0" * 32),
+            body=body,
+        )
+        encode_entry(probe)
+    except EntryError as exc:
+        raise LedgerInputError(exc.code, exc.message) from exc
+    return Record(kind, body)
+
+
+def check_record_bytes(kind: str, data: bytes) -> Record:
+    """Parse a record body sent as JSON bytes (from a file or a request) and check it.
+
+    The body need not be canonical: it is re-encoded canonically on append.
+
+    Raises:
+        LedgerInputError: the bytes are not JSON, or the record is refused.
+    """
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise LedgerInputError("malformed_json", f"The body is not valid JSON: {exc}.") from exc
+    return check_record(kind, body)
+
+
+def check_ledger_slug(slug: str) -> str:
+    """Return ``slug`` if it can name a new ledger.
+
+    Raises:
+        LedgerInputError: it is malformed or taken.
+    """
+    if not _SLUG.match(slug):
+        raise LedgerInputError(
+            "bad_slug", "A ledger's short name is 1–64 lowercase letters, digits and hyphens, such as 'food-hub'."
+        )
+    if models.Ledger.objects.filter(slug=slug).exists():
+        raise LedgerInputError("slug_taken", f"There is already a ledger called '{slug}'.")
+    return slug
+
+
+def new_ledger_row(slug: str, title: str, now: datetime, kind: str = models.Ledger.Kind.ASSEMBLY) -> models.Ledger:
+    """Insert an empty ledger inside the caller's transaction.
+
+    ``slug`` must have passed :func:`check_ledger_slug`. After the transaction
+    commits, call :func:`do_sign_checkpoint` to publish its empty checkpoint.
+    """
+    origin = f"{settings.ORIGIN_BASE}/ledgers/{slug}"
+    verifier_key = node_signer().with_name(origin).verifier.vkey
+    return models.Ledger.objects.create(
+        slug=slug, title=title, kind=kind, origin=origin, verifier_key=verifier_key, created_at=now
+    )
+
+
+def do_create_ledger(slug: str, title: str, now: datetime, kind: str = models.Ledger.Kind.ASSEMBLY) -> models.Ledger:
+    """Create an empty ledger and sign its first (empty) checkpoint."""
+    with transaction.atomic(durable=True):
+        ledger = new_ledger_row(slug, title, now, kind)
+    do_sign_checkpoint(ledger, now)
+    return ledger
+
+
+def do_append(ledger: models.Ledger, records: Sequence[Record], now: datetime) -> list[int]:
+    """Append records in order; return their sequence numbers once they are durable.
+
+    The entries are committed in one transaction (all or none), then a new
+    checkpoint is signed. Appenders to one ledger queue on its row lock.
+
+    Raises:
+        LedgerInputError: a record does not fit (nothing is stored).
+    """
+    if not records:
+        return []
+    author = did_key(node_signer().verifier.public_key)
+    time = format_time(now)
+    with transaction.atomic(durable=True):
+        locked = models.Ledger.objects.select_for_update().get(pk=ledger.pk)
+        frontier = Frontier.from_bytes(locked.size, bytes(locked.frontier))
+        prev = None
+        if locked.size:
+            prev = bytes(models.LedgerEntry.objects.values_list("leaf_hash", flat=True).get(ledger=locked, seq=locked.size - 1))
+        entries, subtrees, seqs = [], [], []
+        for record in records:
+            try:
+                entry = Entry(locked.origin, frontier.size, prev, time, record.kind, author, record.body)
+                data = encode_entry(entry)
+            except EntryError as exc:
+                raise LedgerInputError(exc.code, exc.message) from exc
+            hashed = leaf_hash(data)
+            for level, index, value in frontier.append(hashed):
+                if level % TILE_HEIGHT == 0:
+                    subtrees.append(models.SubtreeHash(ledger=locked, level=level, index=index, hash=value))
+            entries.append(models.LedgerEntry(ledger=locked, seq=entry.seq, leaf_hash=hashed, body=data))
+            seqs.append(entry.seq)
+            prev = hashed
+        models.LedgerEntry.objects.bulk_create(entries, batch_size=500)
+        models.SubtreeHash.objects.bulk_create(subtrees, batch_size=500)
+        locked.size = frontier.size
+        locked.frontier = frontier.to_bytes()
+        locked.save(update_fields=["size", "frontier"])
+    ledger.size, ledger.frontier = locked.size, locked.frontier
+    do_sign_checkpoint(ledger, now)
+    return seqs
+
+
+def do_sign_checkpoint(ledger: models.Ledger, now: datetime) -> models.Checkpoint:
+    """Sign a checkpoint over everything committed to the ledger, unless one already covers it.
+
+    Precondition: no transaction is open, so what is signed is what is committed.
+    """
+    with transaction.atomic(durable=True):
+        locked = models.Ledger.objects.select_for_update().get(pk=ledger.pk)
+        latest = locked.checkpoints.order_by("-size").first()
+        if latest is not None and latest.size == locked.size:
+            return latest
+        root = Frontier.from_bytes(locked.size, bytes(locked.frontier)).root()
+        text = Checkpoint(locked.origin, locked.size, root).text
+        note = sign_note(text, [ledger_signer(locked)])
+        return models.Checkpoint.objects.create(ledger=locked, size=locked.size, root=root, note=note, signed_at=now)

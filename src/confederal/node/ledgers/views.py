@@ -1,0 +1,156 @@
+"""Ledger pages for people and the C2SP tlog-tiles endpoints for programs."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+
+import orjson
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from confederal.ledger import JSONValue, TileError, decode_entry, leaf_hash, parse_tile_path
+
+from . import selectors
+from .display import describe
+from .models import Ledger
+
+PAGE_SIZE = 50
+
+
+def _text(status: int, message: str) -> HttpResponse:
+    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def ledger_prefix(ledger: Ledger) -> str:
+    """The ledger's public URL prefix (its tiles live below it)."""
+    return settings.PUBLIC_URL + reverse("ledgers:page", args=[ledger.slug]).rstrip("/")
+
+
+def ledger_summary(ledger: Ledger) -> dict[str, JSONValue]:
+    checkpoint = selectors.latest_checkpoint(ledger)
+    return {
+        "slug": ledger.slug,
+        "title": ledger.title,
+        "kind": ledger.kind,
+        "origin": ledger.origin,
+        "url": ledger_prefix(ledger),
+        "verifier_key": ledger.verifier_key,
+        "size": checkpoint.size,
+        "root": base64.b64encode(bytes(checkpoint.root)).decode("ascii"),
+        "checkpoint": checkpoint.note,
+    }
+
+
+@require_safe
+def ledger_list(request: HttpRequest) -> HttpResponse:
+    ledgers = list(Ledger.objects.all())
+    summaries = [ledger_summary(ledger) for ledger in ledgers]
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse({"ledgers": summaries})
+    else:
+        response = render(request, "ledgers/list.html", {"ledgers": summaries})
+    response["Vary"] = "Accept"
+    return response
+
+
+@require_safe
+def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
+    ledger = get_object_or_404(Ledger, slug=slug)
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(ledger_summary(ledger))
+        response["Vary"] = "Accept"
+        return response
+    before_text = request.GET.get("before")
+    before = None
+    if before_text is not None:
+        if not before_text.isdigit() or len(before_text) > 18:
+            return _text(400, _("'before' must be an entry number."))
+        before = int(before_text)
+    entries = selectors.recent_entries(ledger, before, PAGE_SIZE)
+    checkpoint = selectors.latest_checkpoint(ledger)
+    rows = [{"entry": e, "summary": describe(e)} for e in entries]
+    older = entries[-1].seq if entries and entries[-1].seq > 0 else None
+    context = {
+        "ledger": ledger,
+        "checkpoint": checkpoint,
+        "root_b64": base64.b64encode(bytes(checkpoint.root)).decode("ascii"),
+        "rows": rows,
+        "older": older,
+        "prefix": ledger_prefix(ledger),
+        "paged": before is not None,
+    }
+    response = render(request, "ledgers/ledger.html", context)
+    response["Vary"] = "Accept"
+    return response
+
+
+@require_safe
+def entry_page(request: HttpRequest, slug: str, seq: int) -> HttpResponse:
+    ledger = get_object_or_404(Ledger, slug=slug)
+    data = selectors.entry_bytes(ledger, seq)
+    if data is None:
+        raise Http404(_("This ledger has no entry %(seq)d.") % {"seq": seq})
+    entry = decode_entry(data)
+    checkpoint = selectors.latest_checkpoint(ledger)
+    proof = None
+    if seq < checkpoint.size:
+        proof = [base64.b64encode(h).decode("ascii") for h in selectors.ledger_inclusion_proof(ledger, seq, checkpoint.size)]
+    context = {
+        "ledger": ledger,
+        "entry": entry,
+        "raw": data.decode("utf-8"),
+        "pretty": orjson.dumps(entry.body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode(),
+        "leaf_hash": base64.b64encode(leaf_hash(data)).decode("ascii"),
+        "checkpoint": checkpoint,
+        "proof": proof,
+        "prefix": ledger_prefix(ledger),
+    }
+    return render(request, "ledgers/entry.html", context)
+
+
+def _tlog_headers(response: HttpResponse, cache: str) -> HttpResponse:
+    response["Cache-Control"] = cache
+    # Anyone may check a ledger, including from a page on another site.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
+    ledger = get_object_or_404(Ledger, slug=slug)
+    note = selectors.latest_checkpoint(ledger).note
+    response = HttpResponse(note, content_type="text/plain; charset=utf-8")
+    return _tlog_headers(response, "no-cache")
+
+
+@require_safe
+def tile(request: HttpRequest, slug: str, rest: str) -> HttpResponse:
+    ledger = get_object_or_404(Ledger, slug=slug)
+    try:
+        ref = parse_tile_path("tile/" + rest)
+    except TileError as exc:
+        return _tlog_headers(_text(400, exc.message), "no-store")
+    data = selectors.tile_bytes(ledger, ref, ledger.size)
+    if data is None:
+        message = _("This ledger has no tile %(path)s yet: it holds %(size)d entries.") % {
+            "path": ref.path,
+            "size": ledger.size,
+        }
+        return _tlog_headers(_text(404, message), "no-cache")
+    response = HttpResponse(content_type="application/octet-stream")
+    if ref.entries and "gzip" in request.headers.get("Accept-Encoding", ""):
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+        response["Content-Encoding"] = "gzip"
+    response.content = data
+    response["Vary"] = "Accept-Encoding"
+    # A tile, full or partial, never changes once it exists.
+    return _tlog_headers(response, "public, max-age=31536000, immutable")

@@ -1,0 +1,162 @@
+"""Settings for a Confederal node, all read from the environment.
+
+CONFEDERAL_DATA_DIR       where the SQLite database, the signing key and the
+                          generated secret live (default: ./var)
+CONFEDERAL_PUBLIC_URL     the URL people reach this node at; ledger origins
+                          are derived from it (default: http://127.0.0.1:8000)
+CONFEDERAL_DATABASE_URL   postgres://user@host:port/name to use PostgreSQL
+                          instead of SQLite
+CONFEDERAL_SECRET_KEY     Django's secret (default: generated once, kept in
+                          the data directory)
+CONFEDERAL_ALLOWED_HOSTS  extra host names, comma-separated
+CONFEDERAL_DEBUG          1 to show tracebacks
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envlist(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("CONFEDERAL_DATA_DIR", "var")).resolve()
+
+PUBLIC_URL = os.environ.get("CONFEDERAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+if _public.scheme not in {"http", "https"} or not _public.netloc:
+    raise ValueError(f"CONFEDERAL_PUBLIC_URL must be an http(s) URL, not {PUBLIC_URL!r}")
+# A ledger's origin is its URL prefix without the scheme (C2SP tlog-tiles).
+ORIGIN_BASE = _public.netloc + _public.path
+
+SIGNING_KEY_FILE = Path(os.environ.get("CONFEDERAL_SIGNING_KEY_FILE", DATA_DIR / "signing.key"))
+
+
+def _secret_key() -> str:
+    configured = os.environ.get("CONFEDERAL_SECRET_KEY")
+    if configured:
+        return configured
+    path = DATA_DIR / "secret.key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("CONFEDERAL_DEBUG", False)
+ALLOWED_HOSTS = [_public.hostname or "127.0.0.1", "127.0.0.1", "localhost", "testserver", *envlist("CONFEDERAL_ALLOWED_HOSTS")]
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("CONFEDERAL_DATABASE_URL")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in {"postgres", "postgresql"}:
+            raise ValueError("CONFEDERAL_DATABASE_URL must be a postgres:// URL")
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "confederal",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            # A ledger append must be on disk before its checkpoint is signed.
+            "OPTIONS": {"options": "-c synchronous_commit=on"},
+        }
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "confederal.sqlite3",
+        "OPTIONS": {
+            # IMMEDIATE takes the write lock at BEGIN, so two appenders queue
+            # instead of failing to upgrade a read lock. FULL syncs the WAL on
+            # every commit: an acknowledged entry survives power loss.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        },
+        # Tests use a real file, not a shared-cache memory database, so
+        # concurrency tests see SQLite's real locking.
+        "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "confederal.node.ledgers",
+    "confederal.node.assemblies",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "confederal.node.urls"
+WSGI_APPLICATION = "confederal.node.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English"))]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve straight from the package: no collectstatic step for a self-hoster.
+WHITENOISE_USE_FINDERS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CONFEDERAL_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,8 @@
+"""Node settings for the test suite: a throwaway data directory, unless one is given."""
+
+import os
+import tempfile
+
+os.environ.setdefault("CONFEDERAL_DATA_DIR", tempfile.mkdtemp(prefix="confederal-test-"))
+
+from confederal.node.settings import *  # noqa: E402, F403
