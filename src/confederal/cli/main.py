@@ -49,6 +49,9 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir.resolve()
     url = f"http://{args.host}:{args.port}"
+    # The demo is self-contained: it never touches a database configured for a real node.
+    os.environ.pop("CONFEDERAL_DATABASE_URL", None)
+    os.environ.pop("CONFEDERAL_SIGNING_KEY_FILE", None)
     _setup_django(data_dir, url)
     from django.core.management import call_command
 
@@ -99,9 +102,9 @@ def cmd_append(args: argparse.Namespace) -> int:
         print(f"confederal append: there is no ledger called {args.ledger!r} on this node.", file=sys.stderr)
         return 2
     try:
-        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        data = sys.stdin.buffer.read() if args.body == "-" else Path(args.body).read_bytes()
     except OSError as exc:
-        print(f"confederal append: cannot read {args.file}: {exc.strerror or exc}.", file=sys.stderr)
+        print(f"confederal append: cannot read {args.body}: {exc.strerror or exc}.", file=sys.stderr)
         return 2
     try:
         record = check_record_bytes(args.kind, data)
@@ -151,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     append = sub.add_parser("append", help="append a record to one of this node's ledgers")
     append.add_argument("ledger", help="the ledger's short name, such as food-hub")
     append.add_argument("--kind", required=True, help="the record's kind, such as decision or finance.txn")
-    append.add_argument("file", nargs="?", default="-", help="a JSON file with the record's body (default: stdin)")
+    append.add_argument("--body", default="-", metavar="FILE", help="a JSON file with the record's body (default: stdin)")
     append.set_defaults(func=cmd_append)
 
     manage = sub.add_parser("manage", help="run a Django management command against this node")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -58,7 +59,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         response: HttpResponse = JsonResponse({"ledgers": summaries})
     else:
         response = render(request, "ledgers/list.html", {"ledgers": summaries})
-    response["Vary"] = "Accept"
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
@@ -67,7 +68,7 @@ def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
     ledger = get_object_or_404(Ledger, slug=slug)
     if _wants_json(request):
         response: HttpResponse = JsonResponse(ledger_summary(ledger))
-        response["Vary"] = "Accept"
+        patch_vary_headers(response, ["Accept"])
         return response
     before_text = request.GET.get("before")
     before = None
@@ -89,7 +90,7 @@ def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
         "paged": before is not None,
     }
     response = render(request, "ledgers/ledger.html", context)
-    response["Vary"] = "Accept"
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
@@ -151,6 +152,6 @@ def tile(request: HttpRequest, slug: str, rest: str) -> HttpResponse:
         data = gzip.compress(data, compresslevel=6, mtime=0)
         response["Content-Encoding"] = "gzip"
     response.content = data
-    response["Vary"] = "Accept-Encoding"
+    patch_vary_headers(response, ["Accept-Encoding"])
     # A tile, full or partial, never changes once it exists.
     return _tlog_headers(response, "public, max-age=31536000, immutable")

@@ -1,0 +1,153 @@
+"""Real node processes for tests, and raw access to their databases (as a node's operator has)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+BIN = Path(sys.executable).parent
+CONFEDERAL = str(BIN / "confederal")
+PG_URL = os.environ.get("CONFEDERAL_DATABASE_URL")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def base_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFEDERAL_", "DJANGO_"))}
+    env["CONFEDERAL_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, **kw: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, check=False, **kw)
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"node exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def stop(proc: subprocess.Popen[str], timeout: float = 15) -> int:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+@dataclass
+class NodeDB:
+    """SQL on a node's database, with %s placeholders on either backend."""
+
+    sqlite_path: Path | None = None
+    pg_url: str | None = None
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        if self.pg_url:
+            with psycopg.connect(self.pg_url, autocommit=True) as conn, conn.cursor() as cur:
+                cur.execute(sql, params)
+                return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in cur.fetchall()] if cur.description else []
+        conn = sqlite3.connect(str(self.sqlite_path), timeout=30)
+        try:
+            with conn:
+                cur = conn.execute(sql.replace("%s", "?"), params)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+
+@dataclass
+class Node:
+    url: str
+    data_dir: Path
+    db: NodeDB
+    proc: subprocess.Popen[str] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ledger_url(self) -> str:
+        return f"{self.url}/ledgers/food-hub"
+
+
+def _pg_admin(sql: str) -> None:
+    assert PG_URL
+    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def seeded_template(root: Path) -> tuple[Path, str | None]:
+    """Build a node database with the demo seeded, once; nodes start from copies of it."""
+    data = root / "template"
+    data.mkdir()
+    env = base_env(data)
+    pg_name = None
+    if PG_URL:
+        pg_name = f"confederal_tpl_{uuid.uuid4().hex[:10]}"
+        _pg_admin(f'CREATE DATABASE "{pg_name}"')
+        env["CONFEDERAL_DATABASE_URL"] = PG_URL.rsplit("/", 1)[0] + "/" + pg_name
+    for command in (["manage", "migrate", "-v0"], ["manage", "seed_demo"]):
+        result = run([CONFEDERAL, *command], env=env)
+        assert result.returncode == 0, result.stderr
+    return data, pg_name
+
+
+def drop_database(name: str) -> None:
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_node(template: tuple[Path, str | None], root: Path) -> Node:
+    data = root / f"node-{uuid.uuid4().hex[:8]}"
+    shutil.copytree(template[0], data)
+    port = free_port()
+    env = base_env(data)
+    env["CONFEDERAL_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    if template[1]:
+        name = f"confederal_node_{uuid.uuid4().hex[:10]}"
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template[1]}"')
+        env["CONFEDERAL_DATABASE_URL"] = PG_URL.rsplit("/", 1)[0] + "/" + name  # type: ignore[union-attr]
+        db = NodeDB(pg_url=env["CONFEDERAL_DATABASE_URL"])
+    else:
+        db = NodeDB(sqlite_path=data / "confederal.sqlite3")
+    proc = subprocess.Popen(
+        [CONFEDERAL, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    node = Node(f"http://127.0.0.1:{port}", data, db, proc, env)
+    wait_for_http(node.url + "/ledgers", proc)
+    return node
+
+
+def stop_node(node: Node) -> None:
+    if node.proc:
+        stop(node.proc)
+    if node.db.pg_url:
+        drop_database(node.db.pg_url.rsplit("/", 1)[1])

@@ -1,0 +1,95 @@
+"""`confederal demo` and `confederal append` as a person would run them."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import urllib.request
+
+from .nodes import CONFEDERAL, base_env, free_port, run, stop, wait_for_http
+
+
+def _start_demo(data_dir, port):
+    return subprocess.Popen(
+        [CONFEDERAL, "demo", "--data-dir", str(data_dir), "--port", str(port)],
+        env=base_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _ledger_size(url):
+    request = urllib.request.Request(url + "/ledgers", headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request) as response:  # noqa: S310
+        return json.load(response)["ledgers"][0]["size"]
+
+
+def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    demo = _start_demo(tmp_path / "demo", port)
+    wait_for_http(url + "/ledgers", demo)
+    assert _ledger_size(url) == 22
+    with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:  # noqa: S310
+        assert b"Ledger of Riverside Food Hub" in page.read()
+    assert stop(demo) == 0
+    first_output = demo.stdout.read()
+    assert "Seeded a new demo" in first_output
+    assert f"{url}/ledgers/food-hub/" in first_output
+    assert "Stopped. Nothing was lost" in first_output
+
+    again = _start_demo(tmp_path / "demo", port)
+    wait_for_http(url + "/ledgers", again)
+    assert _ledger_size(url) == 22
+    assert stop(again) == 0
+    assert "Reusing the demo data" in again.stdout.read()
+
+
+def test_the_demo_says_clearly_when_its_port_is_taken(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run([CONFEDERAL, "demo", "--data-dir", str(tmp_path / "d"), "--port", str(port)], env=base_env(tmp_path / "d"))
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "--port" in result.stderr
+
+
+def _append(node, *args, stdin=None):
+    return run([CONFEDERAL, "append", *args], env=node.env, input=stdin)
+
+
+def test_append_writes_a_record_and_refuses_bad_input_without_changing_anything(node, tmp_path):
+    good = tmp_path / "decision.json"
+    good.write_text('{"title": "Open a seed library", "outcome": "adopted"}')
+    result = _append(node, "food-hub", "--kind", "decision", "--body", str(good))
+    assert result.returncode == 0, result.stderr
+    assert "Appended entry 22" in result.stdout
+    assert _ledger_size(node.url) == 23
+
+    cases = [
+        ("{not json", "not valid JSON"),
+        ('{"amount": 12.5}', "whole numbers only"),
+        ('{"minutes": "' + "x" * 70_000 + '"}', "most a ledger entry may hold"),
+        ("[1, 2]", "must be a JSON object"),
+    ]
+    for text, message in cases:
+        result = _append(node, "food-hub", "--kind", "decision", stdin=text)
+        assert result.returncode == 2
+        assert "nothing was written" in result.stderr and message in result.stderr, result.stderr
+    result = _append(node, "food-hub", "--kind", "Not A Kind", "--body", str(good))
+    assert result.returncode == 2 and "is not a record kind" in result.stderr
+    result = _append(node, "no-such-ledger", "--kind", "decision", "--body", str(good))
+    assert result.returncode == 2 and "no ledger called 'no-such-ledger'" in result.stderr
+    result = _append(node, "food-hub", "--kind", "decision", "--body", str(tmp_path / "missing.json"))
+    assert result.returncode == 2 and "cannot read" in result.stderr
+    assert _ledger_size(node.url) == 23
+
+
+def test_verify_usage_errors_exit_2(tmp_path):
+    result = run([CONFEDERAL, "verify"])
+    assert result.returncode == 2
+    assert "target" in result.stderr
