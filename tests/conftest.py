@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from tests.support.nodes import drop_database, seeded_template, start_node, stop_node
+
 
 def pytest_report_header(config):
     backend = "PostgreSQL" if os.environ.get("CONFEDERAL_DATABASE_URL") else "SQLite"
@@ -13,3 +15,25 @@ def now():
     from datetime import datetime, timezone
 
     return datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """A node database with the demo seeded, built once; each node starts from a copy."""
+    data, pg_name = seeded_template(tmp_path_factory.mktemp("nodes"))
+    yield data, pg_name
+    if pg_name:
+        drop_database(pg_name)
+
+
+@pytest.fixture
+def node(template, tmp_path):
+    """A real node process (`confederal serve`) on a free loopback port."""
+    running = start_node(template, tmp_path)
+    yield running
+    stop_node(running)
+
+
+@pytest.fixture
+def state(tmp_path):
+    return tmp_path / "verify-state"

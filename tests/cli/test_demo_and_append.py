@@ -7,7 +7,7 @@ import socket
 import subprocess
 import urllib.request
 
-from .nodes import CONFEDERAL, base_env, free_port, run, stop, wait_for_http
+from tests.support.nodes import CONFEDERAL, base_env, free_port, run, stop, wait_for_http
 
 
 def _start_demo(data_dir, port):

@@ -13,8 +13,8 @@ import pytest
 
 from confederal.ledger import Signer, TileRef, entry_bundles_for_size, hash_tiles_for_size, parse_checkpoint, parse_note
 
-from . import tamper
-from .nodes import CONFEDERAL, free_port, run
+from tests.support import tamper
+from tests.support.nodes import CONFEDERAL, free_port, run
 
 
 def verify(target: str, state: Path, *extra: str):
