@@ -1,4 +1,5 @@
 import os
+from datetime import UTC
 
 import pytest
 
@@ -12,9 +13,9 @@ def pytest_report_header(config):
 
 @pytest.fixture
 def now():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+    return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")

@@ -5,4 +5,4 @@ import tempfile
 
 os.environ.setdefault("CONFEDERAL_DATA_DIR", tempfile.mkdtemp(prefix="confederal-test-"))
 
-from confederal.node.settings import *  # noqa: E402, F403
+from confederal.node.settings import *  # noqa: F403

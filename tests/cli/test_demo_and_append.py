@@ -22,7 +22,7 @@ def _start_demo(data_dir, port):
 
 def _ledger_size(url):
     request = urllib.request.Request(url + "/ledgers", headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request) as response:  # noqa: S310
+    with urllib.request.urlopen(request) as response:
         return json.load(response)["ledgers"][0]["size"]
 
 
@@ -32,7 +32,7 @@ def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
     demo = _start_demo(tmp_path / "demo", port)
     wait_for_http(url + "/ledgers", demo)
     assert _ledger_size(url) == 22
-    with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:  # noqa: S310
+    with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:
         assert b"Ledger of Riverside Food Hub" in page.read()
     assert stop(demo) == 0
     first_output = demo.stdout.read()
@@ -52,7 +52,9 @@ def test_the_demo_says_clearly_when_its_port_is_taken(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run([CONFEDERAL, "demo", "--data-dir", str(tmp_path / "d"), "--port", str(port)], env=base_env(tmp_path / "d"))
+        result = run(
+            [CONFEDERAL, "demo", "--data-dir", str(tmp_path / "d"), "--port", str(port)], env=base_env(tmp_path / "d")
+        )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "--port" in result.stderr
@@ -79,13 +81,17 @@ def test_append_writes_a_record_and_refuses_bad_input_without_changing_anything(
     for text, message in cases:
         result = _append(node, "food-hub", "--kind", "decision", stdin=text)
         assert result.returncode == 2
-        assert "nothing was written" in result.stderr and message in result.stderr, result.stderr
+        assert "nothing was written" in result.stderr, result.stderr
+        assert message in result.stderr, result.stderr
     result = _append(node, "food-hub", "--kind", "Not A Kind", "--body", str(good))
-    assert result.returncode == 2 and "is not a record kind" in result.stderr
+    assert result.returncode == 2
+    assert "is not a record kind" in result.stderr
     result = _append(node, "no-such-ledger", "--kind", "decision", "--body", str(good))
-    assert result.returncode == 2 and "no ledger called 'no-such-ledger'" in result.stderr
+    assert result.returncode == 2
+    assert "no ledger called 'no-such-ledger'" in result.stderr
     result = _append(node, "food-hub", "--kind", "decision", "--body", str(tmp_path / "missing.json"))
-    assert result.returncode == 2 and "cannot read" in result.stderr
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
     assert _ledger_size(node.url) == 23
 
 

@@ -12,7 +12,9 @@ from confederal.ledger import MAX_ENTRY_BYTES, MAX_SAFE_INTEGER, EntryError, can
 keys = st.from_regex(r"[A-Za-z0-9@_.:-]{1,12}", fullmatch=True)
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20).map(lambda s: unicodedata.normalize("NFC", s))
 scalars = st.none() | st.booleans() | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER) | texts
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=20)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=20
+)
 objects = st.dictionaries(keys, values, max_size=6)
 
 

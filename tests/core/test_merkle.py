@@ -30,7 +30,7 @@ ROOTS = {r["size"]: bytes.fromhex(r["root"]) for r in VECTORS["roots"]}
 
 
 def test_it_hashes_the_empty_tree_as_sha256_of_nothing():
-    assert EMPTY_ROOT == bytes.fromhex(VECTORS["other"]["empty_tree_hash"]["hash"])
+    assert bytes.fromhex(VECTORS["other"]["empty_tree_hash"]["hash"]) == EMPTY_ROOT
     assert root_from_leaf_hashes([]) == EMPTY_ROOT
 
 

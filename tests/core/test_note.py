@@ -114,12 +114,15 @@ def test_the_design_notes_example_checkpoint_verifies_with_its_log_key_and_witne
     # cosigned (cosignature/v1) by a witness, with both verifier keys.
     note = (
         "assembly.example.org/ledger\n2\nnUwsQAo7X2Y/pHn2J6UcEcW8SFxWm1rPq6apuqXl+cM=\n\n"
-        "— assembly.example.org/ledger YwK4cCPaM5rzFPq1SZ6W5IB3wSEard/LRy8hQ89OQSJ7vvLycJi6NcCaq/8ecDBcOV40BuO8Xm0lzZfq/F36ruhg2gQ=\n"
+        "— assembly.example.org/ledger YwK4cCPaM5rzFPq1SZ6W5IB3wSEard/LRy8hQ89OQSJ7vvLycJi6NcCaq/"
+        "8ecDBcOV40BuO8Xm0lzZfq/F36ruhg2gQ=\n"
         "— witness.other-assembly.example.net GUODvQAAAABq/YbAkk/x3wJ7CsAiocxUE8l9uOuANzq9X9/RTSH/"
         "juAiPZ3+ghQws8kbKvxIVd4fkp3RpY4jfLBeX95pxMB96tS6Dg==\n"
     )
     log = Verifier.from_vkey("assembly.example.org/ledger+6302b870+ATBwpI0klHFnGEsgVBYxkA9HmYJwuN3zKCqXthsQ4vVK")
-    witness = Verifier.from_vkey("witness.other-assembly.example.net+194383bd+BE5hQpRT2M0ufr6DG5mrJTKl6o/AitU2u4CckX9b4Sdy")
+    witness = Verifier.from_vkey(
+        "witness.other-assembly.example.net+194383bd+BE5hQpRT2M0ufr6DG5mrJTKl6o/AitU2u4CckX9b4Sdy"
+    )
     assert witness.sig_type == SIG_COSIGNATURE_V1
     opened = open_checkpoint(note, log, [witness])
     assert opened.checkpoint.size == 2

@@ -25,7 +25,9 @@ def test_concurrent_writers_each_get_distinct_contiguous_seqs_and_nothing_is_los
         try:
             start.wait()
             for i in range(APPENDS_EACH):
-                records = [check_record("metric", {"name": "w", "value": w * 1000 + i * 10 + j}) for j in range(1 + i % 3)]
+                records = [
+                    check_record("metric", {"name": "w", "value": w * 1000 + i * 10 + j}) for j in range(1 + i % 3)
+                ]
                 acknowledged[(w, i)] = do_append(ledger, records, now)
         except BaseException as exc:  # reported below, with the thread's own traceback
             errors.append(exc)
@@ -44,7 +46,10 @@ def test_concurrent_writers_each_get_distinct_contiguous_seqs_and_nothing_is_los
     for seqs in acknowledged.values():
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # a batch is contiguous
 
-    bodies = [bytes(b) for b in models.LedgerEntry.objects.filter(ledger=ledger).order_by("seq").values_list("body", flat=True)]
+    bodies = [
+        bytes(b)
+        for b in models.LedgerEntry.objects.filter(ledger=ledger).order_by("seq").values_list("body", flat=True)
+    ]
     values = {decode_entry(b).body["value"] for b in bodies}
     expected = {w * 1000 + i * 10 + j for w in range(WRITERS) for i in range(APPENDS_EACH) for j in range(1 + i % 3)}
     assert values == expected

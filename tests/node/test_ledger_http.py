@@ -81,7 +81,15 @@ def test_entry_bundles_are_gzipped_for_clients_that_ask(client, filled):
 
 @pytest.mark.parametrize(
     "path",
-    ["tile/0/1", "tile/0/x000/001", "tile/0/000.p/256", "tile/64/000", "tile/data/000", "tile/0/000.p/07", "tile/0/../000"],
+    [
+        "tile/0/1",
+        "tile/0/x000/001",
+        "tile/0/000.p/256",
+        "tile/64/000",
+        "tile/data/000",
+        "tile/0/000.p/07",
+        "tile/0/../000",
+    ],
 )
 def test_a_bad_tile_path_gets_a_clear_400_and_changes_nothing(client, filled, path):
     before = models.LedgerEntry.objects.count(), models.Checkpoint.objects.count()
@@ -120,7 +128,8 @@ def test_the_ledger_page_shows_recent_entries_the_checkpoint_and_how_to_verify(c
     assert "confederal verify http://127.0.0.1:8000/ledgers/food-hub" in page
     assert filled.verifier_key in page
     older = client.get(PREFIX + "?before=250").content.decode()
-    assert "Decision 249" in older and "Decision 250" not in older
+    assert "Decision 249" in older
+    assert "Decision 250" not in older
     assert client.get(PREFIX + "?before=abc").status_code == 400
 
 
@@ -133,7 +142,9 @@ def test_the_entry_page_carries_a_proof_that_checks_out(client, filled):
     leaf = re.search(r"Leaf hash</dt><dd><code>([A-Za-z0-9+/=]{44})</code>", page).group(1)
     block = page.split("Proof that this entry is in the ledger")[1].split("<pre>")[1].split("</pre>")[0]
     proof = [_b64(line) for line in block.split()]
-    root = open_checkpoint(client.get(PREFIX + "checkpoint").content, Verifier.from_vkey(filled.verifier_key)).checkpoint.root
+    root = open_checkpoint(
+        client.get(PREFIX + "checkpoint").content, Verifier.from_vkey(filled.verifier_key)
+    ).checkpoint.root
     verify_inclusion(_b64(leaf), 77, 300, proof, root)
 
 
@@ -157,7 +168,9 @@ def test_api_inclusion_proofs_verify_against_the_signed_root(client, filled):
 def test_api_consistency_proofs_connect_older_roots_to_the_signed_root(client, filled):
     for old in (0, 1, 5, 256, 299, 300):
         proof = client.get(f"/api/ledgers/food-hub/proofs/consistency?old={old}").json()
-        verify_consistency(old, 300, _b64(proof["old_root"]), _b64(proof["new_root"]), [_b64(h) for h in proof["proof"]])
+        verify_consistency(
+            old, 300, _b64(proof["old_root"]), _b64(proof["new_root"]), [_b64(h) for h in proof["proof"]]
+        )
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,10 @@ from confederal.node.ledgers.services import LedgerInputError, Record, check_rec
 
 
 def _stored(ledger):
-    return [bytes(b) for b in models.LedgerEntry.objects.filter(ledger=ledger).order_by("seq").values_list("body", flat=True)]
+    return [
+        bytes(b)
+        for b in models.LedgerEntry.objects.filter(ledger=ledger).order_by("seq").values_list("body", flat=True)
+    ]
 
 
 def test_it_signs_an_empty_checkpoint_when_a_ledger_is_created(ledger):
@@ -158,4 +161,3 @@ def test_signing_refuses_a_key_that_is_not_the_ledgers(ledger, now):
     with pytest.raises(KeyError_, match="Refusing to sign"):
         do_append(ledger, [check_record("decision", {"title": "x"})], now)
     assert selectors.latest_checkpoint(ledger).size == 0
-

@@ -36,7 +36,9 @@ def base_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 120, **kw: Any) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], env: dict[str, str] | None = None, timeout: float = 120, **kw: Any
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, check=False, **kw)
 
 
@@ -46,7 +48,7 @@ def wait_for_http(url: str, proc: subprocess.Popen[str], timeout: float = 60) ->
         if proc.poll() is not None:
             raise RuntimeError(f"node exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)
@@ -75,7 +77,11 @@ class NodeDB:
         if self.pg_url:
             with psycopg.connect(self.pg_url, autocommit=True) as conn, conn.cursor() as cur:
                 cur.execute(sql, params)
-                return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in cur.fetchall()] if cur.description else []
+                return (
+                    [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in cur.fetchall()]
+                    if cur.description
+                    else []
+                )
         conn = sqlite3.connect(str(self.sqlite_path), timeout=30)
         try:
             with conn:

@@ -54,7 +54,9 @@ def swap_entries(db: NodeDB, a: int, b: int) -> None:
 
 
 def latest_note(db: NodeDB) -> str:
-    ((note,),) = db.execute(f"SELECT note FROM ledgers_checkpoint WHERE ledger_id = {LEDGER} ORDER BY size DESC LIMIT 1")
+    ((note,),) = db.execute(
+        f"SELECT note FROM ledgers_checkpoint WHERE ledger_id = {LEDGER} ORDER BY size DESC LIMIT 1"
+    )
     return str(note)
 
 
@@ -112,7 +114,9 @@ def rewrite_history(db: NodeDB, data_dir: Path, seq: int, old: bytes, new: bytes
     entries[seq] = changed
     bodies: list[bytes] = []
     prev = None
-    for i, entry in enumerate(entries + [replace(entries[-1], body={"title": f"Added after the rewrite {n}"}) for n in range(extra)]):
+    for i, entry in enumerate(
+        entries + [replace(entries[-1], body={"title": f"Added after the rewrite {n}"}) for n in range(extra)]
+    ):
         entry = replace(entry, seq=i, prev=prev)
         body = encode_entry(entry)
         bodies.append(body)
@@ -131,4 +135,3 @@ def resign_with(db: NodeDB, signer: Signer) -> None:
     """Replace the latest checkpoint's signature with one by another key."""
     text = parse_note(latest_note(db)).text
     set_latest_note(db, sign_note(text, [signer]))
-

@@ -25,12 +25,12 @@ def _setup_django(data_dir: Path | None = None, public_url: str | None = None) -
 
 
 def _serve(host: str, port: int, threads: int, banner: str) -> int:
-    import waitress
+    from waitress.server import create_server
 
     from confederal.node.wsgi import application
 
     try:
-        server = waitress.create_server(application, host=host, port=port, threads=threads, ident="confederal")
+        server = create_server(application, host=host, port=port, threads=threads, ident="confederal")
     except OSError as exc:
         print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
         print("  Is another node or program using that port? Choose another with --port.", file=sys.stderr)
@@ -87,7 +87,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     from django.conf import settings
 
-    return _serve(args.host, args.port, args.threads, f"Confederal node serving {settings.PUBLIC_URL}/ on {args.host}:{args.port}")
+    return _serve(
+        args.host, args.port, args.threads, f"Confederal node serving {settings.PUBLIC_URL}/ on {args.host}:{args.port}"
+    )
 
 
 def cmd_append(args: argparse.Namespace) -> int:
@@ -125,12 +127,16 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="confederal", description="Confederal: federated assemblies with public ledgers.")
+    parser = argparse.ArgumentParser(
+        prog="confederal", description="Confederal: federated assemblies with public ledgers."
+    )
     parser.add_argument("--version", action="version", version=f"confederal {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run a demo node with an assembly and its ledger")
-    demo.add_argument("--data-dir", type=Path, default=Path(".demo"), help="where the demo keeps its data (default .demo)")
+    demo.add_argument(
+        "--data-dir", type=Path, default=Path(".demo"), help="where the demo keeps its data (default .demo)"
+    )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--threads", type=int, default=8)
@@ -154,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     append = sub.add_parser("append", help="append a record to one of this node's ledgers")
     append.add_argument("ledger", help="the ledger's short name, such as food-hub")
     append.add_argument("--kind", required=True, help="the record's kind, such as decision or finance.txn")
-    append.add_argument("--body", default="-", metavar="FILE", help="a JSON file with the record's body (default: stdin)")
+    append.add_argument(
+        "--body", default="-", metavar="FILE", help="a JSON file with the record's body (default: stdin)"
+    )
     append.set_defaults(func=cmd_append)
 
     manage = sub.add_parser("manage", help="run a Django management command against this node")

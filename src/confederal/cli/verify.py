@@ -17,7 +17,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,9 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="where pinned keys and last-seen checkpoints are kept (default: $XDG_STATE_HOME/confederal)",
     )
-    parser.add_argument("--forget", action="store_true", help="forget the pinned key and checkpoint for this ledger first")
+    parser.add_argument(
+        "--forget", action="store_true", help="forget the pinned key and checkpoint for this ledger first"
+    )
     parser.add_argument("--no-remember", action="store_true", help="do not store what was seen this time")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each HTTP request (default 30)")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for each HTTP request (default 30)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only failures")
 
 
@@ -92,13 +96,13 @@ Reader = Callable[[str], bytes]
 def http_reader(prefix: str, timeout: float) -> Reader:
     def read(path: str) -> bytes:
         url = f"{prefix}/{path}"
-        request = urllib.request.Request(  # noqa: S310 - the scheme is checked to be http(s) by the caller
+        request = urllib.request.Request(
             url, headers={"Accept-Encoding": "gzip, identity", "User-Agent": f"confederal-verify/{__version__}"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                data = response.read(MAX_RESPONSE_BYTES + 1)
-                encoding = response.headers.get("Content-Encoding", "")
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
+                encoding: str = response.headers.get("Content-Encoding", "")
         except urllib.error.HTTPError as exc:
             raise FetchError(url, f"the server answered {exc.code} {exc.reason}", missing=exc.code == 404) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -130,11 +134,11 @@ def directory_reader(root: Path) -> Reader:
 
 
 def _fetch_published_key(prefix: str, timeout: float) -> str | None:
-    request = urllib.request.Request(  # noqa: S310
+    request = urllib.request.Request(
         prefix + "/", headers={"Accept": "application/json", "User-Agent": f"confederal-verify/{__version__}"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             info = json.loads(response.read(1 << 20))
     except (urllib.error.URLError, OSError, ValueError):
         return None
@@ -160,7 +164,7 @@ class _State:
             raise SystemExit(f"confederal verify: cannot read {self._file(origin)}: {exc}") from exc
         return data if isinstance(data, dict) and data.get("origin") == origin else None
 
-    def save(self, origin: str, verifier_key: str, note: str, source: str) -> None:
+    def remember(self, origin: str, verifier_key: str, note: str, source: str) -> None:
         file = self._file(origin)
         file.parent.mkdir(parents=True, exist_ok=True)
         record = {
@@ -168,7 +172,7 @@ class _State:
             "verifier_key": verifier_key,
             "checkpoint": note,
             "source": source,
-            "verified_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "verified_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
         tmp = file.with_suffix(".tmp")
         tmp.write_text(json.dumps(record, indent=2) + "\n")
@@ -180,7 +184,7 @@ class _State:
     def keep_evidence(self, origin: str, notes: tuple[str, ...]) -> Path:
         folder = self.root / "evidence"
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         file = folder / f"{hashlib.sha256(origin.encode()).hexdigest()[:16]}-{stamp}.txt"
         header = f"Two signed checkpoints of {origin} that cannot both be true.\n\n"
         file.write_text(header + "\n".join(f"--- checkpoint {i + 1} ---\n{n}" for i, n in enumerate(notes)))
@@ -289,7 +293,7 @@ def run(args: argparse.Namespace) -> int:
     for line in report.passed:
         _say(quiet, f"✓ {line}")
     if not args.no_remember:
-        state.save(origin, key.vkey, report.note, target)
+        state.remember(origin, key.vkey, report.note, target)
     if args.no_remember:
         ending = "Nothing was remembered (--no-remember)."
     elif seen is None:

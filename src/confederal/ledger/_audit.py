@@ -151,7 +151,7 @@ def _check_bundle(tile: TileRef, data: bytes, origin: str) -> list[bytes]:
                 f"Entries are missing from the ledger: {listed}. The checkpoint covers {first + tile.width} entries.",
             )
         if sorted(seqs) == expected:
-            at = next(i for i, (a, b) in enumerate(zip(seqs, expected)) if a != b)
+            at = next(i for i, (a, b) in enumerate(zip(seqs, expected, strict=True)) if a != b)
             raise AuditFailure(
                 Failure.ENTRIES_REORDERED,
                 f"Entries are out of order: position {first + at} holds entry {seqs[at]}.",
@@ -213,7 +213,8 @@ def audit_ledger(
         if data != b"".join(expected):
             if tile.level == 0:
                 got = [data[i : i + 32] for i in range(0, len(data), 32)]
-                at = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+                pairs = enumerate(zip(got, expected, strict=False))
+                at = next((i for i, (a, b) in pairs if a != b), min(len(got), len(expected)))
                 seq = tile.index * 256 + at
                 raise AuditFailure(
                     Failure.ENTRY_ALTERED,
@@ -226,7 +227,9 @@ def audit_ledger(
         if progress:
             progress("tiles", done, len(tiles))
     _check_chain(raw_entries, hashes)
-    report.passed.append(f"The ledger's hash tiles ({len(tiles)}) match the entries, and each entry names the one before it.")
+    report.passed.append(
+        f"The ledger's hash tiles ({len(tiles)}) match the entries, and each entry names the one before it."
+    )
 
     root = tree.root()
     if root != checkpoint.root:

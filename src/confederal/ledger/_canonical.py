@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Union
+from typing import TypeAlias
 
 import orjson
 
@@ -39,8 +39,8 @@ __all__ = [
     "parse_canonical_json",
 ]
 
-JSONValue = Union[None, bool, int, str, list["JSONValue"], dict[str, "JSONValue"]]
-JSONObject = dict[str, JSONValue]
+JSONValue: TypeAlias = "bool | int | str | list[JSONValue] | dict[str, JSONValue] | None"
+JSONObject: TypeAlias = "dict[str, JSONValue]"
 
 MAX_ENTRY_BYTES = 65_535
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -99,13 +99,17 @@ def parse_canonical_json(data: bytes) -> JSONObject:
         raise EntryError("not_an_object", "An entry must be a JSON object.")
     _check_value(value, "$", 0)
     if orjson.dumps(value, option=orjson.OPT_SORT_KEYS) != data:
-        raise EntryError("not_canonical", "The entry is JSON but not in canonical form: {why}.", why=_why_not_canonical(data))
+        raise EntryError(
+            "not_canonical", "The entry is JSON but not in canonical form: {why}.", why=_why_not_canonical(data)
+        )
     return value
 
 
 def _check_value(value: object, path: str, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise EntryError("too_deep", "The entry nests deeper than {limit} levels at {path}.", limit=MAX_DEPTH, path=path)
+        raise EntryError(
+            "too_deep", "The entry nests deeper than {limit} levels at {path}.", limit=MAX_DEPTH, path=path
+        )
     if value is None or isinstance(value, bool):
         return
     if isinstance(value, int):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ._canonical import JSONObject, JSONValue, canonical_json, parse_canonical_json
 from ._errors import EntryError
@@ -62,7 +62,7 @@ def format_time(moment: datetime) -> str:
     """Return ``moment`` as the RFC 3339 UTC text an entry carries (whole seconds)."""
     if moment.tzinfo is None:
         raise EntryError("naive_time", "Entry times must carry a time zone.")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,8 @@ class Entry:
         if not isinstance(self.kind, str) or not _KIND.match(self.kind):
             raise EntryError(
                 "bad_kind",
-                "{kind!r} is not a record kind: use lowercase words joined by dots, such as 'decision' or 'mandate.grant'.",
+                "{kind!r} is not a record kind: use lowercase words joined by dots, "
+                "such as 'decision' or 'mandate.grant'.",
                 kind=self.kind,
             )
         if not isinstance(self.time, str) or not _TIME.match(self.time) or not _valid_time(self.time):

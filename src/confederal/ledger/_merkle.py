@@ -84,7 +84,7 @@ def _next_level(hashes: Sequence[bytes]) -> list[bytes]:
     append = out.append
     prefix = _NODE_PREFIX
     it = iter(hashes)
-    for left, right in zip(it, it):
+    for left, right in zip(it, it, strict=False):
         h = prefix.copy()
         h.update(left)
         h.update(right)
@@ -184,8 +184,10 @@ def _resolve(ranges: Sequence[tuple[int, int]], read: SubtreeReader) -> list[byt
     needed = list(dict.fromkeys(s for plan in plans for s in plan))
     found = read(needed)
     if len(found) != len(needed):
-        raise ProofError("store_incomplete", "The hash store returned {got} of {want} hashes.", got=len(found), want=len(needed))
-    by_subtree = dict(zip(needed, found))
+        raise ProofError(
+            "store_incomplete", "The hash store returned {got} of {want} hashes.", got=len(found), want=len(needed)
+        )
+    by_subtree = dict(zip(needed, found, strict=True))
     return [_fold([by_subtree[s] for s in plan]) for plan in plans]
 
 
@@ -196,7 +198,9 @@ def inclusion_proof(index: int, size: int, read: SubtreeReader) -> list[bytes]:
         ProofError: ``index`` is not a leaf of that tree.
     """
     if not 0 <= index < size:
-        raise ProofError("index_out_of_range", "Entry {index} is not in a ledger of size {size}.", index=index, size=size)
+        raise ProofError(
+            "index_out_of_range", "Entry {index} is not in a ledger of size {size}.", index=index, size=size
+        )
     ranges: list[tuple[int, int]] = []
     _inclusion_ranges(index, 0, size, ranges)
     return _resolve(ranges, read)
@@ -231,7 +235,9 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         ProofError: the proof does not hold.
     """
     if not 0 <= index < size:
-        raise ProofError("index_out_of_range", "Entry {index} is not in a ledger of size {size}.", index=index, size=size)
+        raise ProofError(
+            "index_out_of_range", "Entry {index} is not in a ledger of size {size}.", index=index, size=size
+        )
     fn, sn, r = index, size - 1, leaf
     for p in proof:
         if sn == 0:
@@ -300,7 +306,9 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     if sn != 0:
         raise ProofError("proof_too_short", "The consistency proof has fewer hashes than the tree has levels.")
     if fr != old_root or sr != new_root:
-        raise ProofError("consistency_mismatch", "The consistency proof does not connect the two roots: the history has forked.")
+        raise ProofError(
+            "consistency_mismatch", "The consistency proof does not connect the two roots: the history has forked."
+        )
 
 
 @dataclass
@@ -342,7 +350,9 @@ class Frontier:
         """Rebuild a frontier saved with :meth:`to_bytes`."""
         count = bin(size).count("1")
         if size < 0 or len(data) != count * HASH_SIZE:
-            raise ProofError("bad_frontier", "A saved frontier for size {size} must hold {count} hashes.", size=size, count=count)
+            raise ProofError(
+                "bad_frontier", "A saved frontier for size {size} must hold {count} hashes.", size=size, count=count
+            )
         return cls(size, [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)])
 
 

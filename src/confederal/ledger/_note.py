@@ -147,7 +147,7 @@ class Verifier:
         if self.sig_type == SIG_COSIGNATURE_V1:
             if len(payload) != 8 + 64:
                 raise NoteError("bad_signature", "The cosignature by {key} has the wrong length.", key=self.name)
-            (timestamp,) = struct.unpack(">Q", payload[:8])
+            timestamp = int.from_bytes(payload[:8], "big")
             if timestamp > MAX_TIMESTAMP:
                 raise NoteError("bad_signature", "The cosignature by {key} has an impossible time.", key=self.name)
             message, signature, result = _cosigned_message(text, timestamp), payload[8:], timestamp

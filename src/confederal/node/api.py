@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
-from confederal.ledger import decode_entry, leaf_hash
+from confederal.ledger import JSONValue, decode_entry, leaf_hash
 
 from .ledgers import selectors
 from .ledgers.models import Ledger
@@ -81,7 +81,9 @@ def _signed_size(ledger: Ledger, size: int | None) -> int:
     if size is None:
         return latest
     if not 0 <= size <= latest:
-        raise HttpError(400, f"The ledger's latest signed checkpoint covers {latest} entries; ask for a size up to that.")
+        raise HttpError(
+            400, f"The ledger's latest signed checkpoint covers {latest} entries; ask for a size up to that."
+        )
     return size
 
 
@@ -99,16 +101,18 @@ def _entry_out(data: bytes) -> EntryOut:
 
 
 @api.get("/ledgers", response=list[LedgerOut], summary="List this node's ledgers")
-def list_ledgers(request: HttpRequest) -> list[dict[str, object]]:
+def list_ledgers(request: HttpRequest) -> list[dict[str, JSONValue]]:
     return [ledger_summary(ledger) for ledger in Ledger.objects.all()]
 
 
 @api.get("/ledgers/{slug}", response={200: LedgerOut, 404: ErrorOut}, summary="One ledger and its latest checkpoint")
-def get_ledger(request: HttpRequest, slug: str) -> dict[str, object]:
+def get_ledger(request: HttpRequest, slug: str) -> dict[str, JSONValue]:
     return ledger_summary(_ledger(slug))
 
 
-@api.get("/ledgers/{slug}/entries", response={200: list[EntryOut], 400: ErrorOut, 404: ErrorOut}, summary="Recent entries")
+@api.get(
+    "/ledgers/{slug}/entries", response={200: list[EntryOut], 400: ErrorOut, 404: ErrorOut}, summary="Recent entries"
+)
 def list_entries(request: HttpRequest, slug: str, before: int | None = None, limit: int = 50) -> list[EntryOut]:
     if not 1 <= limit <= 500:
         raise HttpError(400, "limit must be between 1 and 500.")

@@ -44,8 +44,16 @@ HISTORY: list[tuple[int, str, JSONObject]] = [
             "review_on": "2027-02-01",
         },
     ),
-    (3, "finance.txn", {"title": "Kitchen rent, first month", "direction": "out", "amount": _money(320), "category": "rent"}),
-    (5, "finance.txn", {"title": "Members' contributions", "direction": "in", "amount": _money(450), "category": "dues"}),
+    (
+        3,
+        "finance.txn",
+        {"title": "Kitchen rent, first month", "direction": "out", "amount": _money(320), "category": "rent"},
+    ),
+    (
+        5,
+        "finance.txn",
+        {"title": "Members' contributions", "direction": "in", "amount": _money(450), "category": "dues"},
+    ),
     (
         9,
         "decision",
@@ -57,7 +65,11 @@ HISTORY: list[tuple[int, str, JSONObject]] = [
             "review_on": "2026-12-31",
         },
     ),
-    (12, "finance.txn", {"title": "Second-hand chest freezer", "direction": "out", "amount": _money(180), "category": "equipment"}),
+    (
+        12,
+        "finance.txn",
+        {"title": "Second-hand chest freezer", "direction": "out", "amount": _money(180), "category": "equipment"},
+    ),
     (14, "metric", {"name": "meals_served", "value": 214, "unit": "meals", "period": "first two weeks"}),
     (14, "metric", {"name": "food_rescued", "value": 388, "unit": "kg", "period": "first two weeks"}),
     (
@@ -71,11 +83,28 @@ HISTORY: list[tuple[int, str, JSONObject]] = [
             "review_on": "2027-03-01",
         },
     ),
-    (21, "finance.txn", {"title": "Mutual-aid fund contribution", "direction": "out", "amount": _money(22, 50), "category": "mutual_aid"}),
+    (
+        21,
+        "finance.txn",
+        {
+            "title": "Mutual-aid fund contribution",
+            "direction": "out",
+            "amount": _money(22, 50),
+            "category": "mutual_aid",
+        },
+    ),
     (30, "role.assignment", {"role": "facilitator", "holder": "Tomasz", "method": "rota", "term_days": 30}),
     (30, "role.assignment", {"role": "note-taker", "holder": "Amara", "method": "rota", "term_days": 30}),
-    (33, "finance.txn", {"title": "Kitchen rent, second month", "direction": "out", "amount": _money(320), "category": "rent"}),
-    (35, "finance.txn", {"title": "Members' contributions", "direction": "in", "amount": _money(470), "category": "dues"}),
+    (
+        33,
+        "finance.txn",
+        {"title": "Kitchen rent, second month", "direction": "out", "amount": _money(320), "category": "rent"},
+    ),
+    (
+        35,
+        "finance.txn",
+        {"title": "Members' contributions", "direction": "in", "amount": _money(470), "category": "dues"},
+    ),
     (
         41,
         "decision",
@@ -89,7 +118,11 @@ HISTORY: list[tuple[int, str, JSONObject]] = [
     ),
     (44, "metric", {"name": "meals_served", "value": 531, "unit": "meals", "period": "weeks three to six"}),
     (44, "metric", {"name": "food_rescued", "value": 902, "unit": "kg", "period": "weeks three to six"}),
-    (50, "finance.txn", {"title": "Cleaning supplies", "direction": "out", "amount": _money(37, 80), "category": "supplies"}),
+    (
+        50,
+        "finance.txn",
+        {"title": "Cleaning supplies", "direction": "out", "amount": _money(37, 80), "category": "supplies"},
+    ),
     (56, "metric", {"name": "roles_rotated", "value": 4, "unit": "roles", "period": "first two months"}),
 ]
 

@@ -61,7 +61,13 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("CONFEDERAL_DEBUG", False)
-ALLOWED_HOSTS = [_public.hostname or "127.0.0.1", "127.0.0.1", "localhost", "testserver", *envlist("CONFEDERAL_ALLOWED_HOSTS")]
+ALLOWED_HOSTS = [
+    _public.hostname or "127.0.0.1",
+    "127.0.0.1",
+    "localhost",
+    "testserver",
+    *envlist("CONFEDERAL_ALLOWED_HOSTS"),
+]
 
 
 def _database() -> dict[str, object]:

@@ -19,7 +19,7 @@ _lock = threading.Lock()
 _cache: dict[Path, Signer] = {}
 
 
-class KeyError_(RuntimeError):  # noqa: N801 - "KeyError" is a builtin
+class KeyError_(RuntimeError):
     """The node's key is missing or does not match its ledgers."""
 
 

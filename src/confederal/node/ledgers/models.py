@@ -47,6 +47,9 @@ class LedgerEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["ledger", "seq"], name="ledger_entry_seq_unique")]
         verbose_name_plural = "ledger entries"
 
+    def __str__(self) -> str:
+        return f"entry {self.seq} of ledger {self.ledger_id}"
+
 
 class SubtreeHash(models.Model):
     """The hash of a complete subtree at level 8, 16, … — the rows hash tiles above level 0 are made of.
@@ -63,6 +66,9 @@ class SubtreeHash(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ledger", "level", "index"], name="subtree_hash_unique")]
 
+    def __str__(self) -> str:
+        return f"subtree ({self.level}, {self.index}) of ledger {self.ledger_id}"
+
 
 class Checkpoint(models.Model):
     """A signed checkpoint, kept for good: each one is a promise readers may hold the node to."""
@@ -76,3 +82,6 @@ class Checkpoint(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ledger", "size"], name="checkpoint_size_unique")]
         get_latest_by = "size"
+
+    def __str__(self) -> str:
+        return f"checkpoint at {self.size} of ledger {self.ledger_id}"

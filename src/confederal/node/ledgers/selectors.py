@@ -8,7 +8,7 @@ them, so a proof at a million entries costs three small range reads.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import reduce
 from operator import or_
 
@@ -49,6 +49,7 @@ def latest_checkpoint(ledger: models.Ledger) -> models.Checkpoint:
 
 
 def _stored_hashes(ledger: models.Ledger, level: int, ranges: Sequence[tuple[int, int]]) -> dict[int, bytes]:
+    rows: Iterable[tuple[int, bytes | memoryview]]
     if level == 0:
         condition = reduce(or_, (Q(seq__gte=a, seq__lt=b) for a, b in ranges))
         rows = models.LedgerEntry.objects.filter(condition, ledger=ledger).values_list("seq", "leaf_hash")

@@ -165,7 +165,9 @@ def do_append(ledger: models.Ledger, records: Sequence[Record], now: datetime) -
         frontier = Frontier.from_bytes(locked.size, bytes(locked.frontier))
         prev = None
         if locked.size:
-            prev = bytes(models.LedgerEntry.objects.values_list("leaf_hash", flat=True).get(ledger=locked, seq=locked.size - 1))
+            prev = bytes(
+                models.LedgerEntry.objects.values_list("leaf_hash", flat=True).get(ledger=locked, seq=locked.size - 1)
+            )
         entries, subtrees, seqs = [], [], []
         for record in records:
             try:

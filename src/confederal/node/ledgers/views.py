@@ -104,7 +104,9 @@ def entry_page(request: HttpRequest, slug: str, seq: int) -> HttpResponse:
     checkpoint = selectors.latest_checkpoint(ledger)
     proof = None
     if seq < checkpoint.size:
-        proof = [base64.b64encode(h).decode("ascii") for h in selectors.ledger_inclusion_proof(ledger, seq, checkpoint.size)]
+        proof = [
+            base64.b64encode(h).decode("ascii") for h in selectors.ledger_inclusion_proof(ledger, seq, checkpoint.size)
+        ]
     context = {
         "ledger": ledger,
         "entry": entry,

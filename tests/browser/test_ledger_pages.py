@@ -1,0 +1,56 @@
+"""A person reads an assembly's ledger in Chromium, follows an entry to its proof, then checks it."""
+
+import base64
+import re
+
+import pytest
+
+from confederal.ledger import Verifier, open_checkpoint, verify_inclusion
+from tests.support.nodes import CONFEDERAL, run
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_visitor_reads_the_ledger_follows_an_entry_to_its_proof_and_verifies_it(page, node, tmp_path):
+    page.goto(node.url + "/")
+    page.get_by_role("heading", name="Assemblies on this node").wait_for()
+    page.get_by_role("link", name="Public ledger").click()
+
+    page.get_by_role("heading", name="Ledger of Riverside Food Hub").wait_for()
+    assert page.get_by_role("row").count() == 23  # header + 22 entries
+    assert page.get_by_text("Rent the community kitchen on Tuesday and Friday evenings — adopted").is_visible()
+    assert page.get_by_text("Kitchen rent, first month — spent 320.00 EUR").is_visible()
+    checkpoint = page.get_by_label("Signed checkpoint").text_content()
+    key = page.locator("dd code").nth(1).inner_text()
+    opened = open_checkpoint(checkpoint, Verifier.from_vkey(key))
+    assert opened.checkpoint.size == 22
+    command = page.locator("pre", has_text="confederal verify http").first.inner_text()
+    assert command == f"confederal verify {node.ledger_url}"
+
+    page.get_by_role("link", name="5", exact=True).click()
+    page.get_by_role("heading", name=re.compile("Entry 5")).wait_for()
+    assert '"minor": 32000' in page.locator("pre").first.inner_text()
+    leaf = page.locator("dd code").nth(1).inner_text()
+    proof = page.locator("pre").nth(2).inner_text().split()
+    verify_inclusion(base64.b64decode(leaf), 5, 22, [base64.b64decode(h) for h in proof], opened.checkpoint.root)
+
+    result = run([CONFEDERAL, "verify", "--state-dir", str(tmp_path / "s"), "--key", key, command.split()[-1]])
+    assert result.returncode == 0, result.stderr
+    assert "All checks passed" in result.stdout
+
+
+def test_the_ledger_page_fits_a_phone_screen(phone, node):
+    phone.goto(node.ledger_url + "/")
+    phone.get_by_role("heading", name="Ledger of Riverside Food Hub").wait_for()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width}px wide on a 375px screen"
+    assert phone.get_by_role("link", name="Older entries").count() == 0
+
+
+def test_pages_work_without_javascript(browser, node):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(node.url + "/ledgers")
+    page.get_by_role("link", name="Riverside Food Hub").click()
+    page.get_by_role("heading", name="Check it yourself").wait_for()
+    context.close()
