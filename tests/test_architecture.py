@@ -11,8 +11,30 @@ import confederal.ledger
 SRC = Path(confederal.ledger.__file__).parents[1]
 CORE = ["ledger"]
 # What the core may import: the standard library's pure parts and two pure libraries.
-IO_MODULES = {"socket", "urllib", "http", "sqlite3", "subprocess", "os", "pathlib", "shutil", "io", "tempfile", "random", "time"}
-WRITE_METHODS = {"save", "create", "bulk_create", "update", "delete", "get_or_create", "update_or_create", "bulk_update"}
+IO_MODULES = {
+    "socket",
+    "urllib",
+    "http",
+    "sqlite3",
+    "subprocess",
+    "os",
+    "pathlib",
+    "shutil",
+    "io",
+    "tempfile",
+    "random",
+    "time",
+}
+WRITE_METHODS = {
+    "save",
+    "create",
+    "bulk_create",
+    "update",
+    "delete",
+    "get_or_create",
+    "update_or_create",
+    "bulk_update",
+}
 
 
 def _modules(package: str) -> list[Path]:
@@ -54,7 +76,9 @@ def test_only_services_write_to_the_database():
     for path in readers:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                assert node.func.attr not in WRITE_METHODS, f"{path}:{node.lineno} writes ({node.func.attr}); use a service"
+                assert node.func.attr not in WRITE_METHODS, (
+                    f"{path}:{node.lineno} writes ({node.func.attr}); use a service"
+                )
 
 
 def test_the_ledger_core_exports_exactly_its_public_names():

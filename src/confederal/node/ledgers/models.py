@@ -38,7 +38,9 @@ class Ledger(models.Model):
 class LedgerEntry(models.Model):
     """One entry, as the exact canonical bytes that were hashed."""
 
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="entries")
+    # The unique (ledger, seq) index serves every lookup; a second index on ledger alone
+    # would tempt the planner into scanning a whole ledger.
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="entries", db_index=False)
     seq = models.BigIntegerField()
     leaf_hash = models.BinaryField(max_length=32)
     body = models.BinaryField()
@@ -58,7 +60,7 @@ class SubtreeHash(models.Model):
     is rebuilt from at most 128 of these.
     """
 
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="subtree_hashes")
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="subtree_hashes", db_index=False)
     level = models.PositiveSmallIntegerField()
     index = models.BigIntegerField()
     hash = models.BinaryField(max_length=32)
@@ -73,7 +75,7 @@ class SubtreeHash(models.Model):
 class Checkpoint(models.Model):
     """A signed checkpoint, kept for good: each one is a promise readers may hold the node to."""
 
-    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="checkpoints")
+    ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="checkpoints", db_index=False)
     size = models.BigIntegerField()
     root = models.BinaryField(max_length=32)
     note = models.TextField()

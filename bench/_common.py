@@ -1,0 +1,96 @@
+"""Helpers shared by the benchmark scripts: machine facts, timing, tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
+
+
+def measure(fn: Callable[[], object]) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def best_of_interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, Timing]:
+    """Run each function once per round, alternating, and keep each one's fastest round.
+
+    Alternating spreads any background load evenly over the contestants.
+    """
+    best: dict[str, Timing] = {}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t = measure(fn)
+            if name not in best or t.wall < best[name].wall:
+                best[name] = t
+    return best
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(
+            next(x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")).split()[1]
+        )
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration, ValueError):
+        memory = "unknown"
+    try:
+        pg = subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pg = ""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{cpu}, {os.cpu_count()} cores",
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": sys.version.split()[0],
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg or "not reachable",
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|",
+    ]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def rate(count: float, seconds: float) -> str:
+    per = count / seconds if seconds else float("inf")
+    return f"{per:,.0f}/s"
