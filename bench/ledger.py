@@ -323,8 +323,8 @@ acknowledged is ever lost and no signature covers an uncommitted entry.
 One-by-one appends are bound by the two synchronous commits each needs ({single_ms["sqlite"]:.1f} ms on
 SQLite, {single_ms["postgresql"]:.1f} ms on PostgreSQL). Batching 1,000 entries per append reaches
 {batched_rate["sqlite"]:,.0f} entries/s on SQLite and {batched_rate["postgresql"]:,.0f}/s on PostgreSQL;
-the design note measured about 9,300 entries/s (wall, contended) for the same pipeline without Django. Assemblies write perhaps
-10²–10⁴ records a day.
+the design note measured about 9,300 entries/s (wall, contended) for the same pipeline without Django.
+Assemblies write perhaps 10²–10⁴ records a day.
 {MARK_END}"""
 
 
