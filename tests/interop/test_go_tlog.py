@@ -49,6 +49,16 @@ def _ledger_info(node):
         return json.load(response)
 
 
+def _check(node, ledgercheck, timeout=600):
+    info = _ledger_info(node)
+    api = f"{node.url}/api/ledgers/food-hub"
+    result = run(
+        [str(ledgercheck), "-prefix", node.ledger_url, "-vkey", info["verifier_key"], "-api", api], timeout=timeout
+    )
+    assert result.returncode == 0, result.stderr
+    return info, json.loads(result.stdout)
+
+
 @pytest.fixture(scope="module")
 def ledgercheck(tmp_path_factory):
     go = shutil.which("go")
@@ -66,21 +76,7 @@ def ledgercheck(tmp_path_factory):
 def test_go_sumdb_verifies_a_ledger_of_70000_entries_written_by_the_node(node, ledgercheck):
     grow = run([sys.executable, "-c", GROW.format(target=ENTRIES)], env=node.env, timeout=600)
     assert grow.returncode == 0, grow.stderr
-    info = _ledger_info(node)
-    result = run(
-        [
-            str(ledgercheck),
-            "-prefix",
-            node.ledger_url,
-            "-vkey",
-            info["verifier_key"],
-            "-api",
-            f"{node.url}/api/ledgers/food-hub",
-        ],
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    info, report = _check(node, ledgercheck)
     assert report["size"] == ENTRIES
     assert report["origin"] == info["origin"]
     assert report["note_verified"]
@@ -99,22 +95,8 @@ def test_go_sumdb_verifies_a_ledger_of_70000_entries_written_by_the_node(node, l
 def test_go_refuses_a_ledger_whose_entry_was_altered(node, ledgercheck):
     from tests.support import tamper
 
-    info = _ledger_info(node)
     tamper.edit_entry(node.db, 5, b'"minor":32000', b'"minor":92000')
-    result = run(
-        [
-            str(ledgercheck),
-            "-prefix",
-            node.ledger_url,
-            "-vkey",
-            info["verifier_key"],
-            "-api",
-            f"{node.url}/api/ledgers/food-hub",
-        ],
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    _, report = _check(node, ledgercheck, timeout=120)
     assert report["records_matching"] == report["records_checked"] - 1
     assert report["tiles_identical"] < report["tiles_checked"]
     assert not report["tree_hash_matches"]

@@ -149,7 +149,9 @@ def test_the_entry_page_carries_a_proof_that_checks_out(client, filled):
 
 
 def test_an_unknown_ledger_or_entry_is_404(client, filled):
-    assert client.get("/ledgers/nope/").status_code == 404
+    missing = client.get("/ledgers/nope/")
+    assert missing.status_code == 404
+    assert b"There is nothing at this address on this node." in missing.content
     assert client.get("/ledgers/nope/checkpoint").status_code == 404
     assert client.get(PREFIX + "entries/300").status_code == 404
 

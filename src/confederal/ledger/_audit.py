@@ -123,13 +123,13 @@ def _open(note: bytes, key: Verifier) -> tuple[Checkpoint, str]:
     return opened.checkpoint, opened.note
 
 
-def _check_bundle(tile: TileRef, data: bytes, origin: str) -> list[bytes]:
+def _check_bundle(tile: TileRef, data: bytes, origin: str) -> tuple[list[bytes], list[bytes | None]]:
     try:
         raw_entries = decode_bundle(data)
     except TileError as exc:
         raise AuditFailure(Failure.MALFORMED_ENTRY, f"Entry bundle {tile.path} is malformed: {exc.message}") from exc
     first = tile.first_entry
-    seqs = []
+    seqs, prevs = [], []
     for offset, raw in enumerate(raw_entries):
         try:
             entry = decode_entry(raw)
@@ -141,6 +141,7 @@ def _check_bundle(tile: TileRef, data: bytes, origin: str) -> list[bytes]:
                 f"Entry {first + offset} belongs to another ledger ({entry.log!r}).",
             )
         seqs.append(entry.seq)
+        prevs.append(entry.prev)
     expected = list(range(first, first + tile.width))
     if seqs != expected:
         missing = sorted(set(expected) - set(seqs))
@@ -160,13 +161,13 @@ def _check_bundle(tile: TileRef, data: bytes, origin: str) -> list[bytes]:
             Failure.MALFORMED_ENTRY,
             f"Entry bundle {tile.path} holds {len(seqs)} entries where {tile.width} were expected.",
         )
-    return raw_entries
+    return raw_entries, prevs
 
 
-def _check_chain(raw_entries: Sequence[bytes], hashes: Sequence[bytes]) -> None:
+def _check_chain(prevs: Sequence[bytes | None], hashes: Sequence[bytes]) -> None:
     # Each entry names its predecessor's hash; a break means one of the two was altered.
-    for seq in range(1, len(raw_entries)):
-        if decode_entry(raw_entries[seq]).prev != hashes[seq - 1]:
+    for seq in range(1, len(prevs)):
+        if prevs[seq] != hashes[seq - 1]:
             raise AuditFailure(
                 Failure.ENTRY_ALTERED,
                 f"Entry {seq - 1} has been altered: entry {seq} records a different hash for it.",
@@ -197,9 +198,12 @@ def audit_ledger(
     report.passed.append(f"The checkpoint is signed by the ledger's key {key.name}+{key.key_id:08x}.")
 
     raw_entries: list[bytes] = []
+    prevs: list[bytes | None] = []
     bundles = entry_bundles_for_size(checkpoint.size)
     for done, tile in enumerate(bundles, 1):
-        raw_entries.extend(_check_bundle(tile, _read_tile(read, tile), checkpoint.origin))
+        raw, prev = _check_bundle(tile, _read_tile(read, tile), checkpoint.origin)
+        raw_entries.extend(raw)
+        prevs.extend(prev)
         if progress:
             progress("entries", done, len(bundles))
     hashes = leaf_hashes(raw_entries)
@@ -226,7 +230,7 @@ def audit_ledger(
             )
         if progress:
             progress("tiles", done, len(tiles))
-    _check_chain(raw_entries, hashes)
+    _check_chain(prevs, hashes)
     report.passed.append(
         f"The ledger's hash tiles ({len(tiles)}) match the entries, and each entry names the one before it."
     )

@@ -76,15 +76,16 @@ def _ledger(slug: str) -> Ledger:
     return get_object_or_404(Ledger, slug=slug)
 
 
-def _signed_size(ledger: Ledger, size: int | None) -> int:
-    latest = selectors.latest_checkpoint(ledger).size
-    if size is None:
-        return latest
-    if not 0 <= size <= latest:
+def _signed_size(ledger: Ledger, size: int | None) -> tuple[int, bytes | None]:
+    """Return the tree size to answer for, and its root when it is the latest checkpoint's."""
+    latest = selectors.latest_checkpoint(ledger)
+    if size is None or size == latest.size:
+        return latest.size, bytes(latest.root)
+    if not 0 <= size <= latest.size:
         raise HttpError(
-            400, f"The ledger's latest signed checkpoint covers {latest} entries; ask for a size up to that."
+            400, f"The ledger's latest signed checkpoint covers {latest.size} entries; ask for a size up to that."
         )
-    return size
+    return size, None
 
 
 def _entry_out(data: bytes) -> EntryOut:
@@ -136,7 +137,7 @@ def get_entry(request: HttpRequest, slug: str, seq: int) -> EntryOut:
 )
 def inclusion_proof(request: HttpRequest, slug: str, index: int, size: int | None = None) -> InclusionProofOut:
     ledger = _ledger(slug)
-    tree_size = _signed_size(ledger, size)
+    tree_size, root = _signed_size(ledger, size)
     if not 0 <= index < tree_size:
         raise HttpError(400, f"Entry {index} is not in the ledger at size {tree_size}.")
     data = selectors.entry_bytes(ledger, index) or b""
@@ -145,7 +146,7 @@ def inclusion_proof(request: HttpRequest, slug: str, index: int, size: int | Non
         index=index,
         size=tree_size,
         leaf_hash=_b64(leaf_hash(data)),
-        root=_b64(selectors.ledger_root(ledger, tree_size)),
+        root=_b64(root or selectors.ledger_root(ledger, tree_size)),
         proof=[_b64(h) for h in proof],
     )
 
@@ -157,7 +158,7 @@ def inclusion_proof(request: HttpRequest, slug: str, index: int, size: int | Non
 )
 def consistency_proof(request: HttpRequest, slug: str, old: int, new: int | None = None) -> ConsistencyProofOut:
     ledger = _ledger(slug)
-    new_size = _signed_size(ledger, new)
+    new_size, new_root = _signed_size(ledger, new)
     if not 0 <= old <= new_size:
         raise HttpError(400, f"The old size must be between 0 and {new_size}.")
     proof = selectors.ledger_consistency_proof(ledger, old, new_size)
@@ -165,6 +166,6 @@ def consistency_proof(request: HttpRequest, slug: str, old: int, new: int | None
         old_size=old,
         new_size=new_size,
         old_root=_b64(selectors.ledger_root(ledger, old)),
-        new_root=_b64(selectors.ledger_root(ledger, new_size)),
+        new_root=_b64(new_root or selectors.ledger_root(ledger, new_size)),
         proof=[_b64(h) for h in proof],
     )
