@@ -43,8 +43,11 @@ def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
     again = _start_demo(tmp_path / "demo", port)
     wait_for_http(url + "/ledgers", again)
     assert _ledger_size(url) == 22
-    assert stop(again) == 0
-    assert "Reusing the demo data" in again.stdout.read()
+    again.terminate()  # SIGTERM, as a service manager would send
+    assert again.wait(15) == 0
+    output = again.stdout.read()
+    assert "Reusing the demo data" in output
+    assert "Stopped. Nothing was lost" in output
 
 
 def test_the_demo_says_clearly_when_its_port_is_taken(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,11 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
         print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
         print("  Is another node or program using that port? Choose another with --port.", file=sys.stderr)
         return 1
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # A service manager asks politely with SIGTERM; treat it like Ctrl-C.
+    signal.signal(signal.SIGTERM, stop)
     print(banner, flush=True)
     try:
         server.run()
