@@ -36,6 +36,7 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
         print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
         print("  Is another node or program using that port? Choose another with --port.", file=sys.stderr)
         return 1
+
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
