@@ -206,7 +206,8 @@ def run(args: argparse.Namespace) -> int:
         if not parts.netloc or parts.query or parts.fragment:
             print(f"confederal verify: {target!r} is not a ledger URL prefix.", file=sys.stderr)
             return EXIT_USAGE
-        prefix = target.rstrip("/")
+        # People paste what they have: the page, the prefix, or the checkpoint's own URL.
+        prefix = target.rstrip("/").removesuffix("/checkpoint")
         read = http_reader(prefix, args.timeout)
     else:
         root = Path(target)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from confederal.node.ledgers.services import (
     LedgerInputError,
@@ -37,14 +38,16 @@ def check_found_assembly(name: str, slug: str, focus: str, principles: str) -> F
     """
     name, principles = name.strip(), principles.strip()
     if not 1 <= len(name) <= 120:
-        raise LedgerInputError("bad_name", "An assembly's name is 1 to 120 characters.")
+        raise LedgerInputError("bad_name", _("An assembly's name is 1 to 120 characters."))
     if not principles:
-        raise LedgerInputError("no_principles", "Write down the assembly's principles: they are its charter.")
+        raise LedgerInputError("no_principles", _("Write down the assembly's principles: they are its charter."))
     if focus not in Assembly.Focus.values:
-        raise LedgerInputError("bad_focus", f"Choose a focus among: {', '.join(Assembly.Focus.values)}.")
+        raise LedgerInputError(
+            "bad_focus", _("Choose a focus among: %(choices)s.") % {"choices": ", ".join(Assembly.Focus.values)}
+        )
     check_ledger_slug(slug)
     if Assembly.objects.filter(slug=slug).exists():
-        raise LedgerInputError("slug_taken", f"There is already an assembly called '{slug}'.")
+        raise LedgerInputError("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})
     return FoundAssembly(name, slug, focus, principles)
 
 

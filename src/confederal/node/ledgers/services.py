@@ -16,6 +16,7 @@ from datetime import datetime
 import orjson
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from confederal.ledger import (
     TILE_HEIGHT,
@@ -78,7 +79,7 @@ def check_record(kind: str, body: object) -> Record:
             canonical JSON profile or makes the entry too large.
     """
     if not isinstance(body, dict):
-        raise LedgerInputError("bad_body", "A record's body must be a JSON object.")
+        raise LedgerInputError("bad_body", _("A record's body must be a JSON object."))
     try:
         # The largest envelope this node could give the record: if that fits, any will.
         probe = Entry(
@@ -107,7 +108,9 @@ def check_record_bytes(kind: str, data: bytes) -> Record:
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise LedgerInputError("malformed_json", f"The body is not valid JSON: {exc}.") from exc
+        raise LedgerInputError(
+            "malformed_json", _("The body is not valid JSON: %(detail)s.") % {"detail": exc}
+        ) from exc
     return check_record(kind, body)
 
 
@@ -119,10 +122,10 @@ def check_ledger_slug(slug: str) -> str:
     """
     if not _SLUG.match(slug):
         raise LedgerInputError(
-            "bad_slug", "A ledger's short name is 1–64 lowercase letters, digits and hyphens, such as 'food-hub'."
+            "bad_slug", _("A ledger's short name is 1–64 lowercase letters, digits and hyphens, such as 'food-hub'.")
         )
     if models.Ledger.objects.filter(slug=slug).exists():
-        raise LedgerInputError("slug_taken", f"There is already a ledger called '{slug}'.")
+        raise LedgerInputError("slug_taken", _("There is already a ledger called '%(slug)s'.") % {"slug": slug})
     return slug
 
 
