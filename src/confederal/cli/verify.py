@@ -9,7 +9,7 @@ history was rewritten in between.
 from __future__ import annotations
 
 import argparse
-import gzip
+import zlib
 import hashlib
 import json
 import os
@@ -111,13 +111,24 @@ def http_reader(prefix: str, timeout: float) -> Reader:
         if len(data) > MAX_RESPONSE_BYTES:
             raise FetchError(url, "the response is larger than any ledger file can be")
         if encoding == "gzip":
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                raise FetchError(url, "the compressed response is corrupt") from exc
+            data = _gunzip(url, data)
         return data
 
     return read
+
+
+def _gunzip(url: str, data: bytes) -> bytes:
+    # Bounded, so a small response cannot expand into more than any ledger file can be.
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, MAX_RESPONSE_BYTES + 1)
+    except zlib.error as exc:
+        raise FetchError(url, "the compressed response is corrupt") from exc
+    if len(out) > MAX_RESPONSE_BYTES or inflater.unconsumed_tail:
+        raise FetchError(url, "the response is larger than any ledger file can be")
+    if not inflater.eof:
+        raise FetchError(url, "the compressed response is cut short")
+    return out
 
 
 def directory_reader(root: Path) -> Reader:

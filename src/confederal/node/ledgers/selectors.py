@@ -124,6 +124,8 @@ def tile_bytes(ledger: models.Ledger, tile: TileRef, size: int) -> bytes | None:
 
 def entry_bytes(ledger: models.Ledger, seq: int) -> bytes | None:
     """Return the canonical bytes of one entry, or ``None`` if there is no such entry."""
+    if not 0 <= seq < ledger.size:
+        return None
     row = models.LedgerEntry.objects.filter(ledger=ledger, seq=seq).values_list("body", flat=True).first()
     return bytes(row) if row is not None else None
 
