@@ -9,13 +9,13 @@ history was rewritten in between.
 from __future__ import annotations
 
 import argparse
-import zlib
 import hashlib
 import json
 import os
 import sys
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
