@@ -30,14 +30,12 @@ from confederal.ledger import (
     TreeLevels,
     audit_ledger,
     did_key,
-    encode_bundle,
     encode_entry,
-    entry_bundles_for_size,
-    hash_tiles_for_size,
     leaf_hash,
     leaf_hashes,
     root_from_leaf_hashes,
     sign_note,
+    tile_files,
 )
 
 PEER_PYTHON = ROOT / ".bench" / "peers" / "bin" / "python"
@@ -83,11 +81,8 @@ def bench_verify(size: int, rounds: int) -> dict[str, object]:
     # For information: the whole audit a reader runs, parsing and checking every entry too.
     signer = Signer("node.example.org/ledgers/food-hub", b"\x01" * 32)
     tree = TreeLevels(leaf_hashes(entries))
-    files = {"checkpoint": sign_note(Checkpoint(signer.name, size, tree.root()).text, [signer]).encode()}
-    for tile in entry_bundles_for_size(size):
-        files[tile.path] = encode_bundle(entries[tile.first_entry : tile.first_entry + tile.width])
-    for tile in hash_tiles_for_size(size):
-        files[tile.path] = b"".join(tree.read(tile.subtrees()))
+    files = tile_files(entries, tree.read)
+    files["checkpoint"] = sign_note(Checkpoint(signer.name, size, tree.root()).text, [signer]).encode()
     del tree
     log("[1/3] timing a full audit (every entry parsed and checked)")
     audit = measure(lambda: audit_ledger(files.__getitem__, signer.verifier))

@@ -134,7 +134,7 @@ def _mirror(url: str, to: Path) -> str:
     size = parse_checkpoint(parse_note(note).text).size
     (to / "checkpoint").parent.mkdir(parents=True, exist_ok=True)
     (to / "checkpoint").write_bytes(note)
-    tiles: list[TileRef] = hash_tiles_for_size(size) + entry_bundles_for_size(size)
+    tiles: list[TileRef] = [*hash_tiles_for_size(size), *entry_bundles_for_size(size)]
     for tile in tiles:
         target = to / tile.path
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -79,6 +79,9 @@ def test_decoding_refuses_missing_and_unknown_fields():
     with pytest.raises(EntryError) as err:
         decode_entry(canonical_json({**good, "prev": "AAAB"}))
     assert err.value.code == "bad_prev"
+    with pytest.raises(EntryError) as err:
+        decode_entry(canonical_json({**good, "v": True}))
+    assert err.value.code == "bad_version"
 
 
 def test_an_entry_too_large_for_a_tile_bundle_is_refused():

@@ -77,12 +77,22 @@ def test_a_changed_text_fails_with_bad_signature_and_a_stranger_with_no_known_si
     assert unknown.value.code == "no_known_signature"
 
 
-def test_two_signatures_by_one_known_key_reject_the_note():
+def test_a_repeated_signature_line_is_skipped_but_two_different_ones_by_one_key_are_refused():
     signer = Signer("a.example/log", b"\x01" * 32)
     note = sign_note("hello\n", [signer])
-    doubled = note + note.split("\n\n")[1]
-    with pytest.raises(NoteError, match="two signatures"):
-        open_note(doubled, [signer.verifier])
+    line = note.split("\n\n")[1]
+    assert len(open_note(note + line, [signer.verifier]).verified) == 1
+    other = signer.sign("another text\n").line
+    with pytest.raises(NoteError, match="two different signatures"):
+        open_note(note + other, [signer.verifier])
+
+
+def test_a_checkpoint_must_carry_an_ed25519_log_signature_not_a_cosignature():
+    witness = Signer("a.example/log", b"\x03" * 32, SIG_COSIGNATURE_V1)
+    text = "a.example/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
+    note = text + "\n" + witness.sign(text, 1_800_000_000).line
+    with pytest.raises(NoteError, match="Ed25519 key"):
+        open_checkpoint(note, witness.verifier)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from confederal.ledger import (
     TileError,
     TileRef,
+    count_hash_tiles,
     decode_bundle,
     encode_bundle,
     entry_bundles_for_size,
@@ -32,7 +33,7 @@ def test_it_encodes_the_index_in_three_digit_groups_like_the_spec():
 
 def test_a_tree_of_70000_has_the_tiles_the_spec_lists():
     expected = EXAMPLES["tree_size_70000"]
-    tiles = hash_tiles_for_size(70_000)
+    tiles = list(hash_tiles_for_size(70_000))
     by_level = {level: [t for t in tiles if t.level == level] for level in {t.level for t in tiles}}
     assert sum(t.full for t in by_level[0]) == expected["full_level0_tiles"]
     assert [t.width for t in by_level[0] if not t.full] == [expected["partial_level0_width"]]
@@ -42,9 +43,19 @@ def test_a_tree_of_70000_has_the_tiles_the_spec_lists():
 
 
 def test_a_tree_of_256_has_one_full_tile_and_a_partial_level_one_tile():
-    assert hash_tiles_for_size(256) == [TileRef(0, 0), TileRef(1, 0, 1)]
-    assert hash_tiles_for_size(0) == []
-    assert entry_bundles_for_size(257) == [TileRef(0, 0, entries=True), TileRef(0, 1, 1, entries=True)]
+    assert list(hash_tiles_for_size(256)) == [TileRef(0, 0), TileRef(1, 0, 1)]
+    assert list(hash_tiles_for_size(0)) == []
+    assert list(entry_bundles_for_size(257)) == [TileRef(0, 0, entries=True), TileRef(0, 1, 1, entries=True)]
+
+
+@given(st.integers(0, 3_000_000))
+def test_the_tile_count_matches_the_tiles(size):
+    assert count_hash_tiles(size) == sum(1 for _ in hash_tiles_for_size(size))
+
+
+def test_listing_the_tiles_of_an_absurd_size_costs_nothing_until_read():
+    tiles = hash_tiles_for_size(2**63 - 1)
+    assert next(tiles) == TileRef(0, 0)
 
 
 @given(st.integers(0, 10**12), st.integers(0, 63), st.integers(1, 256), st.booleans())
@@ -65,6 +76,8 @@ def test_every_tile_path_parses_back_to_its_tile(index, level, width, entries):
         "tile/0/000.p/0",
         "tile/0/000.p/256",
         "tile/0/000.p/007",
+        "tile/0/" + "x123/" * 7 + "123",
+        "tile/0/" + "x123/" * 1500 + "123",
         "tile/data/000",
         "tile/entries/000.p/",
         "tile/0/../000",

@@ -52,12 +52,14 @@ from ._tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
     TileRef,
+    count_hash_tiles,
     decode_bundle,
     encode_bundle,
     entry_bundles_for_size,
     hash_tiles_for_size,
     parse_tile_path,
     stored_range,
+    tile_files,
 )
 
 __all__ = [
@@ -98,6 +100,7 @@ __all__ = [
     "audit_ledger",
     "canonical_json",
     "consistency_proof",
+    "count_hash_tiles",
     "decode_bundle",
     "decode_entry",
     "did_key",
@@ -121,6 +124,7 @@ __all__ = [
     "root_from_leaf_hashes",
     "sign_note",
     "stored_range",
+    "tile_files",
     "tree_root",
     "verify_consistency",
     "verify_inclusion",

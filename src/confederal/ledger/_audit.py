@@ -19,9 +19,18 @@ from ._entry import decode_entry
 from ._errors import CheckpointError, EntryError, NoteError, ProofError, TileError
 from ._merkle import TreeLevels, consistency_proof, leaf_hashes, verify_consistency
 from ._note import Verifier, parse_note
-from ._tiles import TileRef, decode_bundle, entry_bundles_for_size, hash_tiles_for_size
+from ._tiles import (
+    TILE_WIDTH,
+    TileRef,
+    count_hash_tiles,
+    decode_bundle,
+    encode_bundle,
+    entry_bundles_for_size,
+    hash_tiles_for_size,
+)
 
 __all__ = [
+    "DEFAULT_MAX_ENTRIES",
     "AuditFailure",
     "AuditReport",
     "Failure",
@@ -58,6 +67,8 @@ class Failure(enum.Enum):
     ENTRIES_REORDERED = "entries_reordered"
     WRONG_ROOT = "wrong_root"
     INCONSISTENT_HISTORY = "inconsistent_history"
+    ORIGIN_CHANGED = "origin_changed"
+    TOO_LARGE = "too_large"
 
 
 class AuditFailure(Exception):
@@ -92,12 +103,16 @@ def _read_tile(read: TileReader, tile: TileRef) -> bytes:
     except FetchError as exc:
         if tile.full or not exc.missing:
             raise AuditFailure(Failure.FETCH, f"Could not fetch {exc.path}: {exc.reason}.") from exc
-    # tlog-tiles lets a log drop a partial tile once the full one exists.
+    # tlog-tiles lets a log drop a partial tile once the full one exists:
+    # the partial tile is then the full tile's first `width` items.
     full = TileRef(tile.level, tile.index, entries=tile.entries)
     data = _read(read, full.path)
-    if tile.entries:
-        return data
-    return data[: tile.width * 32]
+    if not tile.entries:
+        return data[: tile.width * 32]
+    try:
+        return encode_bundle(decode_bundle(data)[: tile.width])
+    except TileError as exc:
+        raise AuditFailure(Failure.MALFORMED_ENTRY, f"Entry bundle {full.path} is malformed: {exc.message}") from exc
 
 
 def _open(note: bytes, key: Verifier) -> tuple[Checkpoint, str]:
@@ -174,11 +189,17 @@ def _check_chain(prevs: Sequence[bytes | None], hashes: Sequence[bytes]) -> None
             )
 
 
+# An audit holds every entry and every tree level in memory; past this it
+# refuses rather than let a checkpoint's claimed size exhaust the machine.
+DEFAULT_MAX_ENTRIES = 20_000_000
+
+
 def audit_ledger(
     read: TileReader,
     key: Verifier,
     last_seen: str | None = None,
     progress: Progress | None = None,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> AuditReport:
     """Fetch and check a whole ledger; return what was checked.
 
@@ -189,6 +210,7 @@ def audit_ledger(
         last_seen: the signed checkpoint note this caller verified last time,
             if any; the ledger must extend it.
         progress: called as ``progress(stage, done, total)``.
+        max_entries: refuse ledgers larger than this (they are held in memory).
 
     Raises:
         AuditFailure: the first check that failed.
@@ -196,22 +218,28 @@ def audit_ledger(
     checkpoint, note = _open(_read(read, "checkpoint"), key)
     report = AuditReport(checkpoint, note)
     report.passed.append(f"The checkpoint is signed by the ledger's key {key.name}+{key.key_id:08x}.")
+    if checkpoint.size > max_entries:
+        raise AuditFailure(
+            Failure.TOO_LARGE,
+            f"The checkpoint claims {checkpoint.size:,} entries; this check holds every entry in memory and stops "
+            f"at {max_entries:,}. Raise the limit if the ledger really is that large.",
+        )
 
     raw_entries: list[bytes] = []
     prevs: list[bytes | None] = []
-    bundles = entry_bundles_for_size(checkpoint.size)
-    for done, tile in enumerate(bundles, 1):
+    bundle_count = -(-checkpoint.size // TILE_WIDTH)
+    for done, tile in enumerate(entry_bundles_for_size(checkpoint.size), 1):
         raw, prev = _check_bundle(tile, _read_tile(read, tile), checkpoint.origin)
         raw_entries.extend(raw)
         prevs.extend(prev)
         if progress:
-            progress("entries", done, len(bundles))
+            progress("entries", done, bundle_count)
     hashes = leaf_hashes(raw_entries)
     report.passed.append(f"All {checkpoint.size} entries are well-formed and in order.")
 
     tree = TreeLevels(hashes)
-    tiles = hash_tiles_for_size(checkpoint.size)
-    for done, tile in enumerate(tiles, 1):
+    tile_count = count_hash_tiles(checkpoint.size)
+    for done, tile in enumerate(hash_tiles_for_size(checkpoint.size), 1):
         data = _read_tile(read, tile)
         expected = tree.read(tile.subtrees())
         if data != b"".join(expected):
@@ -229,10 +257,10 @@ def audit_ledger(
                 f"Hash tile {tile.path} does not match the entries: the tree was changed after it was built.",
             )
         if progress:
-            progress("tiles", done, len(tiles))
+            progress("tiles", done, tile_count)
     _check_chain(prevs, hashes)
     report.passed.append(
-        f"The ledger's hash tiles ({len(tiles)}) match the entries, and each entry names the one before it."
+        f"The ledger's hash tiles ({tile_count}) match the entries, and each entry names the one before it."
     )
 
     root = tree.root()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ._errors import CheckpointError, NoteError
 from ._merkle import HASH_SIZE
-from ._note import Verifier, b64decode_strict, open_note
+from ._note import SIG_ED25519, Verifier, b64decode_strict, open_note
 
 __all__ = [
     "Checkpoint",
@@ -100,6 +100,8 @@ def open_checkpoint(note: str | bytes, log_key: Verifier, witnesses: Sequence[Ve
         NoteError: the note is malformed, or not (validly) signed by ``log_key``.
         CheckpointError: the signed text is not a checkpoint for this log.
     """
+    if log_key.sig_type != SIG_ED25519:
+        raise NoteError("wrong_key_type", "A log signs its checkpoints with an Ed25519 key (type 0x01).")
     opened = open_note(note, [log_key, *witnesses])
     if not any(v == log_key for v, _, _ in opened.verified):
         raise NoteError(

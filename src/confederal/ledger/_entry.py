@@ -103,7 +103,7 @@ class Entry:
             raise EntryError("bad_body", "An entry's body is a JSON object.")
         if self.proof is not None and not isinstance(self.proof, dict):
             raise EntryError("bad_proof", "An entry's proof is a JSON object.")
-        if self.v != ENTRY_VERSION:
+        if not isinstance(self.v, int) or isinstance(self.v, bool) or self.v != ENTRY_VERSION:
             raise EntryError("bad_version", "This software reads entry version {v} only.", v=ENTRY_VERSION)
 
     def to_json(self) -> JSONObject:

@@ -314,15 +314,18 @@ def open_note(message: str | bytes, verifiers: Sequence[Verifier]) -> VerifiedNo
     known = {(v.name, v.key_id): v for v in verifiers}
     verified: list[tuple[Verifier, Signature, int | None]] = []
     unverified: list[Signature] = []
-    seen: set[tuple[str, int]] = set()
+    seen: dict[tuple[str, int], bytes] = {}
     for sig in note.signatures:
         verifier = known.get((sig.name, sig.key_id))
         if verifier is None:
             unverified.append(sig)
             continue
-        if (sig.name, sig.key_id) in seen:
-            raise NoteError("duplicate_signature", "The note carries two signatures by {key}.", key=sig.name)
-        seen.add((sig.name, sig.key_id))
+        earlier = seen.get((sig.name, sig.key_id))
+        if earlier == sig.payload:
+            continue  # the same line twice, as merging notes can leave; Go skips it too
+        if earlier is not None:
+            raise NoteError("duplicate_signature", "The note carries two different signatures by {key}.", key=sig.name)
+        seen[(sig.name, sig.key_id)] = sig.payload
         verified.append((verifier, sig, verifier.check(note.text, sig.payload)))
     if not verified:
         names = ", ".join(f"{v.name}+{v.key_id:08x}" for v in verifiers) or "none given"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ._errors import TileError
@@ -21,20 +21,24 @@ __all__ = [
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "TileRef",
+    "count_hash_tiles",
     "decode_bundle",
     "encode_bundle",
     "entry_bundles_for_size",
     "hash_tiles_for_size",
     "parse_tile_path",
     "stored_range",
+    "tile_files",
 ]
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_LEVEL = 63
 
+# Seven 3-digit groups reach 10^21, past any tree size (< 2^63); longer paths are refused
+# before any number is parsed.
 _PATH = re.compile(
-    r"tile/(?P<level>entries|0|[1-9][0-9]?)/(?P<index>(?:x[0-9]{3}/)*[0-9]{3})(?:\.p/(?P<width>[1-9][0-9]{0,2}))?\Z"
+    r"tile/(?P<level>entries|0|[1-9][0-9]?)/(?P<index>(?:x[0-9]{3}/){0,6}[0-9]{3})(?:\.p/(?P<width>[1-9][0-9]{0,2}))?\Z"
 )
 
 
@@ -110,27 +114,34 @@ def parse_tile_path(path: str) -> TileRef:
     return tile
 
 
-def hash_tiles_for_size(size: int) -> list[TileRef]:
-    """Return every hash tile, full and partial, of a tree of ``size`` leaves."""
-    tiles: list[TileRef] = []
+def hash_tiles_for_size(size: int) -> Iterator[TileRef]:
+    """Yield every hash tile, full and partial, of a tree of ``size`` leaves, level by level."""
     level = 0
     while size >> (TILE_HEIGHT * level):
-        hashes_at_level = size >> (TILE_HEIGHT * level)
-        full, partial = divmod(hashes_at_level, TILE_WIDTH)
-        tiles.extend(TileRef(level, n) for n in range(full))
+        full, partial = divmod(size >> (TILE_HEIGHT * level), TILE_WIDTH)
+        for n in range(full):
+            yield TileRef(level, n)
         if partial:
-            tiles.append(TileRef(level, full, partial))
+            yield TileRef(level, full, partial)
         level += 1
-    return tiles
 
 
-def entry_bundles_for_size(size: int) -> list[TileRef]:
-    """Return every entry bundle, full and partial, of a ledger of ``size`` entries."""
+def entry_bundles_for_size(size: int) -> Iterator[TileRef]:
+    """Yield every entry bundle, full and partial, of a ledger of ``size`` entries."""
     full, partial = divmod(size, TILE_WIDTH)
-    bundles = [TileRef(0, n, entries=True) for n in range(full)]
+    for n in range(full):
+        yield TileRef(0, n, entries=True)
     if partial:
-        bundles.append(TileRef(0, full, partial, entries=True))
-    return bundles
+        yield TileRef(0, full, partial, entries=True)
+
+
+def count_hash_tiles(size: int) -> int:
+    """Return how many hash tiles :func:`hash_tiles_for_size` yields, without listing them."""
+    count, level = 0, 0
+    while size >> (TILE_HEIGHT * level):
+        count += -(-(size >> (TILE_HEIGHT * level)) // TILE_WIDTH)
+        level += 1
+    return count
 
 
 def stored_range(subtree: Subtree) -> tuple[int, int, int]:
@@ -143,6 +154,19 @@ def stored_range(subtree: Subtree) -> tuple[int, int, int]:
     stored_level = level - level % TILE_HEIGHT
     shift = level - stored_level
     return stored_level, index << shift, 1 << shift
+
+
+def tile_files(entries: Sequence[bytes], hashes: Callable[[Sequence[Subtree]], Sequence[bytes]]) -> dict[str, bytes]:
+    """Return every tile of a ledger holding ``entries``, by path: what a static mirror serves.
+
+    ``hashes`` reads perfect subtree hashes of the same tree (for example ``TreeLevels.read``).
+    """
+    files = {}
+    for bundle in entry_bundles_for_size(len(entries)):
+        files[bundle.path] = encode_bundle(entries[bundle.first_entry : bundle.first_entry + bundle.width])
+    for tile in hash_tiles_for_size(len(entries)):
+        files[tile.path] = b"".join(hashes(tile.subtrees()))
+    return files
 
 
 def encode_bundle(entries: Iterable[bytes]) -> bytes:
