@@ -112,7 +112,7 @@ def test_a_pinned_key_is_not_silently_replaced(node, state):
     expect(verify(node.ledger_url, state, "--key", other), 10, "was pinned", "--forget")
 
 
-def test_a_malformed_checkpoint_and_a_malformed_entry_are_named(node, state):
+def test_a_malformed_checkpoint_is_named(node, state):
     tamper.set_latest_note(node.db, "this is not a checkpoint\n")
     expect(verify(node.ledger_url, state), 12, "checkpoint is malformed")
 
@@ -121,6 +121,35 @@ def test_a_non_canonical_entry_is_malformed(node, state):
     body = tamper.entry_body(node.db, 2)
     tamper.set_entry(node.db, 2, body.replace(b'{"author"', b'{ "author"', 1))
     expect(verify(node.ledger_url, state), 13, "Entry 2 is malformed", "not in canonical form")
+
+
+def test_an_address_that_starts_presenting_another_ledger_is_refused(node, state):
+    expect(verify(node.ledger_url, state), 0)
+    tamper.rename_ledger(
+        node.db, "elsewhere.example/ledgers/food-hub", Signer("elsewhere.example/ledgers/food-hub", b"\x0c" * 32), 5
+    )
+    # Under its new name the shorter history would pass as a first contact; the address gives it away.
+    expect(
+        verify(node.ledger_url, state), 19, "it served the ledger", "now presents elsewhere.example/ledgers/food-hub"
+    )
+    expect(
+        verify(node.ledger_url, state, "--forget"),
+        0,
+        "First time checking this ledger",
+        "calls itself elsewhere.example",
+    )
+
+
+def test_quiet_still_shows_that_a_key_was_trusted_on_first_contact(node, state):
+    result = verify(node.ledger_url, state, "--quiet")
+    expect(result, 0)
+    assert result.stdout == ""
+    assert "trusting the key it publishes" in result.stderr
+
+
+def test_verify_refuses_impossible_options(node, state):
+    expect(verify(node.ledger_url, state, "--timeout", "-1"), 2, "between 0 and 3600")
+    expect(verify(node.ledger_url, state, "--max-entries", "5"), 4, "claims 22 entries", "stops at 5")
 
 
 def test_an_unreachable_node_and_a_bad_target_are_reported_plainly(tmp_path, state):
@@ -155,6 +184,21 @@ def test_a_copy_in_a_directory_verifies_with_the_key_and_fails_when_a_file_is_ed
     bundle = copy / "tile/entries/000.p/22"
     bundle.write_bytes(bundle.read_bytes().replace(b'"minor":32000', b'"minor":92000'))
     expect(verify(str(copy), state, "--key", key), 14, "Entry 5 has been altered")
+
+
+def test_a_copy_with_a_special_file_in_place_of_a_tile_is_refused(node, state, tmp_path):
+    import os
+
+    copy = tmp_path / "copy"
+    _mirror(node.ledger_url, copy)
+    (copy / "tile/entries/000.p/22").unlink()
+    os.mkfifo(copy / "tile/entries/000.p/22")
+    key = (
+        Signer.from_skey((node.data_dir / "signing.key").read_text().strip())
+        .with_name(tamper.origin(node.db))
+        .verifier.vkey
+    )
+    expect(verify(str(copy), state, "--key", key), 3, "not a regular file")
 
 
 @pytest.mark.parametrize("path", ["tile/0/000.p/22", "tile/entries/000.p/22"])

@@ -135,3 +135,19 @@ def resign_with(db: NodeDB, signer: Signer) -> None:
     """Replace the latest checkpoint's signature with one by another key."""
     text = parse_note(latest_note(db)).text
     set_latest_note(db, sign_note(text, [signer]))
+
+
+def rename_ledger(db: NodeDB, new_origin: str, signer: Signer, keep: int) -> None:
+    """Present a different, shorter history under a new name and a new key, as if it were another ledger."""
+    old = [decode_entry(entry_body(db, i)) for i in range(keep)]
+    bodies, prev = [], None
+    for i, entry in enumerate(old):
+        body = encode_entry(replace(entry, log=new_origin, seq=i, prev=prev))
+        bodies.append(body)
+        prev = leaf_hash(body)
+    _store_tree(db, bodies, signer, "2026-11-22 12:00:00+00:00")
+    db.execute(
+        "UPDATE ledgers_ledger SET origin = %s, verifier_key = %s WHERE slug = 'food-hub'",
+        (new_origin, signer.verifier.vkey),
+    )
+    db.execute(f"DELETE FROM ledgers_checkpoint WHERE ledger_id = {LEDGER} AND size <> %s", (keep,))

@@ -12,7 +12,9 @@ import argparse
 import hashlib
 import json
 import os
+import stat
 import sys
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -23,6 +25,7 @@ from urllib.parse import urlsplit
 
 from confederal import __version__
 from confederal.ledger import (
+    DEFAULT_MAX_ENTRIES,
     AuditFailure,
     Failure,
     FetchError,
@@ -46,6 +49,8 @@ EXIT_CODES: dict[Failure, int] = {
     Failure.ENTRIES_REORDERED: 16,
     Failure.WRONG_ROOT: 17,
     Failure.INCONSISTENT_HISTORY: 18,
+    Failure.ORIGIN_CHANGED: 19,
+    Failure.TOO_LARGE: 4,
 }
 EXIT_USAGE = 2
 MAX_RESPONSE_BYTES = 32 << 20
@@ -54,6 +59,7 @@ EPILOG = """exit status:
   0   every check passed
   2   the command was used wrongly (bad key, no key for a directory, …)
   3   a file could not be fetched
+  4   the ledger is larger than --max-entries
   10  the checkpoint is not signed by the key you trust (wrong key)
   11  the checkpoint's signature does not verify (bad signature)
   12  the checkpoint is malformed
@@ -63,6 +69,7 @@ EPILOG = """exit status:
   16  entries are out of order (reordered)
   17  the entries do not add up to the signed root (wrong root)
   18  the history is inconsistent with the checkpoint seen before (fork or rollback)
+  19  the address now presents a different ledger than it did before
 """
 
 
@@ -80,9 +87,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-remember", action="store_true", help="do not store what was seen this time")
     parser.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds to wait for each HTTP request (default 30)"
+        "--timeout", type=_positive_seconds, default=30.0, help="seconds each HTTP request may take (default 30)"
+    )
+    parser.add_argument(
+        "--max-entries",
+        type=int,
+        default=DEFAULT_MAX_ENTRIES,
+        help=f"refuse ledgers larger than this; every entry is held in memory (default {DEFAULT_MAX_ENTRIES:,})",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("give a number of seconds between 0 and 3600")
+    return value
 
 
 def _default_state_dir() -> Path:
@@ -99,10 +122,22 @@ def http_reader(prefix: str, timeout: float) -> Reader:
         request = urllib.request.Request(
             url, headers={"Accept-Encoding": "gzip, identity", "User-Agent": f"confederal-verify/{__version__}"}
         )
+        deadline = time.monotonic() + timeout
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
                 encoding: str = response.headers.get("Content-Encoding", "")
+                # The socket timeout bounds each read; the deadline bounds the whole
+                # request, so a server trickling bytes cannot hold the check for hours.
+                chunks, received = [], 0
+                while received <= MAX_RESPONSE_BYTES:
+                    chunk = response.read(1 << 16)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    received += len(chunk)
+                    if time.monotonic() > deadline:
+                        raise FetchError(url, f"it took longer than {timeout:g} seconds")
+                data = b"".join(chunks)
         except urllib.error.HTTPError as exc:
             raise FetchError(url, f"the server answered {exc.code} {exc.reason}", missing=exc.code == 404) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -128,6 +163,8 @@ def _gunzip(url: str, data: bytes) -> bytes:
         raise FetchError(url, "the response is larger than any ledger file can be")
     if not inflater.eof:
         raise FetchError(url, "the compressed response is cut short")
+    if inflater.unused_data:
+        raise FetchError(url, "the compressed response has data after its end")
     return out
 
 
@@ -135,7 +172,13 @@ def directory_reader(root: Path) -> Reader:
     def read(path: str) -> bytes:
         file = root / path
         try:
-            return file.read_bytes()
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise FetchError(str(file), "not a regular file")
+            if info.st_size > MAX_RESPONSE_BYTES:
+                raise FetchError(str(file), "larger than any ledger file can be")
+            with file.open("rb") as f:
+                return f.read(MAX_RESPONSE_BYTES)
         except FileNotFoundError as exc:
             raise FetchError(str(file), "no such file", missing=True) from exc
         except OSError as exc:
@@ -192,6 +235,26 @@ class _State:
     def forget(self, origin: str) -> None:
         self._file(origin).unlink(missing_ok=True)
 
+    def _target_file(self, target: str) -> Path:
+        return self.root / "addresses" / (hashlib.sha256(target.encode()).hexdigest()[:32] + ".json")
+
+    def origin_at(self, target: str) -> str | None:
+        """Return the origin this address presented when it last passed, if it ever did."""
+        try:
+            data = json.loads(self._target_file(target).read_text())
+        except (OSError, ValueError):
+            return None
+        origin = data.get("origin") if isinstance(data, dict) and data.get("target") == target else None
+        return origin if isinstance(origin, str) else None
+
+    def remember_origin(self, target: str, origin: str) -> None:
+        file = self._target_file(target)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps({"target": target, "origin": origin}) + "\n")
+
+    def forget_target(self, target: str) -> None:
+        self._target_file(target).unlink(missing_ok=True)
+
     def keep_evidence(self, origin: str, notes: tuple[str, ...]) -> Path:
         folder = self.root / "evidence"
         folder.mkdir(parents=True, exist_ok=True)
@@ -219,6 +282,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         # People paste what they have: the page, the prefix, or the checkpoint's own URL.
         prefix = target.rstrip("/").removesuffix("/checkpoint")
+        target = prefix
         read = http_reader(prefix, args.timeout)
     else:
         root = Path(target)
@@ -229,6 +293,7 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         prefix = ""
+        target = str(root.resolve())
         read = directory_reader(root)
 
     # Read the checkpoint once and hand the same bytes to the audit, so the
@@ -246,6 +311,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.forget:
         state.forget(origin)
+        previous_origin = state.origin_at(target)
+        if previous_origin:
+            state.forget(previous_origin)
+        state.forget_target(target)
+    previous_origin = state.origin_at(target)
+    if previous_origin is not None and previous_origin != origin:
+        # A ledger does not change its name. A new name with a new key would
+        # otherwise pass as a first contact and hide a rewritten history.
+        print(
+            f"✗ When you last checked {target} it served the ledger {previous_origin}; it now presents {origin}. "
+            "Treat this as a rewritten history. If you know why the name changed, run again with --forget.",
+            file=sys.stderr,
+        )
+        return EXIT_CODES[Failure.ORIGIN_CHANGED]
     seen = state.load(origin)
 
     key_text: str | None = args.key
@@ -274,6 +353,9 @@ def run(args: argparse.Namespace) -> int:
             f"  First time checking this ledger: trusting the key it publishes, {key_text}.\n"
             "  Compare it with the key your assembly published elsewhere; it is pinned from now on."
         )
+        served_as = prefix.split("://", 1)[1]
+        if served_as != origin:
+            trust_note += f"\n  Note: the ledger calls itself {origin} but is served at {served_as}."
     try:
         key = Verifier.from_vkey(key_text)
     except NoteError as exc:
@@ -293,9 +375,10 @@ def run(args: argparse.Namespace) -> int:
 
     _say(quiet, f"Checking ledger {origin}")
     if trust_note:
-        _say(quiet, trust_note)
+        # Trusting a key on first contact is a decision the user must see, even with --quiet.
+        print(trust_note, file=sys.stderr if quiet else sys.stdout)
     try:
-        report = audit_ledger(cached, key, seen["checkpoint"] if seen else None, progress)
+        report = audit_ledger(cached, key, seen["checkpoint"] if seen else None, progress, args.max_entries)
     except AuditFailure as failure:
         print(f"✗ {failure.message}", file=sys.stderr)
         if failure.evidence:
@@ -306,6 +389,7 @@ def run(args: argparse.Namespace) -> int:
         _say(quiet, f"✓ {line}")
     if not args.no_remember:
         state.remember(origin, key.vkey, report.note, target)
+        state.remember_origin(target, origin)
     if args.no_remember:
         ending = "Nothing was remembered (--no-remember)."
     elif seen is None:

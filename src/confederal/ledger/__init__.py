@@ -5,7 +5,7 @@ RFC 9162 (Merkle trees), C2SP signed-note, tlog-checkpoint, tlog-tiles and
 tlog-cosignature, so tools written elsewhere can check a Confederal ledger.
 """
 
-from ._audit import AuditFailure, AuditReport, Failure, FetchError, TileReader, audit_ledger
+from ._audit import DEFAULT_MAX_ENTRIES, AuditFailure, AuditReport, Failure, FetchError, TileReader, audit_ledger
 from ._canonical import (
     MAX_ENTRY_BYTES,
     MAX_SAFE_INTEGER,
@@ -63,6 +63,7 @@ from ._tiles import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_ENTRIES",
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MAX_ENTRY_BYTES",
