@@ -102,3 +102,25 @@ def test_verify_usage_errors_exit_2(tmp_path):
     result = run([CONFEDERAL, "verify"])
     assert result.returncode == 2
     assert "target" in result.stderr
+
+
+def test_a_restarted_node_signs_entries_a_crash_left_without_a_checkpoint(node):
+    import re
+
+    from tests.support import tamper
+
+    assert stop(node.proc) == 0
+    # As if the node died between committing entry 21 and signing its checkpoint.
+    tamper.drop_checkpoint(node.db, 22)
+    port = int(re.search(r":(\d+)$", node.url).group(1))
+    node.proc = subprocess.Popen(
+        [CONFEDERAL, "serve", "--port", str(port)],
+        env=node.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_for_http(node.url + "/ledgers", node.proc)
+    assert _ledger_size(node.url) == 22
+    assert stop(node.proc) == 0
+    assert "Signed a checkpoint left pending at 22 entries" in node.proc.stdout.read()

@@ -131,6 +131,8 @@ def test_the_ledger_page_shows_recent_entries_the_checkpoint_and_how_to_verify(c
     assert "Decision 249" in older
     assert "Decision 250" not in older
     assert client.get(PREFIX + "?before=abc").status_code == 400
+    assert client.get(PREFIX + "?before=%C2%B2").status_code == 400  # '²' is a digit to str.isdigit()
+    assert client.get(PREFIX + "?before=" + "9" * 19).status_code == 400
 
 
 def test_the_entry_page_carries_a_proof_that_checks_out(client, filled):

@@ -144,13 +144,17 @@ def test_a_crash_before_signing_loses_nothing_acknowledged_and_the_next_checkpoi
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(services, "sign_note", crash)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(services.CheckpointPending) as pending:
         do_append(ledger, [check_record("decision", {"title": "Kept"})], now)
+    assert pending.value.seqs == [0]
     monkeypatch.undo()
     assert models.LedgerEntry.objects.filter(ledger=ledger).count() == 1
     assert selectors.latest_checkpoint(ledger).size == 0
-    services.do_sign_checkpoint(ledger, now + timedelta(seconds=1))
+    # What a node does when it starts again:
+    signed = services.do_sign_pending_checkpoints(now + timedelta(seconds=1))
+    assert [c.size for c in signed] == [1]
     assert selectors.latest_checkpoint(ledger).size == 1
+    assert services.do_sign_pending_checkpoints(now + timedelta(seconds=2)) == []
 
 
 def test_signing_refuses_a_key_that_is_not_the_ledgers(ledger, now):
@@ -158,6 +162,8 @@ def test_signing_refuses_a_key_that_is_not_the_ledgers(ledger, now):
         verifier_key="127.0.0.1:8000/ledgers/food-hub+00000000+AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
     )
     ledger.refresh_from_db()
-    with pytest.raises(KeyError_, match="Refusing to sign"):
+    with pytest.raises(services.CheckpointPending) as pending:
         do_append(ledger, [check_record("decision", {"title": "x"})], now)
+    assert isinstance(pending.value.reason, KeyError_)
+    assert "Refusing to sign" in str(pending.value.reason)
     assert selectors.latest_checkpoint(ledger).size == 0

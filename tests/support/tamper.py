@@ -151,3 +151,8 @@ def rename_ledger(db: NodeDB, new_origin: str, signer: Signer, keep: int) -> Non
         (new_origin, signer.verifier.vkey),
     )
     db.execute(f"DELETE FROM ledgers_checkpoint WHERE ledger_id = {LEDGER} AND size <> %s", (keep,))
+
+
+def drop_checkpoint(db: NodeDB, size: int) -> None:
+    """Lose a signed checkpoint, as a crash between an append's commit and its signature would."""
+    db.execute(f"DELETE FROM ledgers_checkpoint WHERE ledger_id = {LEDGER} AND size = %s", (size,))

@@ -53,6 +53,15 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
     return 0
 
 
+def _sign_pending() -> None:
+    from django.utils import timezone
+
+    from confederal.node.ledgers.services import do_sign_pending_checkpoints
+
+    for checkpoint in do_sign_pending_checkpoints(timezone.now()):
+        print(f"Signed a checkpoint left pending at {checkpoint.size} entries of {checkpoint.ledger.origin}.")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir.resolve()
     url = f"http://{args.host}:{args.port}"
@@ -66,6 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     call_command("migrate", verbosity=0)
     seeded = seed_demo()
+    _sign_pending()
     ledger_url = f"{url}/ledgers/food-hub"
     state = "Seeded a new demo" if seeded else "Reusing the demo data"
     banner = "\n".join(
@@ -94,6 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     from django.conf import settings
 
+    _sign_pending()
     return _serve(
         args.host, args.port, args.threads, f"Confederal node serving {settings.PUBLIC_URL}/ on {args.host}:{args.port}"
     )
@@ -104,7 +115,7 @@ def cmd_append(args: argparse.Namespace) -> int:
     from django.utils import timezone
 
     from confederal.node.ledgers.models import Ledger
-    from confederal.node.ledgers.services import LedgerInputError, check_record_bytes, do_append
+    from confederal.node.ledgers.services import CheckpointPending, LedgerInputError, check_record_bytes, do_append
 
     ledger = Ledger.objects.filter(slug=args.ledger).first()
     if ledger is None:
@@ -121,6 +132,13 @@ def cmd_append(args: argparse.Namespace) -> int:
     except LedgerInputError as exc:
         print(f"confederal append: nothing was written. {exc.message}", file=sys.stderr)
         return 2
+    except CheckpointPending as exc:
+        print(
+            f"confederal append: entry {exc.seqs[0]} is stored (do not append it again), but its checkpoint "
+            f"could not be signed: {exc.reason}. It will be signed at the next append or when the node starts.",
+            file=sys.stderr,
+        )
+        return 1
     print(f"Appended entry {seq} to {ledger.origin}; a checkpoint of {seq + 1} entries is signed.")
     return 0
 

@@ -8,10 +8,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from confederal.ledger import JSONObject
 from confederal.node.ledgers.services import (
     LedgerInputError,
     Record,
     check_ledger_slug,
+    check_record,
     do_append,
     do_sign_checkpoint,
     new_ledger_row,
@@ -30,6 +32,10 @@ class FoundAssembly:
     principles: str
 
 
+def _charter_body(name: str, focus: str, principles: str) -> JSONObject:
+    return {"name": name, "focus": focus, "principles": principles, "version": 1}
+
+
 def check_found_assembly(name: str, slug: str, focus: str, principles: str) -> FoundAssembly:
     """Validate a request to found an assembly.
 
@@ -46,6 +52,8 @@ def check_found_assembly(name: str, slug: str, focus: str, principles: str) -> F
             "bad_focus", _("Choose a focus among: %(choices)s.") % {"choices": ", ".join(Assembly.Focus.values)}
         )
     check_ledger_slug(slug)
+    # The charter is the ledger's first entry: it must fit before anything is created.
+    check_record("assembly.charter", _charter_body(name, focus, principles))
     if Assembly.objects.filter(slug=slug).exists():
         raise LedgerInputError("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})
     return FoundAssembly(name, slug, focus, principles)
@@ -64,9 +72,6 @@ def do_found_assembly(request: FoundAssembly, now: datetime) -> Assembly:
             founded_at=now,
         )
     do_sign_checkpoint(ledger, now)
-    charter = Record(
-        "assembly.charter",
-        {"name": request.name, "focus": request.focus, "principles": request.principles, "version": 1},
-    )
+    charter = Record("assembly.charter", _charter_body(request.name, request.focus, request.principles))
     do_append(ledger, [charter], now)
     return assembly

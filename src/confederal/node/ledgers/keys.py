@@ -39,17 +39,32 @@ def node_signer() -> Signer:
                     f"The signing key file {path} is missing, but this node already keeps ledgers signed "
                     "with it. Restore it from a backup: a new key would make every ledger look forged."
                 )
-            path.parent.mkdir(parents=True, exist_ok=True)
-            signer = Signer(settings.ORIGIN_BASE.split("/")[0] or "confederal-node", secrets.token_bytes(32))
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(signer.skey + "\n")
+            _create_key_file(path)
         try:
             signer = Signer.from_skey(path.read_text().strip())
         except ValueError as exc:
             raise KeyError_(f"The signing key file {path} is not a valid key: {exc}") from exc
         _cache[path] = signer
         return signer
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key durably: the ledgers it will sign are committed to disk, so must it be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    signer = Signer(settings.ORIGIN_BASE.split("/")[0] or "confederal-node", secrets.token_bytes(32))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process of this node created it first; use theirs
+    with os.fdopen(fd, "w") as f:
+        f.write(signer.skey + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def ledger_signer(ledger: Ledger) -> Signer:

@@ -36,6 +36,7 @@ from . import models
 from .keys import ledger_signer, node_signer
 
 __all__ = [
+    "CheckpointPending",
     "LedgerInputError",
     "Record",
     "check_ledger_slug",
@@ -44,10 +45,23 @@ __all__ = [
     "do_append",
     "do_create_ledger",
     "do_sign_checkpoint",
+    "do_sign_pending_checkpoints",
     "new_ledger_row",
 ]
 
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+
+
+class CheckpointPending(RuntimeError):
+    """Entries were committed, but the checkpoint covering them could not be signed yet.
+
+    Nothing is lost: the next append, or the node's next start, signs it.
+    """
+
+    def __init__(self, seqs: list[int], reason: BaseException) -> None:
+        super().__init__(f"entries {seqs[0]}–{seqs[-1]} are stored; their checkpoint is not signed yet: {reason}")
+        self.seqs = seqs
+        self.reason = reason
 
 
 class LedgerInputError(ValueError):
@@ -191,8 +205,25 @@ def do_append(ledger: models.Ledger, records: Sequence[Record], now: datetime) -
         locked.frontier = frontier.to_bytes()
         locked.save(update_fields=["size", "frontier"])
     ledger.size, ledger.frontier = locked.size, locked.frontier
-    do_sign_checkpoint(ledger, now)
+    try:
+        do_sign_checkpoint(ledger, now)
+    except Exception as exc:
+        raise CheckpointPending(seqs, exc) from exc
     return seqs
+
+
+def do_sign_pending_checkpoints(now: datetime) -> list[models.Checkpoint]:
+    """Sign a checkpoint for every ledger holding entries no checkpoint covers yet.
+
+    Run when a node starts: a crash between an append's commit and its
+    signature leaves such entries behind.
+    """
+    signed = []
+    for ledger in models.Ledger.objects.all():
+        latest = ledger.checkpoints.order_by("-size").values_list("size", flat=True).first()
+        if latest != ledger.size:
+            signed.append(do_sign_checkpoint(ledger, now))
+    return signed
 
 
 def do_sign_checkpoint(ledger: models.Ledger, now: datetime) -> models.Checkpoint:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import re
 
 import orjson
 from django.conf import settings
@@ -21,6 +22,7 @@ from .display import describe
 from .models import Ledger
 
 PAGE_SIZE = 50
+_ENTRY_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also accepts '²'
 
 
 def _text(status: int, message: str) -> HttpResponse:
@@ -73,7 +75,7 @@ def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
     before_text = request.GET.get("before")
     before = None
     if before_text is not None:
-        if not before_text.isdigit() or len(before_text) > 18:
+        if not _ENTRY_NUMBER.fullmatch(before_text):
             return _text(400, _("'before' must be an entry number."))
         before = int(before_text)
     entries = selectors.recent_entries(ledger, before, PAGE_SIZE)
