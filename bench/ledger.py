@@ -303,7 +303,7 @@ own process.
 
 The like-for-like peer is pymerkle's stored tree: both answer from a database. The node keeps only the hashes
 tiles are cut from (leaf hashes and subtrees at levels 8, 16, …) and rebuilds any other subtree from at most
-128 of them, so a proof costs three small range reads. pymerkle's `SqliteTree` re-derives subtrees from leaves.
+128 of them, so a proof reads about one tile per tile level. pymerkle's `SqliteTree` re-derives subtrees from leaves.
 Against pymerkle holding the whole tree in RAM, the node serving from disk is the slower one.
 
 {builds}

@@ -9,7 +9,10 @@ CONFEDERAL_DATABASE_URL   postgres://user@host:port/name to use PostgreSQL
 CONFEDERAL_SECRET_KEY     Django's secret (default: generated once, kept in
                           the data directory)
 CONFEDERAL_ALLOWED_HOSTS  extra host names, comma-separated
+CONFEDERAL_SIGNING_KEY_FILE  the node's Ed25519 key (default: signing.key in the data
+                          directory); back it up, ledgers cannot be signed without it
 CONFEDERAL_DEBUG          1 to show tracebacks
+CONFEDERAL_LOG_LEVEL      WARNING by default
 """
 
 from __future__ import annotations

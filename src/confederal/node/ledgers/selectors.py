@@ -2,7 +2,7 @@
 
 Proofs are built from the hashes the tiles are cut from (leaf hashes and
 subtrees at levels 8, 16, …): any other subtree is the root of at most 128 of
-them, so a proof at a million entries costs three small range reads.
+them, so a proof at a million entries reads about one tile per tile level.
 """
 
 from __future__ import annotations
