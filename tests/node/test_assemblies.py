@@ -1,45 +1,73 @@
 """Founding an assembly: all or nothing, with its charter as the ledger's first entry."""
 
 import pytest
+from django.contrib.auth.models import User
 
 from confederal.ledger import decode_entry
 from confederal.node.assemblies.models import Assembly
 from confederal.node.assemblies.services import check_found_assembly, do_found_assembly
+from confederal.node.errors import Refused
 from confederal.node.ledgers import models, selectors
-from confederal.node.ledgers.services import LedgerInputError
 
 
-def test_founding_creates_the_assembly_its_ledger_and_the_charter_entry(db, now):
-    assembly = do_found_assembly(check_found_assembly("Energy co-op", "energy-coop", "energy", "Share the sun."), now)
-    (body,) = models.LedgerEntry.objects.filter(ledger=assembly.ledger).values_list("body", flat=True)
-    entry = decode_entry(bytes(body))
-    assert (entry.kind, entry.body["principles"]) == ("assembly.charter", "Share the sun.")
-    assert selectors.latest_checkpoint(assembly.ledger).size == 1
+@pytest.fixture
+def alice(db):
+    return User.objects.create_user("alice", password="a-long-password")
+
+
+def _found(user, now, **changes):
+    values = {
+        "name": "Energy co-op",
+        "slug": "energy-coop",
+        "focus": "energy",
+        "principles": "Share the sun.",
+        "public_name": "Alice",
+    }
+    values.update(changes)
+    return check_found_assembly(user, today=now.date(), **values)
+
+
+def test_founding_records_the_charter_and_the_founder_in_the_ledger(alice, now):
+    assembly = do_found_assembly(_found(alice, now), now)
+    bodies = models.LedgerEntry.objects.filter(ledger=assembly.ledger).order_by("seq").values_list("body", flat=True)
+    charter, joined = (decode_entry(bytes(b)) for b in bodies)
+    assert charter.kind == "assembly.charter"
+    assert charter.body["charter"]["rules"]["principles"]["value"] == "Share the sun."
+    assert (joined.kind, joined.body["name"], joined.body["via"]) == ("member.joined", "Alice", "founding")
+    assert selectors.latest_checkpoint(assembly.ledger).size == 2
+    assert assembly.members.get().public_name == "Alice"
 
 
 @pytest.mark.parametrize(
-    ("name", "slug", "focus", "principles", "code"),
+    ("changes", "code"),
     [
-        ("", "a", "food", "p", "bad_name"),
-        ("A", "a", "food", "   ", "no_principles"),
-        ("A", "a", "weapons", "p", "bad_focus"),
-        ("A", "Not A Slug", "food", "p", "bad_slug"),
-        ("A", "a", "food", "Cafe\u0301 for all", "not_nfc"),
-        ("A", "a", "food", "x" * 70_000, "too_large"),
+        ({"name": ""}, "bad_value"),
+        ({"principles": "   "}, "bad_value"),
+        ({"focus": "weapons"}, "bad_focus"),
+        ({"slug": "Not A Slug"}, "bad_slug"),
+        ({"principles": "Cafe\u0301 for all"}, "not_nfc"),
+        ({"principles": "x" * 19_999 + "é" * 20}, "bad_value"),
+        ({"public_name": ""}, "bad_public_name"),
     ],
 )
-def test_a_founding_that_cannot_be_recorded_is_refused_before_anything_is_created(
-    db, name, slug, focus, principles, code
-):
-    with pytest.raises(LedgerInputError) as err:
-        check_found_assembly(name, slug, focus, principles)
+def test_a_founding_that_cannot_be_recorded_is_refused_before_anything_is_created(alice, now, changes, code):
+    with pytest.raises(Refused) as err:
+        _found(alice, now, **changes)
     assert err.value.code == code
     assert not Assembly.objects.exists()
     assert not models.Ledger.objects.exists()
 
 
-def test_a_taken_name_is_refused(db, now):
-    do_found_assembly(check_found_assembly("Energy co-op", "energy-coop", "energy", "Share the sun."), now)
-    with pytest.raises(LedgerInputError) as err:
-        check_found_assembly("Other", "energy-coop", "energy", "p")
+def test_a_taken_name_is_refused(alice, now):
+    do_found_assembly(_found(alice, now), now)
+    with pytest.raises(Refused) as err:
+        _found(alice, now, name="Other")
     assert err.value.code == "slug_taken"
+
+
+def test_visitors_cannot_found_assemblies(db, now):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(Refused) as err:
+        _found(AnonymousUser(), now)
+    assert err.value.status == 401

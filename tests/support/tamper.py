@@ -156,3 +156,17 @@ def rename_ledger(db: NodeDB, new_origin: str, signer: Signer, keep: int) -> Non
 def drop_checkpoint(db: NodeDB, size: int) -> None:
     """Lose a signed checkpoint, as a crash between an append's commit and its signature would."""
     db.execute(f"DELETE FROM ledgers_checkpoint WHERE ledger_id = {LEDGER} AND size = %s", (size,))
+
+
+def size(db: NodeDB) -> int:
+    ((value,),) = db.execute("SELECT size FROM ledgers_ledger WHERE slug = 'food-hub'")
+    return int(value)
+
+
+def find_entry(db: NodeDB, needle: bytes) -> int:
+    """Return the seq of the first food-hub entry containing ``needle``."""
+    rows = db.execute(f"SELECT seq, body FROM ledgers_ledgerentry WHERE ledger_id = {LEDGER} ORDER BY seq")
+    return next(int(seq) for seq, body in rows if needle in bytes(body))
+
+
+RENT = b'"minor":32000'

@@ -1,143 +1,643 @@
-"""Demo data: one food hub assembly with two months of public acts in its ledger.
+"""Demo data: three assemblies — a food hub, an energy co-op and a housing group — with their histories.
 
-Everything is written through the services, exactly as a real assembly would.
+Everything is written through the services at simulated past times, exactly as
+real assemblies would write it, so every ledger verifies. Demo members sign in
+with their first name in lower case and the password ``DEMO_PASSWORD``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
-from confederal.ledger import JSONObject
-
-from .assemblies.models import Assembly
-from .assemblies.services import check_found_assembly, do_found_assembly
+from .assemblies.models import Assembly, Member
+from .assemblies.services import (
+    check_found_assembly,
+    do_accept_invitation,
+    do_create_invitation,
+    do_decide_join_request,
+    do_found_assembly,
+    do_request_to_join,
+)
+from .decisions.models import Proposal
+from .decisions.services import check_propose, do_close, do_propose, do_vote
 from .ledgers.services import check_record, do_append
+from .meetings.services import (
+    check_schedule,
+    do_link_decision,
+    do_publish_minutes,
+    do_schedule,
+    do_set_attendance,
+    do_update_notes,
+)
+from .roles.services import do_rotate, do_rotate_chores
 
-__all__ = ["seed_demo"]
+__all__ = ["DEMO_PASSWORD", "demo_accounts", "seed_demo"]
 
-PRINCIPLES = """We feed each other. Food that would be wasted is rescued and shared, never sold for profit.
-Everyone shares the unpleasant work: cleaning, sorting and driving rotate by rota.
-No one holds a role for more than two terms in a row.
-Every budget line, decision and result is published in our ledger.
-We grow by splitting into two cells, not by getting bigger."""
+# Shown on the demo's sign-in page: these accounts exist only in demo data.
+DEMO_PASSWORD = "confederal-demo"  # noqa: S105
 
 
-def _money(euros: int, cents: int = 0) -> JSONObject:
+def _money(euros: int, cents: int = 0) -> dict[str, Any]:
     return {"currency": "EUR", "minor": euros * 100 + cents}
 
 
-# (day after founding, kind, body)
-HISTORY: list[tuple[int, str, JSONObject]] = [
-    (0, "role.assignment", {"role": "facilitator", "holder": "Amara", "method": "rota", "term_days": 30}),
-    (0, "role.assignment", {"role": "note-taker", "holder": "Jonas", "method": "rota", "term_days": 30}),
-    (0, "role.assignment", {"role": "treasurer", "holder": "Lucía", "method": "election", "term_days": 90}),
-    (
-        2,
-        "decision",
-        {
-            "title": "Rent the community kitchen on Tuesday and Friday evenings",
-            "method": "consent",
-            "outcome": "adopted",
-            "votes": {"consent": 9, "stand_aside": 1, "object": 0},
-            "review_on": "2027-02-01",
-        },
-    ),
-    (
-        3,
-        "finance.txn",
-        {"title": "Kitchen rent, first month", "direction": "out", "amount": _money(320), "category": "rent"},
-    ),
-    (
-        5,
-        "finance.txn",
-        {"title": "Members' contributions", "direction": "in", "amount": _money(450), "category": "dues"},
-    ),
-    (
-        9,
-        "decision",
-        {
-            "title": "Collect surplus bread from three bakeries on Saturdays",
-            "method": "simple_majority",
-            "outcome": "adopted",
-            "votes": {"for": 8, "against": 1, "abstain": 2},
-            "review_on": "2026-12-31",
-        },
-    ),
-    (
-        12,
-        "finance.txn",
-        {"title": "Second-hand chest freezer", "direction": "out", "amount": _money(180), "category": "equipment"},
-    ),
-    (14, "metric", {"name": "meals_served", "value": 214, "unit": "meals", "period": "first two weeks"}),
-    (14, "metric", {"name": "food_rescued", "value": 388, "unit": "kg", "period": "first two weeks"}),
-    (
-        20,
-        "decision",
-        {
-            "title": "Join the neighbourhood mutual-aid fund with 5% of contributions",
-            "method": "consensus",
-            "outcome": "adopted",
-            "votes": {"agree": 10, "stand_aside": 1, "block": 0},
-            "review_on": "2027-03-01",
-        },
-    ),
-    (
-        21,
-        "finance.txn",
-        {
-            "title": "Mutual-aid fund contribution",
-            "direction": "out",
-            "amount": _money(22, 50),
-            "category": "mutual_aid",
-        },
-    ),
-    (30, "role.assignment", {"role": "facilitator", "holder": "Tomasz", "method": "rota", "term_days": 30}),
-    (30, "role.assignment", {"role": "note-taker", "holder": "Amara", "method": "rota", "term_days": 30}),
-    (
-        33,
-        "finance.txn",
-        {"title": "Kitchen rent, second month", "direction": "out", "amount": _money(320), "category": "rent"},
-    ),
-    (
-        35,
-        "finance.txn",
-        {"title": "Members' contributions", "direction": "in", "amount": _money(470), "category": "dues"},
-    ),
-    (
-        41,
-        "decision",
-        {
-            "title": "Buy a cargo bike instead of renting a van",
-            "method": "consent",
-            "outcome": "not adopted",
-            "votes": {"consent": 6, "stand_aside": 2, "object": 1},
-            "note": "One objection about storage space; the proposal returns when a shed is found.",
-        },
-    ),
-    (44, "metric", {"name": "meals_served", "value": 531, "unit": "meals", "period": "weeks three to six"}),
-    (44, "metric", {"name": "food_rescued", "value": 902, "unit": "kg", "period": "weeks three to six"}),
-    (
-        50,
-        "finance.txn",
-        {"title": "Cleaning supplies", "direction": "out", "amount": _money(37, 80), "category": "supplies"},
-    ),
-    (56, "metric", {"name": "roles_rotated", "value": 4, "unit": "roles", "period": "first two months"}),
-]
+@dataclass
+class _Story:
+    """One assembly's history as a list of dated steps, replayed in order."""
+
+    assembly: Assembly | None = None
+    members: dict[str, Member] = field(default_factory=dict)
+    steps: list[tuple[float, Callable[[datetime], None]]] = field(default_factory=list)
+    saved: dict[str, Proposal] = field(default_factory=dict)
+
+    def at(self, day: float) -> Callable[[Callable[[datetime], None]], None]:
+        def add(step: Callable[[datetime], None]) -> None:
+            self.steps.append((day, step))
+
+        return add
+
+
+def _user(name: str) -> User:
+    username = name.lower().replace("í", "i").replace("é", "e").replace("ñ", "n").replace("á", "a")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username=username, password=DEMO_PASSWORD)
+    return user
+
+
+def demo_accounts() -> list[str]:
+    return sorted(User.objects.exclude(username__startswith="_").values_list("username", flat=True))
+
+
+def _found(
+    story: _Story, founder: str, *, name: str, slug: str, focus: str, principles: str, now: datetime, **changes: Any
+) -> None:
+    request = check_found_assembly(
+        _user(founder),
+        name=name,
+        slug=slug,
+        focus=focus,
+        principles=principles,
+        public_name=founder,
+        today=now.date(),
+        changes=changes,
+    )
+    story.assembly = do_found_assembly(request, now)
+    story.members[founder] = story.assembly.members.get()
+
+
+def _invite(story: _Story, by: str, name: str, now: datetime) -> None:
+    assert story.assembly is not None
+    invitation = do_create_invitation(story.members[by], now)
+    story.members[name] = do_accept_invitation(_user(name), invitation, name, now)
+
+
+def _ask(story: _Story, name: str, approver: str, now: datetime) -> None:
+    assert story.assembly is not None
+    request = do_request_to_join(_user(name), story.assembly, name, "I'd like to help.", now)
+    member = do_decide_join_request(story.members[approver], request, True, now)
+    assert member is not None
+    story.members[name] = member
+
+
+def _vote(story: _Story, proposal: Proposal, choices: dict[str, Any], now: datetime) -> None:
+    for name, choice in choices.items():
+        do_vote(story.members[name], proposal, choice, now)
+
+
+def _decide(
+    story: _Story,
+    author: str,
+    title: str,
+    choices: dict[str, Any],
+    now: datetime,
+    *,
+    close: bool = True,
+    text: str = "",
+    method: str | None = None,
+    options: tuple[str, ...] = (),
+    days: int = 3,
+) -> Proposal:
+    proposal = do_propose(
+        check_propose(story.members[author], title=title, text=text, method=method, options=options, voting_days=days),
+        now,
+    )
+    _vote(story, proposal, choices, now + timedelta(hours=2))
+    if close:
+        proposal = do_close(proposal, proposal.closes_at)
+    return proposal
+
+
+def _meeting(
+    story: _Story,
+    by: str,
+    title: str,
+    start: datetime,
+    present: list[str],
+    agenda: list[str],
+    notes: str,
+    decisions: list[Proposal],
+    publisher: str | None,
+) -> None:
+    member = story.members[by]
+    meeting = do_schedule(
+        check_schedule(
+            member,
+            title=title,
+            starts_at=start,
+            minutes=90,
+            place="Community hall",
+            agenda=agenda,
+            now=start - timedelta(days=3),
+        )
+    )
+    if publisher is None:
+        return
+    for name in present:
+        do_set_attendance(meeting, story.members[name], True)
+    do_update_notes(meeting, notes)
+    for proposal in decisions:
+        do_link_decision(meeting, proposal)
+    do_publish_minutes(meeting, story.members[publisher], start + timedelta(hours=2))
+
+
+def _replay(story: _Story, start: datetime) -> None:
+    for day, step in sorted(story.steps, key=lambda s: s[0]):
+        step(start + timedelta(days=day))
+
+
+def _food_hub(now: datetime) -> None:
+    s = _Story()
+    people = ["Amara", "Jonas", "Lucía", "Tomasz", "Priya", "Kwame", "Sofía", "Ines", "Mateo", "Yuki", "Olu", "Hannah"]
+    start = (now - timedelta(days=58)).replace(hour=18, minute=0, second=0, microsecond=0)
+
+    @s.at(0)
+    def founding(t: datetime) -> None:
+        _found(
+            s,
+            "Amara",
+            name="Riverside Food Hub",
+            slug="food-hub",
+            focus="food",
+            now=t,
+            principles=(
+                "We feed each other. Food that would be wasted is rescued and shared, never sold for profit.\n"
+                "Everyone shares the unpleasant work: cleaning, sorting and driving rotate by rota.\n"
+                "No one holds a role for more than two terms in a row.\n"
+                "Every budget line, decision and result is published in our ledger.\n"
+                "We grow by splitting into two cells, not by getting bigger."
+            ),
+        )
+        for i, name in enumerate(people[1:8]):
+            _invite(s, "Amara", name, t + timedelta(minutes=10 + i))
+        for i, name in enumerate(people[8:11]):
+            _ask(s, name, "Jonas", t + timedelta(hours=1, minutes=i))
+        assert s.assembly is not None
+        for role in ("facilitator", "note-taker", "treasurer"):
+            do_rotate(s.assembly, role, t + timedelta(hours=2), seed=lambda: b"food-hub first treasurer draw....")
+        do_rotate_chores(s.assembly, t + timedelta(hours=2))
+
+    @s.at(2)
+    def kitchen(t: datetime) -> None:
+        yes = {n: "consent" for n in people[:9]} | {"Mateo": "stand_aside"}
+        s.saved["kitchen"] = _decide(
+            s,
+            "Amara",
+            "Rent the community kitchen on Tuesday and Friday evenings",
+            yes,
+            t,
+            text="The hall asks €320 a month.",
+        )
+        assert s.assembly is not None
+        do_append(
+            s.assembly.ledger,
+            [
+                check_record(
+                    "finance.txn",
+                    {
+                        "title": "Kitchen rent, first month",
+                        "direction": "out",
+                        "amount": _money(320),
+                        "category": "rent",
+                    },
+                )
+            ],
+            t + timedelta(days=1),
+        )
+
+    @s.at(6)
+    def freezer(t: datetime) -> None:
+        choices = {n: "consent" for n in people[:7]} | {"Kwame": "object"}
+        s.saved["freezer"] = _decide(s, "Tomasz", "Buy a new chest freezer for €600", choices, t, text="Ours is dying.")
+
+    @s.at(8)
+    def bread(t: datetime) -> None:
+        votes = {
+            "Amara": "for",
+            "Jonas": "for",
+            "Lucía": "for",
+            "Tomasz": "for",
+            "Priya": "for",
+            "Kwame": "for",
+            "Sofía": "against",
+            "Ines": "abstain",
+        }
+        s.saved["bread"] = _decide(
+            s, "Priya", "Collect surplus bread from three bakeries on Saturdays", votes, t, method="simple_majority"
+        )
+
+    @s.at(10)
+    def first_meeting(t: datetime) -> None:
+        _meeting(
+            s,
+            "Amara",
+            "First general meeting",
+            t,
+            people[:9],
+            ["Welcome", "Kitchen", "Freezer", "Bread round"],
+            "We agreed on the kitchen and the bread round. The freezer is blocked by Kwame's objection: too expensive; "
+            "Tomasz will look for a second-hand one.",
+            [s.saved["kitchen"], s.saved["freezer"], s.saved["bread"]],
+            "Jonas",
+        )
+
+    @s.at(14)
+    def measures(t: datetime) -> None:
+        assert s.assembly is not None
+        do_append(
+            s.assembly.ledger,
+            [
+                check_record(
+                    "metric", {"name": "meals_served", "value": 214, "unit": "meals", "period": "first two weeks"}
+                ),
+                check_record(
+                    "metric", {"name": "food_rescued", "value": 388, "unit": "kg", "period": "first two weeks"}
+                ),
+                check_record(
+                    "finance.txn",
+                    {
+                        "title": "Second-hand chest freezer",
+                        "direction": "out",
+                        "amount": _money(180),
+                        "category": "equipment",
+                    },
+                ),
+            ],
+            t,
+        )
+
+    @s.at(18)
+    def mutual_aid(t: datetime) -> None:
+        _decide(
+            s,
+            "Lucía",
+            "Put 5% of contributions into the neighbourhood mutual-aid fund",
+            {n: "consent" for n in people[:3]},
+            t,
+            text="",
+        )
+
+    @s.at(24)
+    def stall(t: datetime) -> None:
+        votes = {
+            "Amara": ["1", "3"],
+            "Jonas": ["1"],
+            "Lucía": ["2", "3"],
+            "Tomasz": ["1", "2"],
+            "Priya": ["3"],
+            "Kwame": ["1"],
+            "Olu": ["1", "3"],
+        }
+        _decide(
+            s,
+            "Sofía",
+            "Where should the Saturday stall stand?",
+            votes,
+            t,
+            method="approval",
+            options=("Market square", "Station forecourt", "Library steps"),
+        )
+
+    @s.at(30)
+    def second_terms(t: datetime) -> None:
+        assert s.assembly is not None
+        for role in ("facilitator", "note-taker"):
+            do_rotate(s.assembly, role, t)
+        do_rotate_chores(s.assembly, t)
+        do_append(
+            s.assembly.ledger,
+            [
+                check_record(
+                    "finance.txn",
+                    {
+                        "title": "Kitchen rent, second month",
+                        "direction": "out",
+                        "amount": _money(320),
+                        "category": "rent",
+                    },
+                ),
+                check_record(
+                    "finance.txn",
+                    {"title": "Members' contributions", "direction": "in", "amount": _money(470), "category": "dues"},
+                ),
+            ],
+            t,
+        )
+
+    @s.at(38)
+    def time_poll(t: datetime) -> None:
+        slots = ("Tue 18:30", "Wed 19:00", "Sat 10:00")
+        votes = {n: {"1": "yes", "2": "maybe", "3": "no"} for n in people[:5]} | {
+            n: {"1": "no", "2": "yes", "3": "yes"} for n in people[5:8]
+        }
+        _decide(s, "Jonas", "When should the next general meeting be?", votes, t, method="time_poll", options=slots)
+
+    @s.at(44)
+    def second_meeting(t: datetime) -> None:
+        _meeting(
+            s,
+            "Tomasz",
+            "Second general meeting",
+            t,
+            people[:10],
+            ["Stall", "Rota", "Mutual aid"],
+            "The stall goes to the market square. Olu joins the bread round.",
+            [],
+            "Priya",
+        )
+
+    @s.at(50)
+    def cargo_bike(t: datetime) -> None:
+        _decide(
+            s,
+            "Olu",
+            "Buy a cargo bike instead of renting a van",
+            {"Olu": "consent", "Amara": "consent"},
+            t,
+            text="Quorum test: few took part.",
+        )
+        assert s.assembly is not None
+        do_append(
+            s.assembly.ledger,
+            [
+                check_record(
+                    "metric", {"name": "meals_served", "value": 531, "unit": "meals", "period": "weeks three to seven"}
+                ),
+                check_record(
+                    "metric", {"name": "food_rescued", "value": 902, "unit": "kg", "period": "weeks three to seven"}
+                ),
+            ],
+            t + timedelta(days=1),
+        )
+
+    @s.at(57)
+    def still_open(t: datetime) -> None:
+        _decide(
+            s,
+            "Hannah" if "Hannah" in s.members else "Yuki",
+            "Open the hub on Sunday mornings too",
+            {"Yuki": "consent", "Amara": "consent"},
+            t,
+            close=False,
+            days=5,
+        )
+
+    @s.at(58)
+    def upcoming(t: datetime) -> None:
+        _meeting(
+            s,
+            "Amara",
+            "December general meeting",
+            t + timedelta(days=3),
+            [],
+            ["Sunday opening", "Winter rota"],
+            "",
+            [],
+            None,
+        )
+
+    _replay(s, start)
+
+
+def _energy_coop(now: datetime) -> None:
+    s = _Story()
+    people = [
+        "Kwame",
+        "Anke",
+        "Bruno",
+        "Chiara",
+        "Dmitri",
+        "Efua",
+        "Farid",
+        "Greta",
+        "Hamid",
+        "Irina",
+        "Jomo",
+        "Karin",
+        "Lars",
+        "Mei",
+    ]
+    start = (now - timedelta(days=45)).replace(hour=19, minute=0, second=0, microsecond=0)
+
+    @s.at(0)
+    def founding(t: datetime) -> None:
+        _found(
+            s,
+            "Kwame",
+            name="Hillside Energy Co-op",
+            slug="energy-coop",
+            focus="energy",
+            now=t,
+            method="consensus",
+            ballots="secret",
+            principles=(
+                "The sun on our roofs belongs to all of us.\n"
+                "We publish every kWh we make and every euro we spend.\n"
+                "Terms are short; every coordinator steps back."
+            ),
+        )
+        for i, name in enumerate(people[1:]):
+            _invite(s, "Kwame", name, t + timedelta(minutes=i + 1))
+        assert s.assembly is not None
+        for role in ("facilitator", "note-taker", "treasurer"):
+            do_rotate(s.assembly, role, t + timedelta(hours=1), seed=lambda: b"energy coop treasurer draw......")
+
+    @s.at(3)
+    def panels(t: datetime) -> None:
+        choices = {n: "agree" for n in people[:10]} | {"Karin": "stand_aside"}
+        s.saved["panels"] = _decide(s, "Anke", "Install 40 panels on the school roof", choices, t)
+
+    @s.at(9)
+    def supplier(t: datetime) -> None:
+        votes = {n: {"1": 5, "2": 3, "3": 1} for n in people[:6]} | {n: {"1": 2, "2": 5, "3": 4} for n in people[6:11]}
+        _decide(
+            s,
+            "Bruno",
+            "Choose the installer",
+            votes,
+            t,
+            method="score",
+            options=("SolarCoop Nord", "Local electricians' guild", "BigSun Ltd"),
+        )
+
+    @s.at(15)
+    def battery(t: datetime) -> None:
+        ranked = (
+            {n: ["1", "2", "3"] for n in people[:5]}
+            | {n: ["2", "3", "1"] for n in people[5:9]}
+            | {n: ["3", "2", "1"] for n in people[9:12]}
+        )
+        _decide(
+            s,
+            "Chiara",
+            "What should the surplus pay for first?",
+            ranked,
+            t,
+            method="schulze",
+            options=("A neighbourhood battery", "Insulating the school", "Lower bills for members in hardship"),
+        )
+
+    @s.at(21)
+    def tariff(t: datetime) -> None:
+        votes = {n: "for" for n in people[:8]} | {n: "against" for n in people[8:12]}
+        _decide(s, "Dmitri", "Raise the solidarity tariff to 8 cents", votes, t, method="super_majority")
+
+    @s.at(28)
+    def meeting(t: datetime) -> None:
+        _meeting(
+            s,
+            "Kwame",
+            "Installation review",
+            t,
+            people[:11],
+            ["Panels", "Installer", "Surplus"],
+            "The panels are up. First month: 4,120 kWh.",
+            [s.saved["panels"]],
+            "Anke",
+        )
+        assert s.assembly is not None
+        do_append(
+            s.assembly.ledger,
+            [
+                check_record(
+                    "metric", {"name": "energy_produced", "value": 4120, "unit": "kWh", "period": "first month"}
+                )
+            ],
+            t + timedelta(hours=3),
+        )
+
+    @s.at(44)
+    def open_vote(t: datetime) -> None:
+        _decide(
+            s,
+            "Efua",
+            "Offer a free energy audit to every household on the street",
+            {"Efua": "agree"},
+            t,
+            close=False,
+            days=6,
+        )
+
+    _replay(s, start)
+
+
+def _housing(now: datetime) -> None:
+    s = _Story()
+    people = [
+        "Amara",
+        "Nadia",
+        "Oscar",
+        "Paula",
+        "Quentin",
+        "Rosa",
+        "Samir",
+        "Tove",
+        "Ugo",
+        "Vera",
+        "Wen",
+        "Xavi",
+        "Yara",
+        "Zeno",
+        "Ada",
+    ]
+    start = (now - timedelta(days=30)).replace(hour=18, minute=30, second=0, microsecond=0)
+
+    @s.at(0)
+    def founding(t: datetime) -> None:
+        _found(
+            s,
+            "Nadia",
+            name="Tenants of Elm Street",
+            slug="housing",
+            focus="housing",
+            now=t,
+            method="simple_majority",
+            principles=(
+                "A home is a right, not an asset.\n"
+                "We organise building by building and decide together.\n"
+                "We stay small: at fifteen we split."
+            ),
+        )
+        for i, name in enumerate([p for p in people if p != "Nadia"]):
+            _invite(s, "Nadia", name, t + timedelta(minutes=i + 1))
+        assert s.assembly is not None
+        for role in ("facilitator", "note-taker", "treasurer"):
+            do_rotate(s.assembly, role, t + timedelta(hours=1), seed=lambda: b"elm street treasurer draw.......")
+
+    @s.at(4)
+    def repairs(t: datetime) -> None:
+        s.saved["repairs"] = _decide(
+            s,
+            "Oscar",
+            "Demand the landlord repair the heating before December",
+            {n: "for" for n in people[:12]},
+            t,
+            method="simple_majority",
+        )
+
+    @s.at(12)
+    def meeting(t: datetime) -> None:
+        _meeting(
+            s,
+            "Paula",
+            "Building meeting",
+            t,
+            people[:13],
+            ["Heating", "Rent strike fund"],
+            "Letter sent to the landlord; a fund for the strike is proposed.",
+            [s.saved["repairs"]],
+            "Rosa",
+        )
+
+    @s.at(20)
+    def fund(t: datetime) -> None:
+        _decide(
+            s,
+            "Samir",
+            "Start a rent-strike fund of €10 a month per household",
+            {n: "for" for n in people[:6]} | {n: "against" for n in people[6:12]},
+            t,
+            method="simple_majority",
+        )
+
+    _replay(s, start)
 
 
 def seed_demo(now: datetime | None = None) -> bool:
-    """Create the demo assembly and its history, unless the node already has assemblies.
+    """Create the demo assemblies and their histories, unless the node already has assemblies.
 
     Returns whether anything was created.
     """
     if Assembly.objects.exists():
         return False
     now = now or timezone.now()
-    founded = (now - timedelta(days=60)).replace(hour=18, minute=30, second=0, microsecond=0)
-    request = check_found_assembly("Riverside Food Hub", "food-hub", Assembly.Focus.FOOD, PRINCIPLES)
-    assembly = do_found_assembly(request, founded)
-    for i, (day, kind, body) in enumerate(HISTORY):
-        do_append(assembly.ledger, [check_record(kind, body)], founded + timedelta(days=day, minutes=i))
+    _food_hub(now)
+    _energy_coop(now)
+    _housing(now)
     return True

@@ -117,7 +117,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "confederal.node.ledgers",
+    "confederal.node.accounts",
     "confederal.node.assemblies",
+    "confederal.node.decisions",
+    "confederal.node.meetings",
+    "confederal.node.roles",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +153,15 @@ TEMPLATES = [
         },
     },
 ]
+
+LOGIN_URL = "/accounts/sign-in"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _public.scheme == "https"
+CSRF_COOKIE_SECURE = _public.scheme == "https"
+# How often the node closes due votes and ends finished terms (seconds).
+TICK_SECONDS = int(os.environ.get("CONFEDERAL_TICK_SECONDS", "30"))
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]

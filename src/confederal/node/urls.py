@@ -1,13 +1,56 @@
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .accounts import views as accounts
 from .api import api
-from .assemblies import views as assembly_views
-from .ledgers import views as ledger_views
+from .assemblies import views as assemblies
+from .decisions import views as decisions
+from .ledgers import views as ledgers
+from .meetings import views as meetings
+from .roles import views as roles
+
+assembly = [
+    path("", assemblies.overview, name="assembly"),
+    path("charter", assemblies.charter_page, name="charter"),
+    path("charter/amend", decisions.amend, name="amend"),
+    path("join", assemblies.join, name="join"),
+    path("requests/<int:request_id>", assemblies.decide_request, name="decide-request"),
+    path("invite", assemblies.invite, name="invite"),
+    path("leave", assemblies.leave, name="leave"),
+    path("away", assemblies.away, name="away"),
+    path("split", assemblies.split, name="split"),
+    path("proposals/new", decisions.propose, name="propose"),
+    path("proposals/<int:number>/", decisions.proposal_page, name="proposal"),
+    path("proposals/<int:number>/vote", decisions.vote, name="vote"),
+    path("proposals/<int:number>/withdraw", decisions.withdraw, name="withdraw"),
+    path("proposals/<int:number>/keep", decisions.keep, name="keep"),
+    path("meetings/new", meetings.schedule, name="schedule"),
+    path("meetings.ics", meetings.assembly_ics, name="assembly-ics"),
+    path("meetings/<int:number>/", meetings.meeting_page, name="meeting"),
+    path("meetings/<int:number>.ics", meetings.meeting_ics, name="meeting-ics"),
+    path("meetings/<int:number>/attend", meetings.attend, name="attend"),
+    path("meetings/<int:number>/notes", meetings.notes, name="notes"),
+    path("meetings/<int:number>/decisions", meetings.link_decision, name="link-decision"),
+    path("meetings/<int:number>/publish", meetings.publish_minutes, name="publish-minutes"),
+    path("roles/", roles.roles_page, name="roles"),
+    path("roles/<slug:role>/rotate", roles.rotate, name="rotate"),
+    path("roles/<slug:role>/elect", roles.elect, name="elect"),
+    path("chores/rotate", roles.rotate_chores, name="rotate-chores"),
+    path("draws/<int:term_id>", roles.draw, name="draw"),
+]
 
 urlpatterns = [
-    path("", assembly_views.home, name="home"),
-    path("assemblies/<slug:slug>/", assembly_views.assembly_page, name="assembly"),
-    path("ledgers", ledger_views.ledger_list, name="ledger-list"),
+    path("", assemblies.home, name="home"),
+    path("accounts/sign-up", accounts.sign_up, name="sign-up"),
+    path("accounts/sign-in", auth_views.LoginView.as_view(template_name="accounts/sign_in.html"), name="sign-in"),
+    path("accounts/sign-out", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("accounts/tokens", accounts.tokens, name="tokens"),
+    path("accounts/tokens/<int:token_id>/revoke", accounts.revoke_token, name="revoke-token"),
+    path("assemblies/new", assemblies.found, name="found"),
+    path("assemblies/<slug:slug>/", include(assembly)),
+    path("invitations/<str:token>", assemblies.invitation, name="invitation"),
+    path("blobs/<str:digest>", ledgers.blob, name="blob"),
+    path("ledgers", ledgers.ledger_list, name="ledger-list"),
     path("ledgers/", include("confederal.node.ledgers.urls")),
     path("api/", api.urls),
 ]

@@ -1,77 +1,439 @@
-"""Writes for assemblies. Each public act is also an entry in the assembly's ledger."""
+"""Writes for assemblies: founding, membership, invitations, join requests, leaving, splitting.
+
+``check_*`` validates and authorises (raising :class:`Refused` with a plain
+message, changing nothing); ``do_*`` acts on what was checked. Every public act
+is appended to the assembly's ledger in the same transaction as the change,
+and the checkpoint is signed after the commit. Rows are locked in one order —
+the assembly, then its ledger — so two acts never wait on each other in a cycle.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from confederal.charter import Charter, CharterError, JoinMode, default_charter
 from confederal.ledger import JSONObject
+from confederal.node.errors import Refused
+from confederal.node.ledgers.models import Ledger
 from confederal.node.ledgers.services import (
-    LedgerInputError,
     Record,
+    append_in_transaction,
     check_ledger_slug,
     check_record,
-    do_append,
-    do_sign_checkpoint,
     new_ledger_row,
+    publish,
 )
+from confederal.splitting import Split, check_split, propose_split
 
-from .models import Assembly
+from .models import Assembly, Invitation, JoinRequest, Member
 
-__all__ = ["FoundAssembly", "check_found_assembly", "do_found_assembly"]
+__all__ = [
+    "FoundAssembly",
+    "charter_of",
+    "check_accept_invitation",
+    "check_found_assembly",
+    "check_public_name",
+    "check_request_to_join",
+    "check_room",
+    "check_split_cells",
+    "do_accept_invitation",
+    "do_create_invitation",
+    "do_decide_join_request",
+    "do_found_assembly",
+    "do_leave",
+    "do_request_to_join",
+    "do_set_away",
+    "joined_record",
+    "lock",
+    "record_charter",
+    "split_in_transaction",
+    "suggest_split",
+]
+
+INVITATION_DAYS = 14
+
+
+def lock(assembly: Assembly) -> Assembly:
+    """Lock the assembly's row for the rest of the transaction and return it fresh."""
+    return Assembly.objects.select_for_update().get(pk=assembly.pk)
+
+
+def charter_of(assembly: Assembly) -> Charter:
+    return Charter.from_json(assembly.charter)
+
+
+def record_charter(charter: Charter, note: str | None = None) -> Record:
+    body: JSONObject = {"charter": charter.to_json()}
+    if note:
+        body["note"] = note
+    return Record("assembly.charter", body)
+
+
+def joined_record(member: Member, **extra: Any) -> Record:
+    return Record("member.joined", {"member": member.pk, "name": member.public_name, "via": member.via, **extra})
+
+
+def check_public_name(assembly: Assembly | None, name: str) -> str:
+    """Return the name as stored (trimmed, NFC) if it can be used in this assembly.
+
+    Raises:
+        Refused: empty, too long, or already used by a current member.
+    """
+    name = unicodedata.normalize("NFC", " ".join(name.split()))
+    if not 1 <= len(name) <= 80:
+        raise Refused(
+            "bad_public_name", _("Choose a public name of 1 to 80 characters; it is how others will see you.")
+        )
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise Refused("bad_public_name", _("A public name cannot contain control characters."))
+    if assembly is not None and assembly.members.filter(left_at__isnull=True, public_name=name).exists():
+        raise Refused("public_name_taken", _("Someone in this assembly already goes by “%(name)s”.") % {"name": name})
+    return name
+
+
+def check_room(assembly: Assembly) -> None:
+    """Refuse a new member once the charter's maximum size is reached, and say how to grow instead."""
+    limit = charter_of(assembly).max_size.value
+    if assembly.members.filter(left_at__isnull=True).count() >= limit:
+        raise Refused(
+            "assembly_full",
+            _(
+                "%(name)s has reached its maximum of %(limit)d members. Assemblies grow by splitting into two "
+                "cells rather than getting bigger: any member can propose a split."
+            )
+            % {"name": assembly.name, "limit": limit},
+            409,
+        )
 
 
 @dataclass(frozen=True)
 class FoundAssembly:
-    name: str
+    user: User
     slug: str
-    focus: str
-    principles: str
+    public_name: str
+    charter: Charter
 
 
-def _charter_body(name: str, focus: str, principles: str) -> JSONObject:
-    return {"name": name, "focus": focus, "principles": principles, "version": 1}
-
-
-def check_found_assembly(name: str, slug: str, focus: str, principles: str) -> FoundAssembly:
-    """Validate a request to found an assembly.
+def check_found_assembly(
+    user: User | AnonymousUser,
+    *,
+    name: str,
+    slug: str,
+    focus: str,
+    principles: str,
+    public_name: str,
+    today: date,
+    changes: dict[str, object] | None = None,
+) -> FoundAssembly:
+    """Validate founding an assembly with a default charter (adjusted by ``changes``).
 
     Raises:
-        LedgerInputError: a field is empty, too long or taken.
+        Refused: any field is invalid; nothing is created.
     """
-    name, principles = name.strip(), principles.strip()
-    if not 1 <= len(name) <= 120:
-        raise LedgerInputError("bad_name", _("An assembly's name is 1 to 120 characters."))
-    if not principles:
-        raise LedgerInputError("no_principles", _("Write down the assembly's principles: they are its charter."))
+    if not user.is_authenticated:
+        raise Refused("sign_in", _("Sign in to found an assembly."), 401)
     if focus not in Assembly.Focus.values:
-        raise LedgerInputError(
+        raise Refused(
             "bad_focus", _("Choose a focus among: %(choices)s.") % {"choices": ", ".join(Assembly.Focus.values)}
         )
+    try:
+        charter = default_charter(name.strip(), focus, principles, today)
+        if changes:
+            charter = charter.amended(changes, charter.principles.review_on)
+            charter = Charter.from_json({**charter.to_json(), "version": 1})
+    except CharterError as exc:
+        raise Refused(exc.code, exc.message) from exc
     check_ledger_slug(slug)
-    # The charter is the ledger's first entry: it must fit before anything is created.
-    check_record("assembly.charter", _charter_body(name, focus, principles))
     if Assembly.objects.filter(slug=slug).exists():
-        raise LedgerInputError("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})
-    return FoundAssembly(name, slug, focus, principles)
+        raise Refused("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})
+    # The charter is the ledger's first entry: it must fit before anything is created.
+    check_record("assembly.charter", record_charter(charter).body)
+    return FoundAssembly(user, slug, check_public_name(None, public_name), charter)
 
 
 def do_found_assembly(request: FoundAssembly, now: datetime) -> Assembly:
-    """Create the assembly and its ledger, and record its charter as the ledger's first entry."""
+    """Create the assembly, its ledger and its founding member; record the charter and the founder."""
     with transaction.atomic(durable=True):
-        ledger = new_ledger_row(request.slug, request.name, now)
+        ledger = new_ledger_row(request.slug, request.charter.name, now)
         assembly = Assembly.objects.create(
-            name=request.name,
+            name=request.charter.name,
             slug=request.slug,
-            focus=request.focus,
-            principles=request.principles,
+            focus=request.charter.focus,
+            principles=request.charter.principles.value,
             ledger=ledger,
             founded_at=now,
+            charter=request.charter.to_json(),
         )
-    do_sign_checkpoint(ledger, now)
-    charter = Record("assembly.charter", _charter_body(request.name, request.focus, request.principles))
-    do_append(ledger, [charter], now)
+        founder = Member.objects.create(
+            assembly=assembly,
+            user=request.user,
+            public_name=request.public_name,
+            via=Member.Via.FOUNDING,
+            joined_at=now,
+        )
+        append_in_transaction(ledger, [record_charter(request.charter), joined_record(founder)], now)
+    publish(ledger, now)
     return assembly
+
+
+def do_create_invitation(member: Member, now: datetime) -> Invitation:
+    """Create a single-use invitation link valid for two weeks. The member must be current."""
+    return Invitation.objects.create(
+        assembly=member.assembly,
+        token=secrets.token_urlsafe(24),
+        created_by=member,
+        created_at=now,
+        expires_at=now + timedelta(days=INVITATION_DAYS),
+    )
+
+
+def check_accept_invitation(
+    user: User | AnonymousUser, token: str, public_name: str, now: datetime
+) -> tuple[Invitation, str]:
+    """Validate accepting an invitation; return it and the public name to use.
+
+    Raises:
+        Refused: unknown, used, revoked or expired link; already a member; the assembly is full.
+    """
+    if not user.is_authenticated:
+        raise Refused("sign_in", _("Sign in or create an account to accept the invitation."), 401)
+    invitation = Invitation.objects.select_related("assembly").filter(token=token).first()
+    if invitation is None:
+        raise Refused("bad_invitation", _("This invitation link is not valid. Ask a member for a new one."), 404)
+    if invitation.used_by_id is not None:
+        raise Refused("invitation_used", _("This invitation has already been used. Ask a member for a new one."), 410)
+    if invitation.revoked_at is not None or invitation.expires_at <= now:
+        raise Refused("invitation_expired", _("This invitation has expired. Ask a member for a new one."), 410)
+    assembly = invitation.assembly
+    if JoinMode(charter_of(assembly).join.value) is JoinMode.REQUEST:
+        raise Refused("invitations_closed", _("This assembly takes new members by request only."), 403)
+    if assembly.members.filter(left_at__isnull=True, user=user).exists():
+        raise Refused("already_member", _("You are already a member of %(name)s.") % {"name": assembly.name}, 409)
+    check_room(assembly)
+    return invitation, check_public_name(assembly, public_name)
+
+
+def do_accept_invitation(user: User, invitation: Invitation, public_name: str, now: datetime) -> Member:
+    """Make the person a member and use up the invitation; recorded in the ledger."""
+    with transaction.atomic(durable=True):
+        assembly = lock(invitation.assembly)
+        # Re-checked under the lock: two people may accept at the same moment.
+        fresh = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if fresh.used_by_id is not None:
+            raise Refused("invitation_used", _("This invitation has just been used by someone else."), 410)
+        check_room(assembly)
+        check_public_name(assembly, public_name)
+        if assembly.members.filter(left_at__isnull=True, user=user).exists():
+            raise Refused("already_member", _("You are already a member of %(name)s.") % {"name": assembly.name}, 409)
+        member = Member.objects.create(
+            assembly=assembly, user=user, public_name=public_name, via=Member.Via.INVITATION, joined_at=now
+        )
+        fresh.used_by = member
+        fresh.save(update_fields=["used_by"])
+        invited_by = fresh.created_by.public_name
+        append_in_transaction(assembly.ledger, [joined_record(member, invited_by=invited_by)], now)
+    publish(assembly.ledger, now)
+    return member
+
+
+def check_request_to_join(user: User | AnonymousUser, assembly: Assembly, public_name: str, message: str) -> str:
+    """Validate asking to join; return the public name.
+
+    Raises:
+        Refused: not signed in, the charter takes invitations only, already a member or
+            waiting, the assembly is full, or a bad name or message.
+    """
+    if not user.is_authenticated:
+        raise Refused("sign_in", _("Sign in or create an account to ask to join."), 401)
+    if JoinMode(charter_of(assembly).join.value) is JoinMode.INVITATION:
+        raise Refused("requests_closed", _("This assembly takes new members by invitation only: ask a member."), 403)
+    if assembly.members.filter(left_at__isnull=True, user=user).exists():
+        raise Refused("already_member", _("You are already a member of %(name)s.") % {"name": assembly.name}, 409)
+    if assembly.join_requests.filter(user=user, status=JoinRequest.Status.PENDING).exists():
+        raise Refused("already_asked", _("You have already asked to join; a member will answer soon."), 409)
+    if len(message) > 2000:
+        raise Refused("message_too_long", _("Keep your message under 2,000 characters."))
+    check_room(assembly)
+    return check_public_name(assembly, public_name)
+
+
+def do_request_to_join(user: User, assembly: Assembly, public_name: str, message: str, now: datetime) -> JoinRequest:
+    """File a join request for members to decide. Not public: only an approval is recorded."""
+    return JoinRequest.objects.create(
+        assembly=assembly, user=user, public_name=public_name, message=message.strip(), created_at=now
+    )
+
+
+def do_decide_join_request(member: Member, request: JoinRequest, approve: bool, now: datetime) -> Member | None:
+    """Approve (the person becomes a member, recorded in the ledger) or decline a pending request.
+
+    Raises:
+        Refused: the request is no longer pending, belongs elsewhere, or the assembly is now full.
+    """
+    with transaction.atomic(durable=True):
+        assembly = lock(member.assembly)
+        fresh = JoinRequest.objects.select_for_update().get(pk=request.pk)
+        if fresh.assembly_id != assembly.pk:
+            raise Refused("not_found", _("There is no such request in this assembly."), 404)
+        if fresh.status != JoinRequest.Status.PENDING:
+            raise Refused("request_decided", _("This request has already been answered."), 409)
+        fresh.decided_by, fresh.decided_at = member, now
+        if not approve:
+            fresh.status = JoinRequest.Status.DECLINED
+            fresh.save(update_fields=["status", "decided_by", "decided_at"])
+            return None
+        check_room(assembly)
+        name = check_public_name(assembly, fresh.public_name)
+        if assembly.members.filter(left_at__isnull=True, user=fresh.user).exists():
+            raise Refused("already_member", _("This person is already a member."), 409)
+        new = Member.objects.create(
+            assembly=assembly, user=fresh.user, public_name=name, via=Member.Via.REQUEST, joined_at=now
+        )
+        fresh.status = JoinRequest.Status.APPROVED
+        fresh.save(update_fields=["status", "decided_by", "decided_at"])
+        append_in_transaction(assembly.ledger, [joined_record(new, approved_by=member.public_name)], now)
+    publish(assembly.ledger, now)
+    return new
+
+
+def do_leave(member: Member, now: datetime) -> None:
+    """End a membership (anyone may leave at any time); any role they hold ends today."""
+    from confederal.node.roles.models import RoleTerm
+
+    with transaction.atomic(durable=True):
+        assembly = lock(member.assembly)
+        fresh = Member.objects.select_for_update().get(pk=member.pk)
+        if fresh.left_at is not None:
+            raise Refused("not_member", _("You are not a member of this assembly any more."), 409)
+        fresh.left_at = now
+        fresh.save(update_fields=["left_at"])
+        RoleTerm.objects.filter(member=fresh, end__gt=now.date(), ended_early_on__isnull=True).update(
+            ended_early_on=now.date()
+        )
+        record = Record("member.left", {"member": fresh.pk, "name": fresh.public_name})
+        append_in_transaction(assembly.ledger, [record], now)
+    publish(assembly.ledger, now)
+
+
+def do_set_away(member: Member, until: date | None, today: date) -> None:
+    """Mark the member away until a day (rotas skip them), or back (``None``)."""
+    if until is not None and not today <= until <= today + timedelta(days=366):
+        raise Refused("bad_date", _("Choose a day between today and a year from now."))
+    Member.objects.filter(pk=member.pk).update(away_until=until)
+
+
+def _experience(assembly: Assembly, members: Sequence[Member]) -> dict[str, set[str]]:
+    from confederal.node.roles.models import RoleTerm
+
+    held: dict[str, set[str]] = {str(m.pk): set() for m in members}
+    for member_id, role in RoleTerm.objects.filter(assembly=assembly, member__in=members).values_list("member", "role"):
+        held[str(member_id)].add(role)
+    return held
+
+
+def suggest_split(assembly: Assembly) -> tuple[list[Member], list[Member]]:
+    """Propose a division of the current members that keeps each role's experience on both sides."""
+    members = list(assembly.members.filter(left_at__isnull=True))
+    # The seed only breaks ties; it is derived from public facts so anyone can reproduce the suggestion.
+    seed = hashlib.sha256(f"{assembly.slug}:{assembly.ledger.size}".encode()).digest()
+    split = propose_split([str(m.pk) for m in members], _experience(assembly, members), seed)
+    by_id = {str(m.pk): m for m in members}
+    return [by_id[i] for i in split.cell_a], [by_id[i] for i in split.cell_b]
+
+
+def check_split_cells(
+    assembly: Assembly, stay: Sequence[int], leave: Sequence[int], name: str, slug: str
+) -> JSONObject:
+    """Validate a (possibly hand-edited) division and the new cell's name; return the proposal payload.
+
+    Raises:
+        Refused: the division is not a partition of the current members into two workable cells,
+            or the new name is taken.
+    """
+    current = [str(pk) for pk in assembly.members.filter(left_at__isnull=True).values_list("pk", flat=True)]
+    try:
+        check_split(current, Split(tuple(str(i) for i in stay), tuple(str(i) for i in leave)))
+    except ValueError as exc:
+        raise Refused(getattr(exc, "code", "bad_split"), str(exc)) from exc
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise Refused("bad_name", _("Give the new cell a name of 1 to 120 characters."))
+    check_ledger_slug(slug)
+    if Assembly.objects.filter(slug=slug).exists():
+        raise Refused("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})
+    return {"stay": [int(i) for i in stay], "leave": [int(i) for i in leave], "name": name, "slug": slug}
+
+
+def split_in_transaction(assembly: Assembly, payload: JSONObject, proposal_number: int, now: datetime) -> Assembly:
+    """Carry out an adopted split inside the caller's transaction (the assembly already locked).
+
+    The members listed to leave move to a new assembly that inherits the charter;
+    members who joined after the proposal stay. Both ledgers record the split and
+    point to each other. Returns the new assembly; the caller publishes both ledgers.
+    """
+    from confederal.node.roles.models import RoleTerm
+
+    leaving_ids = [i for i in payload["leave"] if isinstance(i, int)]  # type: ignore[union-attr]
+    leaving = list(assembly.members.filter(left_at__isnull=True, pk__in=leaving_ids))
+    staying = list(assembly.members.filter(left_at__isnull=True).exclude(pk__in=leaving_ids))
+    if not leaving or not staying:
+        raise Refused(
+            "split_empty", _("The split would leave one cell empty: members have left since it was proposed.")
+        )
+    name, slug = str(payload["name"]), str(payload["slug"])
+    charter = charter_of(assembly)
+    inherited = Charter.from_json({**charter.to_json(), "name": name, "version": 1})
+    ledger: Ledger = new_ledger_row(slug, name, now)
+    new = Assembly.objects.create(
+        name=name,
+        slug=slug,
+        focus=assembly.focus,
+        principles=assembly.principles,
+        ledger=ledger,
+        founded_at=now,
+        charter=inherited.to_json(),
+        split_sibling=assembly,
+    )
+    assembly.split_sibling = new
+    assembly.save(update_fields=["split_sibling"])
+    moved = []
+    for member in leaving:
+        member.left_at = now
+        member.save(update_fields=["left_at"])
+        RoleTerm.objects.filter(member=member, end__gt=now.date(), ended_early_on__isnull=True).update(
+            ended_early_on=now.date()
+        )
+        moved.append(
+            Member.objects.create(
+                assembly=new, user=member.user, public_name=member.public_name, via=Member.Via.SPLIT, joined_at=now
+            )
+        )
+    names = {"stay": [m.public_name for m in staying], "leave": [m.public_name for m in leaving]}
+    append_in_transaction(
+        assembly.ledger,
+        [Record("assembly.split", {"proposal": proposal_number, "other": ledger.origin, **names})],
+        now,
+    )
+    append_in_transaction(
+        ledger,
+        [
+            record_charter(inherited, note=f"Inherited from {assembly.name} when it split."),
+            Record(
+                "assembly.split",
+                {"proposal": proposal_number, "from": assembly.ledger.origin, "members": names["leave"]},
+            ),
+            *[joined_record(m) for m in moved],
+        ],
+        now,
+    )
+    return new

@@ -1,22 +1,291 @@
+"""Assembly pages: the list, founding, the overview, the charter, joining, inviting, leaving, splitting."""
+
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from confederal.node.access import access_assembly, active_members, actor, require, signed_in
+from confederal.node.decisions.models import Proposal
+from confederal.node.decisions.services import do_close, due_for_review
+from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors
+from confederal.node.meetings.models import Meeting
+from confederal.node.roles.models import RoleTerm
+from confederal.node.roles.services import current_terms
+from confederal.node.web import back_with, now, see_other
+from confederal.permissions import Action, may
 
-from .models import Assembly
+from . import services
+from .models import Assembly, Invitation, JoinRequest
+
+
+def _close_due(assembly: Assembly) -> None:
+    # Nobody should see a vote as open after its window ended, even between ticks.
+    moment = now()
+    for proposal in assembly.proposals.filter(status=Proposal.Status.OPEN, closes_at__lte=moment):
+        do_close(proposal, moment)
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    assemblies = Assembly.objects.select_related("ledger")
-    return render(request, "assemblies/home.html", {"assemblies": assemblies})
+    assemblies = Assembly.objects.select_related("ledger").order_by("name")
+    mine = set()
+    if request.user.is_authenticated:
+        mine = set(request.user.memberships.filter(left_at__isnull=True).values_list("assembly_id", flat=True))
+    return render(request, "assemblies/home.html", {"assemblies": assemblies, "mine": mine})
+
+
+def _found_form(request: HttpRequest, values: dict[str, str], status: int = 200) -> HttpResponse:
+    return render(request, "assemblies/found.html", {"values": values, "foci": Assembly.Focus.choices}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def found(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _found_form(request, {"focus": "food", "max_size": "15", "join": "either", "method": "consent"})
+    values = {
+        k: request.POST.get(k, "")
+        for k in ("name", "slug", "focus", "principles", "public_name", "join", "max_size", "method", "ballots")
+    }
+    changes: dict[str, object] = {}
+    if values["join"]:
+        changes["join"] = values["join"]
+    if values["method"]:
+        changes["method"] = values["method"]
+    if values["ballots"]:
+        changes["ballots"] = values["ballots"]
+    try:
+        if values["max_size"]:
+            if not values["max_size"].isdecimal() or len(values["max_size"]) > 3:
+                raise Refused("bad_value", _("The maximum size must be a whole number."))
+            changes["max_size"] = int(values["max_size"])
+        request_ = services.check_found_assembly(
+            request.user,
+            name=values["name"],
+            slug=values["slug"].strip(),
+            focus=values["focus"],
+            principles=values["principles"],
+            public_name=values["public_name"],
+            today=now().date(),
+            changes=changes,
+        )
+    except Refused as exc:
+        messages.error(request, exc.message)
+        return _found_form(request, values, 400)
+    assembly = services.do_found_assembly(request_, now())
+    messages.success(
+        request, _("%(name)s is founded, and its charter is the first entry of its ledger.") % {"name": assembly.name}
+    )
+    return see_other(reverse("assembly", args=[assembly.slug]))
 
 
 @require_safe
-def assembly_page(request: HttpRequest, slug: str) -> HttpResponse:
-    assembly = get_object_or_404(Assembly.objects.select_related("ledger"), slug=slug)
-    checkpoint = selectors.latest_checkpoint(assembly.ledger)
-    return render(request, "assemblies/assembly.html", {"assembly": assembly, "checkpoint": checkpoint})
+def overview(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    _close_due(assembly)
+    moment = now()
+    today = moment.date()
+    who, me = actor(request.user, assembly, today)
+    charter = services.charter_of(assembly)
+    members = list(active_members(assembly).order_by("public_name"))
+    open_proposals = list(
+        assembly.proposals.filter(status=Proposal.Status.OPEN).order_by("closes_at").select_related("author")[:20]
+    )
+    voted: set[int] = set()
+    if me:
+        voted = set(me.ballots.filter(proposal__in=open_proposals).values_list("proposal_id", flat=True))
+    context: dict[str, Any] = {
+        "assembly": assembly,
+        "charter": charter,
+        "members": members,
+        "me": me,
+        "can": {a.value: may(who, a) for a in Action},
+        "roles": current_terms(assembly, today),
+        "role_names": sorted(charter.roles),
+        "chores": current_terms(assembly, today, RoleTerm.Kind.CHORE),
+        "open_proposals": [(p, p.pk in voted) for p in open_proposals],
+        "recent": assembly.proposals.filter(status=Proposal.Status.CLOSED).order_by("-closed_at")[:8],
+        "due_review": due_for_review(assembly, today)[:10],
+        "rules_due": charter.due_for_review(today),
+        "meetings": assembly.meetings.filter(ends_at__gte=moment, status=Meeting.Status.PLANNED).order_by("starts_at")[
+            :5
+        ],
+        "past_meetings": assembly.meetings.exclude(status=Meeting.Status.PLANNED).order_by("-starts_at")[:5],
+        "requests": assembly.join_requests.filter(status=JoinRequest.Status.PENDING).order_by("created_at")
+        if me
+        else [],
+        "full": len(members) >= charter.max_size.value,
+        "checkpoint": selectors.latest_checkpoint(assembly.ledger),
+        "pending_request": (
+            request.user.is_authenticated
+            and assembly.join_requests.filter(user=request.user, status=JoinRequest.Status.PENDING).exists()
+        ),
+    }
+    return render(request, "assemblies/assembly.html", context)
+
+
+@require_safe
+def charter_page(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    who, _member = actor(request.user, assembly, now().date())
+    charter = services.charter_of(assembly)
+    amendments = assembly.proposals.filter(kind=Proposal.Kind.AMENDMENT).order_by("-number")[:20]
+    return render(
+        request,
+        "assemblies/charter.html",
+        {
+            "assembly": assembly,
+            "charter": charter,
+            "rules": charter.to_json()["rules"],
+            "due": set(charter.due_for_review(now().date())),
+            "amendments": amendments,
+            "can_propose": may(who, Action.PROPOSE),
+            "today": now().date(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    here = reverse("assembly", args=[slug])
+    if request.method == "GET":
+        return render(request, "assemblies/join.html", {"assembly": assembly, "charter": services.charter_of(assembly)})
+    try:
+        name = services.check_request_to_join(
+            request.user, assembly, request.POST.get("public_name", ""), request.POST.get("message", "")
+        )
+    except Refused as exc:
+        return back_with(request, exc, reverse("join", args=[slug]) if exc.code != "assembly_full" else here)
+    services.do_request_to_join(signed_in(request.user), assembly, name, request.POST.get("message", ""), now())
+    messages.success(request, _("Your request is sent. A member of %(name)s will answer it.") % {"name": assembly.name})
+    return see_other(here)
+
+
+@require_POST
+def decide_request(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
+    assembly = access_assembly(slug)
+    here = reverse("assembly", args=[slug])
+    try:
+        member = require(request.user, assembly, Action.DECIDE_JOIN_REQUEST, now().date())
+        assert member is not None
+        join_request = get_object_or_404(JoinRequest, pk=request_id, assembly=assembly)
+        approve = request.POST.get("decision") == "approve"
+        services.do_decide_join_request(member, join_request, approve, now())
+    except Refused as exc:
+        return back_with(request, exc, here)
+    messages.success(
+        request,
+        _("%(name)s is now a member.") % {"name": join_request.public_name}
+        if approve
+        else _("The request was declined."),
+    )
+    return see_other(here)
+
+
+@require_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    try:
+        member = require(request.user, assembly, Action.INVITE, now().date())
+        assert member is not None
+    except Refused as exc:
+        return back_with(request, exc, reverse("assembly", args=[slug]))
+    invitation = services.do_create_invitation(member, now())
+    link = request.build_absolute_uri(reverse("invitation", args=[invitation.token]))
+    return render(
+        request, "assemblies/invitation_link.html", {"assembly": assembly, "link": link, "invitation": invitation}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = Invitation.objects.select_related("assembly", "created_by").filter(token=token).first()
+    if request.method == "GET":
+        return render(
+            request, "assemblies/invitation.html", {"invitation": found, "token": token}, status=200 if found else 404
+        )
+    try:
+        inv, name = services.check_accept_invitation(request.user, token, request.POST.get("public_name", ""), now())
+        member = services.do_accept_invitation(signed_in(request.user), inv, name, now())
+    except Refused as exc:
+        return back_with(request, exc, reverse("invitation", args=[token]))
+    messages.success(request, _("Welcome to %(name)s!") % {"name": member.assembly.name})
+    return see_other(reverse("assembly", args=[member.assembly.slug]))
+
+
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    try:
+        member = require(request.user, assembly, Action.LEAVE, now().date())
+        assert member is not None
+        services.do_leave(member, now())
+    except Refused as exc:
+        return back_with(request, exc, reverse("assembly", args=[slug]))
+    messages.success(request, _("You have left %(name)s. Thank you for your part in it.") % {"name": assembly.name})
+    return see_other(reverse("assembly", args=[slug]))
+
+
+@require_POST
+def away(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    here = reverse("assembly", args=[slug])
+    try:
+        member = require(request.user, assembly, Action.LEAVE, now().date())
+        assert member is not None
+        text = request.POST.get("until", "").strip()
+        try:
+            until = date.fromisoformat(text) if text else None
+        except ValueError:
+            raise Refused("bad_date", _("Give the day you are back as YYYY-MM-DD.")) from None
+        services.do_set_away(member, until, now().date())
+    except Refused as exc:
+        return back_with(request, exc, here)
+    messages.success(request, _("Rotas will skip you until %(day)s.") % {"day": until} if until else _("Welcome back."))
+    return see_other(here)
+
+
+@require_http_methods(["GET", "POST"])
+def split(request: HttpRequest, slug: str) -> HttpResponse:
+    from confederal.node.decisions.services import check_propose, do_propose
+
+    assembly = access_assembly(slug)
+    here = reverse("assembly", args=[slug])
+    try:
+        member = require(request.user, assembly, Action.PROPOSE, now().date())
+        assert member is not None
+    except Refused as exc:
+        return back_with(request, exc, here)
+    if request.method == "GET":
+        stay, leave = services.suggest_split(assembly)
+        return render(request, "assemblies/split.html", {"assembly": assembly, "stay": stay, "leave": leave})
+    members = {str(m.pk): m for m in active_members(assembly)}
+    leaving = [int(k) for k in request.POST.getlist("leave") if k in members]
+    staying = [int(k) for k in members if int(k) not in leaving]
+    try:
+        payload = services.check_split_cells(
+            assembly, staying, leaving, request.POST.get("name", ""), request.POST.get("slug", "").strip()
+        )
+        draft = check_propose(
+            member,
+            title=_("Split into two cells: %(a)s and %(b)s") % {"a": assembly.name, "b": payload["name"]},
+            text=request.POST.get("text", ""),
+            kind=Proposal.Kind.SPLIT,
+            payload=payload,
+        )
+    except Refused as exc:
+        return back_with(request, exc, reverse("split", args=[slug]))
+    proposal = do_propose(draft, now())
+    messages.success(request, _("The split is proposed; it happens if the assembly adopts it."))
+    return see_other(reverse("proposal", args=[slug, proposal.number]))

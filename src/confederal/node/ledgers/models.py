@@ -87,3 +87,15 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at {self.size} of ledger {self.ledger_id}"
+
+
+class Blob(models.Model):
+    """A document too large for a ledger entry (minutes, say); entries refer to it by digest."""
+
+    digest = models.CharField(max_length=71, primary_key=True)  # "sha256:" + 64 hex digits
+    data = models.BinaryField()
+    media_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.digest

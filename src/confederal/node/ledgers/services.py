@@ -8,10 +8,12 @@ refers to an entry that could still be lost.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -24,7 +26,6 @@ from confederal.ledger import (
     Entry,
     EntryError,
     Frontier,
-    JSONObject,
     did_key,
     encode_entry,
     format_time,
@@ -32,6 +33,7 @@ from confederal.ledger import (
     sign_note,
 )
 
+from ..errors import Refused
 from . import models
 from .keys import ledger_signer, node_signer
 
@@ -39,6 +41,7 @@ __all__ = [
     "CheckpointPending",
     "LedgerInputError",
     "Record",
+    "append_in_transaction",
     "check_ledger_slug",
     "check_record",
     "check_record_bytes",
@@ -47,7 +50,10 @@ __all__ = [
     "do_sign_checkpoint",
     "do_sign_pending_checkpoints",
     "new_ledger_row",
+    "publish",
 ]
+
+logger = logging.getLogger(__name__)
 
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 
@@ -64,21 +70,22 @@ class CheckpointPending(RuntimeError):
         self.reason = reason
 
 
-class LedgerInputError(ValueError):
+class LedgerInputError(Refused):
     """Input that a ledger refuses; ``code`` is stable, ``message`` is for people."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message, 400)
 
 
 @dataclass(frozen=True)
 class Record:
-    """What a caller asks to append: the kind and the body. The ledger adds the rest."""
+    """What a caller asks to append: the kind and the body. The ledger adds the rest.
+
+    The body is checked against the canonical JSON profile when it is appended.
+    """
 
     kind: str
-    body: JSONObject
+    body: dict[str, Any]
 
 
 # Used to size-check a record against the largest envelope it could get.
@@ -164,6 +171,67 @@ def do_create_ledger(slug: str, title: str, now: datetime, kind: str = models.Le
     return ledger
 
 
+def append_in_transaction(ledger: models.Ledger, records: Sequence[Record], now: datetime) -> list[int]:
+    """Append records inside the caller's open transaction; return their sequence numbers.
+
+    For services that change their own tables and record the act in the ledger
+    atomically. Preconditions: a transaction is open, and any other row the
+    caller locks (an assembly, say) was locked first — always before the ledger.
+    After the commit, call :func:`publish` to sign the checkpoint.
+
+    Raises:
+        LedgerInputError: a record does not fit; the caller's transaction must roll back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append_in_transaction needs an open transaction")
+    if not records:
+        return []
+    author = did_key(node_signer().verifier.public_key)
+    time = format_time(now)
+    locked = models.Ledger.objects.select_for_update().get(pk=ledger.pk)
+    frontier = Frontier.from_bytes(locked.size, bytes(locked.frontier))
+    prev = None
+    if locked.size:
+        prev = bytes(
+            models.LedgerEntry.objects.values_list("leaf_hash", flat=True).get(ledger=locked, seq=locked.size - 1)
+        )
+    entries, subtrees, seqs = [], [], []
+    for record in records:
+        try:
+            entry = Entry(locked.origin, frontier.size, prev, time, record.kind, author, record.body)
+            data = encode_entry(entry)
+        except EntryError as exc:
+            raise LedgerInputError(exc.code, exc.message) from exc
+        hashed = leaf_hash(data)
+        for level, index, value in frontier.append(hashed):
+            if level % TILE_HEIGHT == 0:
+                subtrees.append(models.SubtreeHash(ledger=locked, level=level, index=index, hash=value))
+        entries.append(models.LedgerEntry(ledger=locked, seq=entry.seq, leaf_hash=hashed, body=data))
+        seqs.append(entry.seq)
+        prev = hashed
+    models.LedgerEntry.objects.bulk_create(entries, batch_size=500)
+    models.SubtreeHash.objects.bulk_create(subtrees, batch_size=500)
+    locked.size = frontier.size
+    locked.frontier = frontier.to_bytes()
+    locked.save(update_fields=["size", "frontier"])
+    ledger.size, ledger.frontier = locked.size, locked.frontier
+    return seqs
+
+
+def publish(ledger: models.Ledger, now: datetime) -> bool:
+    """Sign a checkpoint over what was just committed; return whether it was signed.
+
+    A failure is logged, not raised: the act it follows is already committed and
+    must not look failed. The next append, or the node's next start, signs it.
+    """
+    try:
+        do_sign_checkpoint(ledger, now)
+    except Exception:
+        logger.exception("Could not sign a checkpoint for %s; it stays pending", ledger.origin)
+        return False
+    return True
+
+
 def do_append(ledger: models.Ledger, records: Sequence[Record], now: datetime) -> list[int]:
     """Append records in order; return their sequence numbers once they are durable.
 
@@ -172,39 +240,12 @@ def do_append(ledger: models.Ledger, records: Sequence[Record], now: datetime) -
 
     Raises:
         LedgerInputError: a record does not fit (nothing is stored).
+        CheckpointPending: the entries are stored but their checkpoint could not be signed.
     """
     if not records:
         return []
-    author = did_key(node_signer().verifier.public_key)
-    time = format_time(now)
     with transaction.atomic(durable=True):
-        locked = models.Ledger.objects.select_for_update().get(pk=ledger.pk)
-        frontier = Frontier.from_bytes(locked.size, bytes(locked.frontier))
-        prev = None
-        if locked.size:
-            prev = bytes(
-                models.LedgerEntry.objects.values_list("leaf_hash", flat=True).get(ledger=locked, seq=locked.size - 1)
-            )
-        entries, subtrees, seqs = [], [], []
-        for record in records:
-            try:
-                entry = Entry(locked.origin, frontier.size, prev, time, record.kind, author, record.body)
-                data = encode_entry(entry)
-            except EntryError as exc:
-                raise LedgerInputError(exc.code, exc.message) from exc
-            hashed = leaf_hash(data)
-            for level, index, value in frontier.append(hashed):
-                if level % TILE_HEIGHT == 0:
-                    subtrees.append(models.SubtreeHash(ledger=locked, level=level, index=index, hash=value))
-            entries.append(models.LedgerEntry(ledger=locked, seq=entry.seq, leaf_hash=hashed, body=data))
-            seqs.append(entry.seq)
-            prev = hashed
-        models.LedgerEntry.objects.bulk_create(entries, batch_size=500)
-        models.SubtreeHash.objects.bulk_create(subtrees, batch_size=500)
-        locked.size = frontier.size
-        locked.frontier = frontier.to_bytes()
-        locked.save(update_fields=["size", "frontier"])
-    ledger.size, ledger.frontier = locked.size, locked.frontier
+        seqs = append_in_transaction(ledger, records, now)
     try:
         do_sign_checkpoint(ledger, now)
     except Exception as exc:

@@ -159,3 +159,20 @@ def tile(request: HttpRequest, slug: str, rest: str) -> HttpResponse:
     patch_vary_headers(response, ["Accept-Encoding"])
     # A tile, full or partial, never changes once it exists.
     return _tlog_headers(response, "public, max-age=31536000, immutable")
+
+
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
+
+
+@require_safe
+def blob(request: HttpRequest, digest: str) -> HttpResponse:
+    """Serve a document a ledger entry refers to by digest; anyone can re-hash it to check it."""
+    from .models import Blob
+
+    if not _DIGEST.match(digest):
+        return _text(400, _("A blob is named by sha256: and 64 lowercase hex digits."))
+    row = Blob.objects.filter(digest=digest).first()
+    if row is None:
+        return _text(404, _("This node holds no document with that digest."))
+    response = HttpResponse(bytes(row.data), content_type=row.media_type)
+    return _tlog_headers(response, "public, max-age=31536000, immutable")

@@ -1,0 +1,322 @@
+"""The charter: an assembly's principles and rules, written down as data the software enforces.
+
+Every rule carries a review date ("a sunset on every rule"): the assembly is
+reminded to renegotiate it when the date comes. A charter changes only by
+amendment, which is itself a decision, and each version is recorded in the
+assembly's ledger; :meth:`Charter.to_json` is the form that goes there.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any, Generic, TypeVar
+
+from confederal.decisions import Method, Rules
+from confederal.roles import RoleRules, Rotation
+
+from ._errors import CharterError
+
+__all__ = [
+    "DEFAULT_CHORES",
+    "MAX_MEMBERS_LIMIT",
+    "Ballots",
+    "Charter",
+    "JoinMode",
+    "Rule",
+    "default_charter",
+]
+
+T = TypeVar("T")
+
+MAX_MEMBERS_LIMIT = 50
+_ROLE_KEY = re.compile(r"[a-z][a-z0-9-]{0,31}\Z")
+_FOCI = ("food", "energy", "housing", "care", "currency", "other")
+DEFAULT_CHORES = ("set-up", "clean-up")
+
+
+class JoinMode(enum.StrEnum):
+    INVITATION = "invitation"  # only with an invitation link from a member
+    REQUEST = "request"  # anyone may ask; a member approves
+    EITHER = "either"
+
+
+class Ballots(enum.StrEnum):
+    OPEN = "open"  # who voted what is published with the result
+    SECRET = "secret"  # noqa: S105 - a ballot mode, not a password: only the tally is published
+
+
+@dataclass(frozen=True)
+class Rule(Generic[T]):
+    """A rule's value and the date the assembly should look at it again."""
+
+    value: T
+    review_on: date
+
+
+def _fraction_json(value: Fraction) -> dict[str, int]:
+    return {"num": value.numerator, "den": value.denominator}
+
+
+def _fraction(value: object, path: str) -> Fraction:
+    if not isinstance(value, dict) or set(value) != {"num", "den"}:
+        raise CharterError("bad_value", "{path} must be a fraction such as {{'num': 1, 'den': 2}}.", path=path)
+    num, den = value["num"], value["den"]
+    if (
+        not isinstance(num, int)
+        or not isinstance(den, int)
+        or isinstance(num, bool)
+        or isinstance(den, bool)
+        or den <= 0
+    ):
+        raise CharterError("bad_value", "{path} must have a whole numerator and a positive denominator.", path=path)
+    return Fraction(num, den)
+
+
+def _role_json(rules: RoleRules) -> dict[str, Any]:
+    return {
+        "term_days": rules.term_days,
+        "max_consecutive_terms": rules.max_consecutive_terms,
+        "cooldown_terms": rules.cooldown_terms,
+        "rotation": rules.rotation.value,
+    }
+
+
+def _role(value: object, path: str) -> RoleRules:
+    if not isinstance(value, dict):
+        raise CharterError("bad_value", "{path} must describe a role's term, limits and rotation.", path=path)
+    allowed = {"term_days", "max_consecutive_terms", "cooldown_terms", "rotation"}
+    if set(value) - allowed:
+        raise CharterError(
+            "bad_value", "{path} has unknown settings: {keys}.", path=path, keys=", ".join(sorted(set(value) - allowed))
+        )
+    try:
+        return RoleRules(
+            term_days=_int(value.get("term_days", 30), path + ".term_days"),
+            max_consecutive_terms=_int(value.get("max_consecutive_terms", 2), path + ".max_consecutive_terms"),
+            cooldown_terms=_int(value.get("cooldown_terms", 1), path + ".cooldown_terms"),
+            rotation=Rotation(value.get("rotation", "rota")),
+        )
+    except ValueError as exc:
+        raise CharterError("bad_value", "{path}: {problem}", path=path, problem=str(exc)) from exc
+
+
+def _int(value: object, path: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise CharterError("bad_value", "{path} must be a whole number.", path=path)
+    return value
+
+
+def _text(value: object, path: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise CharterError("bad_value", "{path} must be non-empty text.", path=path)
+    if len(value) > limit:
+        raise CharterError("bad_value", "{path} is longer than {limit} characters.", path=path, limit=limit)
+    return value.strip()
+
+
+def _chores(value: object, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or len(value) > 20:
+        raise CharterError("bad_value", "{path} must be a list of at most 20 chores.", path=path)
+    chores = tuple(_text(v, path, 60) for v in value)
+    if len(set(chores)) != len(chores):
+        raise CharterError("bad_value", "{path} names a chore twice.", path=path)
+    return chores
+
+
+# How each rule's value is read from, and written to, JSON: (parse, to_json).
+_SCALARS: dict[str, tuple[Callable[[object, str], Any], Callable[[Any], Any]]] = {
+    "principles": (lambda v, p: _text(v, p, 20_000), lambda v: v),
+    "method": (lambda v, p: _method(v, p), lambda v: v.value),
+    "quorum": (_fraction, _fraction_json),
+    "threshold": (_fraction, _fraction_json),
+    "ballots": (lambda v, p: _enum(Ballots, v, p), lambda v: v.value),
+    "join": (lambda v, p: _enum(JoinMode, v, p), lambda v: v.value),
+    "max_size": (_int, lambda v: v),
+    "voting_days": (_int, lambda v: v),
+    "outcome_review_days": (_int, lambda v: v),
+    "chores": (_chores, list),
+}
+
+
+def _method(value: object, path: str) -> Method:
+    return _enum(Method, value, path)
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def _enum(kind: type[E], value: object, path: str) -> E:
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in kind)
+        raise CharterError("bad_value", "{path} must be one of: {choices}.", path=path, choices=choices) from None
+
+
+@dataclass(frozen=True)
+class Charter:
+    """An assembly's charter. Build with :func:`default_charter`, change with :meth:`amended`."""
+
+    name: str
+    focus: str
+    principles: Rule[str]
+    method: Rule[Method]
+    quorum: Rule[Fraction]
+    threshold: Rule[Fraction]
+    ballots: Rule[Ballots]
+    join: Rule[JoinMode]
+    max_size: Rule[int]
+    voting_days: Rule[int]
+    outcome_review_days: Rule[int]
+    chores: Rule[tuple[str, ...]]
+    roles: Mapping[str, Rule[RoleRules]] = field(default_factory=dict)
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        _text(self.name, "name", 120)
+        if self.focus not in _FOCI:
+            raise CharterError("bad_value", "focus must be one of: {choices}.", choices=", ".join(_FOCI))
+        if not 0 <= self.quorum.value <= 1:
+            raise CharterError("bad_value", "quorum must be between 0 and 1 of the members.")
+        if not Fraction(1, 2) < self.threshold.value <= 1:
+            raise CharterError("bad_value", "A super majority must be more than half and at most all of the votes.")
+        if not 3 <= self.max_size.value <= MAX_MEMBERS_LIMIT:
+            raise CharterError("bad_value", "max_size must be between 3 and {limit}.", limit=MAX_MEMBERS_LIMIT)
+        if not 1 <= self.voting_days.value <= 90:
+            raise CharterError("bad_value", "voting_days must be between 1 and 90.")
+        if not 7 <= self.outcome_review_days.value <= 3660:
+            raise CharterError("bad_value", "outcome_review_days must be between 7 and 3660.")
+        for key in self.roles:
+            if not _ROLE_KEY.match(key):
+                raise CharterError(
+                    "bad_role", "{key!r} is not a role name: lowercase letters, digits and hyphens.", key=key
+                )
+        if self.version < 1:
+            raise CharterError("bad_value", "A charter's version starts at 1.")
+
+    def decision_rules(self, method: Method | None = None) -> Rules:
+        """Return the tally rules a proposal gets from this charter (optionally with another method)."""
+        return Rules(method=method or self.method.value, quorum=self.quorum.value, threshold=self.threshold.value)
+
+    def due_for_review(self, today: date) -> list[str]:
+        """Return the paths of the rules whose review date has come."""
+        due = [name for name, rule in self._rules() if rule.review_on <= today]
+        return sorted(due)
+
+    def _rules(self) -> list[tuple[str, Rule[Any]]]:
+        rules: list[tuple[str, Rule[Any]]] = [(name, getattr(self, name)) for name in _SCALARS]
+        rules += [(f"roles.{key}", rule) for key, rule in sorted(self.roles.items())]
+        return rules
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the charter as canonical-profile JSON (for the ledger)."""
+        rules: dict[str, Any] = {
+            name: {
+                "value": _SCALARS[name][1](getattr(self, name).value),
+                "review_on": getattr(self, name).review_on.isoformat(),
+            }
+            for name in _SCALARS
+        }
+        rules["roles"] = {
+            key: {"value": _role_json(rule.value), "review_on": rule.review_on.isoformat()}
+            for key, rule in sorted(self.roles.items())
+        }
+        return {"name": self.name, "focus": self.focus, "version": self.version, "rules": rules}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Charter:
+        """Parse a charter written by :meth:`to_json`.
+
+        Raises:
+            CharterError: a field is missing or invalid.
+        """
+        try:
+            rules = data["rules"]
+            values: dict[str, Any] = {
+                name: Rule(parse(rules[name]["value"], name), _date(rules[name]["review_on"], name))
+                for name, (parse, _) in _SCALARS.items()
+            }
+            roles = {
+                key: Rule(_role(rule["value"], f"roles.{key}"), _date(rule["review_on"], f"roles.{key}"))
+                for key, rule in rules["roles"].items()
+            }
+            return cls(
+                name=data["name"], focus=data["focus"], roles=roles, version=_int(data["version"], "version"), **values
+            )
+        except (KeyError, TypeError) as exc:
+            raise CharterError(
+                "bad_charter", "The charter is incomplete or malformed ({what}).", what=str(exc)
+            ) from exc
+
+    def amended(self, changes: Mapping[str, object], review_on: date) -> Charter:
+        """Return the next version with ``changes`` applied; changed rules get ``review_on``.
+
+        ``changes`` maps a rule to its new JSON value: ``{"max_size": 12}``,
+        ``{"roles.chair": {"term_days": 14}}`` (a new role), ``{"roles.chair": None}``
+        (removes it), ``{"name": "…"}``.
+
+        Raises:
+            CharterError: an unknown rule or an invalid value; nothing is changed.
+        """
+        if not changes:
+            raise CharterError("no_change", "An amendment must change at least one rule.")
+        updates: dict[str, Any] = {}
+        roles = dict(self.roles)
+        for path, value in changes.items():
+            if path == "name":
+                updates["name"] = _text(value, "name", 120)
+            elif path == "focus":
+                updates["focus"] = value
+            elif path in _SCALARS:
+                updates[path] = Rule(_SCALARS[path][0](value, path), review_on)
+            elif path.startswith("roles."):
+                key = path.removeprefix("roles.")
+                if value is None:
+                    if key not in roles:
+                        raise CharterError("unknown_rule", "There is no role {key!r} to remove.", key=key)
+                    del roles[key]
+                else:
+                    roles[key] = Rule(_role(value, path), review_on)
+            else:
+                raise CharterError("unknown_rule", "{path!r} is not a rule of the charter.", path=path)
+        return replace(self, **updates, roles=roles, version=self.version + 1)
+
+
+def _date(value: object, path: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise CharterError("bad_value", "{path} has no valid review date.", path=path) from None
+
+
+def default_charter(name: str, focus: str, principles: str, today: date) -> Charter:
+    """Return a charter with the defaults a new root cell starts from; every rule is reviewed in a year."""
+    review = today + timedelta(days=365)
+    return Charter(
+        name=name,
+        focus=focus,
+        principles=Rule(_text(principles, "principles", 20_000), review),
+        method=Rule(Method.CONSENT, review),
+        quorum=Rule(Fraction(1, 2), review),
+        threshold=Rule(Fraction(2, 3), review),
+        ballots=Rule(Ballots.OPEN, review),
+        join=Rule(JoinMode.EITHER, review),
+        max_size=Rule(15, review),
+        voting_days=Rule(7, review),
+        outcome_review_days=Rule(180, review),
+        chores=Rule(DEFAULT_CHORES, review),
+        roles={
+            "facilitator": Rule(RoleRules(term_days=30, max_consecutive_terms=2, cooldown_terms=1), review),
+            "note-taker": Rule(RoleRules(term_days=30, max_consecutive_terms=2, cooldown_terms=1), review),
+            "treasurer": Rule(
+                RoleRules(term_days=90, max_consecutive_terms=2, cooldown_terms=1, rotation=Rotation.LOTTERY), review
+            ),
+        },
+    )

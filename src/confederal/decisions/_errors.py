@@ -1,0 +1,25 @@
+"""Errors raised by the decisions core.
+
+Every error carries a stable ``code`` and the ``params`` needed to rebuild its
+message, so that a shell can translate it; ``str(error)`` is the English text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DecisionError"]
+
+
+class DecisionError(ValueError):
+    """Bad rules, options, ballot or tally request given to the decisions core.
+
+    ``code`` is stable and safe to branch on (for example ``unknown_option`` or
+    ``duplicate_voter``); ``params`` hold the values named in the message.
+    """
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        self.message = message.format(**params) if params else message
+        super().__init__(self.message)

@@ -1,0 +1,425 @@
+"""Decision methods, their rules, and the validation of options and of one voter's choice.
+
+A *choice* is the JSON value one voter submits; its shape depends on the method
+(see ``Method``). ``check_choice`` validates it and returns it normalised, so
+that the shell can store exactly what ``tally`` will later count.
+
+Option ids become keys of the outcome's ``counts`` object, which is written to
+the ledger, so they follow the ledger's key profile: 1–128 ASCII letters, digits
+or ``@ _ . : -``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Final
+
+from confederal.ledger import JSONObject, JSONValue
+
+from ._errors import DecisionError
+
+__all__ = [
+    "MAX_OPTIONS",
+    "MAX_SCORE_LIMIT",
+    "METHOD_OPTIONS",
+    "TIME_POLL_ANSWERS",
+    "Ballot",
+    "Method",
+    "Rules",
+    "check_choice",
+    "check_options",
+    "fraction_json",
+]
+
+
+class Method(enum.StrEnum):
+    """How a decision is made, and so what shape each voter's choice has."""
+
+    #: ``"consent" | "object" | "stand_aside"``; one objection blocks.
+    CONSENT = "consent"
+    #: ``"agree" | "stand_aside" | "block"``; one block blocks.
+    CONSENSUS = "consensus"
+    #: ``"for" | "against" | "abstain"``; more for than against adopts.
+    SIMPLE_MAJORITY = "simple_majority"
+    #: As simple majority, but the share in favour must reach ``Rules.threshold``.
+    SUPER_MAJORITY = "super_majority"
+    #: A list of approved option ids, possibly empty (an abstention).
+    APPROVAL = "approval"
+    #: An object mapping every option id to an integer score in ``0..Rules.max_score``.
+    SCORE = "score"
+    #: A list of option ids, best first, without repeats; it may stop early.
+    INSTANT_RUNOFF = "instant_runoff"
+    #: A list of option ids, best first; options left out tie below all ranked ones.
+    SCHULZE = "schulze"
+    #: An object mapping every slot (option) id to ``"yes" | "maybe" | "no"``.
+    TIME_POLL = "time_poll"
+
+
+#: The fixed option ids of the yes/no-style methods, in display order; ``None``
+#: where the proposal defines its own options.
+METHOD_OPTIONS: Final[Mapping[Method, tuple[str, ...] | None]] = MappingProxyType(
+    {
+        Method.CONSENT: ("consent", "object", "stand_aside"),
+        Method.CONSENSUS: ("agree", "stand_aside", "block"),
+        Method.SIMPLE_MAJORITY: ("for", "against", "abstain"),
+        Method.SUPER_MAJORITY: ("for", "against", "abstain"),
+        Method.APPROVAL: None,
+        Method.SCORE: None,
+        Method.INSTANT_RUNOFF: None,
+        Method.SCHULZE: None,
+        Method.TIME_POLL: None,
+    }
+)
+
+#: The answers a time poll accepts for each slot.
+TIME_POLL_ANSWERS: Final = ("yes", "maybe", "no")
+#: The most options a proposal may have. Schulze's outcome holds two
+#: options × options matrices, and a ballot must stay small enough to store.
+MAX_OPTIONS: Final = 100
+#: The highest ``Rules.max_score`` allowed.
+MAX_SCORE_LIMIT: Final = 100
+
+_OPTION_ID = re.compile(r"[A-Za-z0-9@_.:-]{1,128}\Z")
+
+
+def fraction_json(value: Fraction) -> JSONObject:
+    """Return ``value`` as ``{"num": n, "den": d}`` in lowest terms, the ledger's spelling of a fraction."""
+    return {"num": value.numerator, "den": value.denominator}
+
+
+def _as_method(value: object) -> Method:
+    if isinstance(value, Method):
+        return value
+    # Stored rules come back as plain strings; accept any that names a method.
+    if isinstance(value, str):
+        try:
+            return Method(value)
+        except ValueError:
+            pass
+    raise DecisionError(
+        "bad_method",
+        "{got} is not a decision method; use one of {allowed}.",
+        got=_shown(value),
+        allowed=", ".join(m.value for m in Method),
+    )
+
+
+def _as_fraction(value: object, code: str, name: str, low: Fraction, high: Fraction) -> Fraction:
+    # bool is an int subclass, and a float would carry binary rounding into the ledger.
+    if isinstance(value, bool) or not isinstance(value, int | Fraction):
+        raise DecisionError(
+            code,
+            "The {name} must be a whole number or a Fraction, not {got}.",
+            name=name,
+            got=type(value).__name__,
+        )
+    result = Fraction(value)
+    if not low <= result <= high:
+        raise DecisionError(
+            code,
+            "The {name} must be between {low} and {high}; it is {value}.",
+            name=name,
+            low=str(low),
+            high=str(high),
+            value=str(result),
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules a decision is taken under, fixed before voting opens.
+
+    Fractions may be given as ``int`` or ``Fraction`` and are stored as
+    ``Fraction``; floats are refused. ``threshold`` is used only by super
+    majority, ``max_score`` only by score voting and ``max_stand_aside`` only
+    by consent and consensus, but all are checked whatever the method.
+
+    Raises:
+        DecisionError: a rule is out of range (codes ``bad_method``,
+            ``bad_quorum``, ``bad_threshold``, ``bad_max_score``,
+            ``bad_max_stand_aside``).
+    """
+
+    method: Method
+    #: Share of eligible members who must take part; any valid ballot counts,
+    #: including an abstention, a stand-aside or an empty ranking.
+    quorum: Fraction = Fraction(1, 2)
+    #: Super majority: for / (for + against) must be at least this.
+    threshold: Fraction = Fraction(2, 3)
+    #: Score voting: scores run from 0 to this.
+    max_score: int = 5
+    #: Consent and consensus: if stand-asides / participants exceeds this, there is no consensus.
+    max_stand_aside: Fraction = Fraction(1, 3)
+
+    def __post_init__(self) -> None:
+        # Normalise in place: the dataclass is frozen, and callers should get
+        # back exactly the types the annotations promise.
+        object.__setattr__(self, "method", _as_method(self.method))
+        object.__setattr__(self, "quorum", _as_fraction(self.quorum, "bad_quorum", "quorum", Fraction(0), Fraction(1)))
+        object.__setattr__(
+            self,
+            "threshold",
+            _as_fraction(self.threshold, "bad_threshold", "super-majority threshold", Fraction(1, 2), Fraction(1)),
+        )
+        object.__setattr__(
+            self,
+            "max_stand_aside",
+            _as_fraction(
+                self.max_stand_aside, "bad_max_stand_aside", "largest share standing aside", Fraction(0), Fraction(1)
+            ),
+        )
+        if isinstance(self.max_score, bool) or not isinstance(self.max_score, int):
+            raise DecisionError(
+                "bad_max_score", "The highest score must be a whole number, not {got}.", got=_shown(self.max_score)
+            )
+        if not 1 <= self.max_score <= MAX_SCORE_LIMIT:
+            raise DecisionError(
+                "bad_max_score",
+                "The highest score must be between 1 and {limit}; it is {value}.",
+                limit=MAX_SCORE_LIMIT,
+                value=self.max_score,
+            )
+
+    def to_json(self) -> JSONObject:
+        """Return the rules as a JSON object inside the ledger's canonical profile."""
+        return {
+            "method": self.method.value,
+            "quorum": fraction_json(self.quorum),
+            "threshold": fraction_json(self.threshold),
+            "max_score": self.max_score,
+            "max_stand_aside": fraction_json(self.max_stand_aside),
+        }
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One voter's choice. ``voter`` is an opaque, stable, non-empty id; it never appears in an outcome."""
+
+    voter: str
+    choice: JSONValue
+
+
+def check_options(method: Method, options: Sequence[str]) -> tuple[str, ...]:
+    """Validate a proposal's option ids for ``method`` and return them as a tuple.
+
+    For the yes/no-style methods the options are fixed (``METHOD_OPTIONS``):
+    pass them, in any order, or pass none; the fixed tuple is returned. For the
+    other methods, pass 1 to ``MAX_OPTIONS`` distinct ids in the ledger's key
+    profile; their order is kept (it matters only for a time poll).
+
+    Raises:
+        DecisionError: codes ``bad_method``, ``bad_options``, ``fixed_options``,
+            ``no_options``, ``too_many_options``, ``bad_option_id``, ``duplicate_option``.
+    """
+    method = _as_method(method)
+    if isinstance(options, str) or not isinstance(options, Sequence):
+        raise DecisionError("bad_options", "The options must be a list of option ids, not {got}.", got=_shown(options))
+    ids = tuple(options)
+    for option in ids:
+        if not isinstance(option, str) or not _OPTION_ID.match(option):
+            raise DecisionError(
+                "bad_option_id",
+                "The option id {got} is not allowed: ids are 1–128 ASCII letters, digits or @ _ . : -.",
+                got=_shown(option),
+            )
+    fixed = METHOD_OPTIONS[method]
+    if fixed is not None:
+        if ids and (len(ids) != len(fixed) or set(ids) != set(fixed)):
+            raise DecisionError(
+                "fixed_options",
+                "A {method} decision has the fixed options {allowed}; leave the options empty or give exactly those.",
+                method=method.value,
+                allowed=", ".join(fixed),
+            )
+        return fixed
+    if not ids:
+        raise DecisionError("no_options", "A {method} decision needs at least one option.", method=method.value)
+    if len(ids) > MAX_OPTIONS:
+        raise DecisionError(
+            "too_many_options",
+            "A decision may have at most {limit} options; this one has {count}.",
+            limit=MAX_OPTIONS,
+            count=len(ids),
+        )
+    seen: set[str] = set()
+    for option in ids:
+        if option in seen:
+            raise DecisionError("duplicate_option", "The option {option} is listed twice.", option=option)
+        seen.add(option)
+    return ids
+
+
+def check_choice(method: Method, options: Sequence[str], choice: object, rules: Rules) -> JSONValue:
+    """Validate one voter's choice for ``method`` over ``options`` and return it normalised.
+
+    Normal forms: an answer string for the yes/no-style methods; approvals as
+    a list in the options' order; a ranking as given; scores and time-poll
+    answers as an object with one entry per option, in the options' order.
+    Lists may be given as tuples and objects as any mapping.
+
+    Raises:
+        DecisionError: ``method_mismatch`` if ``rules`` are for another
+            method; any ``check_options`` code; or, for the choice itself,
+            ``bad_choice`` (wrong shape or an answer the method does not
+            know), ``unknown_option``, ``duplicate_approval``,
+            ``duplicate_rank``, ``score_out_of_range``, ``missing_score``,
+            ``missing_slot``.
+    """
+    method = _as_method(method)
+    if rules.method is not method:
+        raise DecisionError(
+            "method_mismatch",
+            "The rules are for a {rules_method} decision, not {method}.",
+            rules_method=rules.method.value,
+            method=method.value,
+        )
+    ids = check_options(method, options)
+    if METHOD_OPTIONS[method] is not None:
+        return answer_choice(method, choice)
+    if method is Method.APPROVAL:
+        return list(approval_choice(ids, choice))
+    if method is Method.SCORE:
+        scores: dict[str, JSONValue] = dict(score_choice(ids, choice, rules.max_score))
+        return scores
+    if method in (Method.INSTANT_RUNOFF, Method.SCHULZE):
+        return list(ranking_choice(ids, choice))
+    slots: dict[str, JSONValue] = dict(time_poll_choice(ids, choice))
+    return slots
+
+
+# The typed parsers below are shared with the tally, which must not trust
+# stored ballots either; ``check_choice`` is their JSON-facing wrapper.
+
+
+def answer_choice(method: Method, choice: object) -> str:
+    """Parse a yes/no-style answer; the method's options are ``METHOD_OPTIONS[method]``."""
+    allowed = METHOD_OPTIONS[method] or ()
+    if not isinstance(choice, str) or choice not in allowed:
+        raise DecisionError(
+            "bad_choice",
+            "A {method} choice is one of {allowed}; got {got}.",
+            method=method.value,
+            allowed=", ".join(allowed),
+            got=_shown(choice),
+        )
+    return choice
+
+
+def approval_choice(options: tuple[str, ...], choice: object) -> tuple[str, ...]:
+    """Parse a list of approved option ids; return them in the options' order."""
+    approved = _id_list(choice, "An approval choice", options)
+    seen: set[str] = set()
+    for option in approved:
+        if option in seen:
+            raise DecisionError("duplicate_approval", "The option {option} is approved twice.", option=option)
+        seen.add(option)
+    return tuple(option for option in options if option in seen)
+
+
+def ranking_choice(options: tuple[str, ...], choice: object) -> tuple[str, ...]:
+    """Parse a strict ranking, best first; it may leave options out."""
+    ranking = _id_list(choice, "A ranking", options)
+    seen: set[str] = set()
+    for option in ranking:
+        if option in seen:
+            raise DecisionError(
+                "duplicate_rank",
+                "The option {option} is ranked twice; a ranking lists each option once.",
+                option=option,
+            )
+        seen.add(option)
+    return ranking
+
+
+def score_choice(options: tuple[str, ...], choice: object, max_score: int) -> dict[str, int]:
+    """Parse an object scoring every option from 0 to ``max_score``; return it in the options' order."""
+    scores: dict[str, int] = {}
+    for option, score in _id_mapping(choice, "A score choice", options).items():
+        if isinstance(score, bool) or not isinstance(score, int):
+            raise DecisionError(
+                "bad_choice",
+                "The score for {option} must be a whole number, not {got}.",
+                option=option,
+                got=_shown(score),
+            )
+        if not 0 <= score <= max_score:
+            raise DecisionError(
+                "score_out_of_range",
+                "The score for {option} is {score}; scores run from 0 to {max_score}.",
+                option=option,
+                score=score,
+                max_score=max_score,
+            )
+        scores[option] = score
+    missing = [option for option in options if option not in scores]
+    if missing:
+        raise DecisionError(
+            "missing_score",
+            "Every option must be scored; {option} has no score.",
+            option=missing[0],
+            missing=len(missing),
+        )
+    return {option: scores[option] for option in options}
+
+
+def time_poll_choice(options: tuple[str, ...], choice: object) -> dict[str, str]:
+    """Parse an object answering every slot with yes, maybe or no; return it in the slots' order."""
+    answers: dict[str, str] = {}
+    for slot, answer in _id_mapping(choice, "A time-poll choice", options).items():
+        if not isinstance(answer, str) or answer not in TIME_POLL_ANSWERS:
+            raise DecisionError(
+                "bad_choice",
+                "The answer for {slot} must be one of yes, maybe, no; got {got}.",
+                slot=slot,
+                got=_shown(answer),
+            )
+        answers[slot] = answer
+    missing = [slot for slot in options if slot not in answers]
+    if missing:
+        raise DecisionError(
+            "missing_slot",
+            "Every time slot must be answered; {slot} has no answer.",
+            slot=missing[0],
+            missing=len(missing),
+        )
+    return {slot: answers[slot] for slot in options}
+
+
+def _id_list(choice: object, what: str, options: tuple[str, ...]) -> tuple[str, ...]:
+    if not isinstance(choice, list | tuple):
+        raise DecisionError("bad_choice", "{what} is a list of option ids, not {got}.", what=what, got=_shown(choice))
+    known = set(options)
+    for item in choice:
+        if not isinstance(item, str):
+            raise DecisionError("bad_choice", "{what} lists option ids; {got} is not one.", what=what, got=_shown(item))
+        if item not in known:
+            raise DecisionError("unknown_option", "{option} is not an option of this decision.", option=item)
+    return tuple(choice)
+
+
+def _id_mapping(choice: object, what: str, options: tuple[str, ...]) -> Mapping[str, object]:
+    if not isinstance(choice, Mapping):
+        raise DecisionError(
+            "bad_choice", "{what} is an object keyed by option id, not {got}.", what=what, got=_shown(choice)
+        )
+    known = set(options)
+    for key in choice:
+        if not isinstance(key, str):
+            raise DecisionError(
+                "bad_choice", "{what} is keyed by option ids; {got} is not one.", what=what, got=_shown(key)
+            )
+        if key not in known:
+            raise DecisionError("unknown_option", "{option} is not an option of this decision.", option=key)
+    return choice
+
+
+def _shown(value: object) -> str:
+    # Enough of a bad value to recognise it, never a whole pasted document.
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,98 @@
+"""The outcome of a tally, and the deterministic draw that may break its ties."""
+
+from __future__ import annotations
+
+import copy
+import enum
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from confederal.ledger import JSONObject
+
+from ._errors import DecisionError
+from ._methods import Method
+
+__all__ = ["Outcome", "Status", "break_tie"]
+
+
+class Status(enum.StrEnum):
+    """What a tally decided. A ``StrEnum``, so it compares equal to its string value."""
+
+    #: A yes/no-style proposal passed.
+    ADOPTED = "adopted"
+    #: A yes/no-style proposal failed, or no option got any support.
+    REJECTED = "rejected"
+    #: Consent or consensus: at least one objection or block.
+    BLOCKED = "blocked"
+    #: Consent or consensus: too many stood aside, or nobody said yes.
+    NO_CONSENSUS = "no_consensus"
+    #: Some took part, but fewer than the quorum.
+    NO_QUORUM = "no_quorum"
+    #: Several options are tied for the win and no tiebreak value was given.
+    TIE = "tie"
+    #: One option won.
+    CHOSEN = "chosen"
+    #: Nobody took part.
+    NO_VOTES = "no_votes"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of ``tally``: what was decided, the counts behind it and one sentence saying so.
+
+    ``winners`` holds one option id when ``status`` is ``chosen``, the tied
+    options (sorted) when it is ``tie``, and nothing otherwise. ``counts`` is a
+    method-specific JSON object inside the ledger's canonical profile (see the
+    ``confederal.decisions`` package documentation); treat it as read-only.
+    """
+
+    method: Method
+    status: Status
+    winners: tuple[str, ...]
+    eligible: int
+    participants: int
+    quorum_needed: int
+    counts: JSONObject
+    explanation: str
+
+    def to_json(self) -> JSONObject:
+        """Return every field as a fresh JSON object inside the ledger's canonical profile."""
+        return {
+            "method": self.method.value,
+            "status": self.status.value,
+            "winners": list(self.winners),
+            "eligible": self.eligible,
+            "participants": self.participants,
+            "quorum_needed": self.quorum_needed,
+            # A copy, so that a caller editing the JSON cannot change a recorded outcome.
+            "counts": copy.deepcopy(self.counts),
+            "explanation": self.explanation,
+        }
+
+
+def break_tie(tiebreak: bytes, round_number: int, among: Iterable[str]) -> str:
+    """Pick one of the tied option ids ``among``, reproducibly from ``tiebreak``.
+
+    The ids are sorted (by code point) and the one at index
+    ``int(SHA-256(tiebreak || round || ids)) mod len(ids)`` is returned, where
+    ``round`` is ``round_number`` as 4 big-endian bytes (the instant-runoff
+    round, or 0 for a final tie), ``ids`` is the sorted ids encoded as UTF-8
+    and joined by ``\\n``, and the digest is read as a big-endian integer.
+    Anyone holding the same tiebreak bytes can redo the draw.
+
+    The tiebreak value should be fixed only after voting closes and be public
+    (for example, a ledger checkpoint's root hash signed after the close), so
+    that nobody can steer the draw by choosing when or how to vote.
+
+    Raises:
+        DecisionError: ``bad_tiebreak`` for no candidates or a round outside 0..2**32 − 1.
+    """
+    candidates = sorted(set(among))
+    if not candidates:
+        raise DecisionError("bad_tiebreak", "A tie can only be broken among at least one option.")
+    if not 0 <= round_number < 2**32:
+        raise DecisionError("bad_tiebreak", "The round number {round} is out of range.", round=round_number)
+    message = bytes(tiebreak) + round_number.to_bytes(4, "big") + "\n".join(candidates).encode("utf-8")
+    index = int.from_bytes(hashlib.sha256(message).digest(), "big") % len(candidates)
+    return candidates[index]

@@ -1,0 +1,502 @@
+"""Writes for proposals: propose, vote, change a vote, withdraw, close, act on the outcome, review.
+
+When a vote closes, the tally (computed by :mod:`confederal.decisions`), the
+options, the window and — if the charter says votes are open — each member's
+choice go into the assembly's ledger in the same transaction that closes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from confederal.charter import Ballots, CharterError
+from confederal.decisions import (
+    METHOD_OPTIONS,
+    DecisionError,
+    Method,
+    Outcome,
+    Rules,
+    check_choice,
+    tally,
+)
+from confederal.decisions import (
+    Ballot as CoreBallot,
+)
+from confederal.ledger import JSONObject, format_time
+from confederal.node.assemblies.models import Assembly, Member
+from confederal.node.assemblies.services import charter_of, lock, record_charter, split_in_transaction
+from confederal.node.errors import Refused
+from confederal.node.ledgers.models import Blob
+from confederal.node.ledgers.services import Record, append_in_transaction, publish
+
+from .models import Ballot, Proposal
+
+__all__ = [
+    "MAX_OPTIONS",
+    "ProposalDraft",
+    "check_amendment",
+    "check_change_vote",
+    "check_election",
+    "check_propose",
+    "check_vote",
+    "do_change_vote",
+    "do_close",
+    "do_close_due",
+    "do_keep_outcome",
+    "do_propose",
+    "do_vote",
+    "do_withdraw",
+    "due_for_review",
+    "option_labels",
+    "rules_of",
+    "store_blob",
+]
+
+MAX_OPTIONS = 20
+# Longer texts go into a blob referenced by digest, so the entry stays well under 64 KiB.
+INLINE_TEXT_BYTES = 4000
+
+_FIXED_LABELS = {
+    "consent": "Consent",
+    "object": "Object",
+    "stand_aside": "Stand aside",
+    "agree": "Agree",
+    "block": "Block",
+    "for": "For",
+    "against": "Against",
+    "abstain": "Abstain",
+}
+
+
+def option_labels(method: Method) -> list[dict[str, str]]:
+    """The fixed options of a yes/no style method, with labels for people."""
+    fixed = METHOD_OPTIONS[method] or ()
+    return [{"id": key, "label": _(_FIXED_LABELS.get(key, key))} for key in fixed]
+
+
+def rules_of(proposal: Proposal) -> Rules:
+    r = proposal.rules
+
+    def frac(key: str) -> Fraction:
+        return Fraction(r[key]["num"], r[key]["den"])
+
+    return Rules(
+        method=Method(r["method"]),
+        quorum=frac("quorum"),
+        threshold=frac("threshold"),
+        max_score=r["max_score"],
+        max_stand_aside=frac("max_stand_aside"),
+    )
+
+
+@dataclass(frozen=True)
+class ProposalDraft:
+    assembly: Assembly
+    author: Member
+    kind: str
+    title: str
+    text: str
+    method: Method
+    options: list[dict[str, str]]
+    rules: Rules
+    secret: bool
+    voting_days: int
+    payload: JSONObject
+
+
+def check_propose(
+    author: Member,
+    *,
+    title: str,
+    text: str = "",
+    method: str | None = None,
+    options: Sequence[str] = (),
+    voting_days: int | None = None,
+    kind: str = Proposal.Kind.DECISION,
+    payload: JSONObject | None = None,
+) -> ProposalDraft:
+    """Validate a proposal; ``method`` and ``voting_days`` default to the charter's.
+
+    ``options`` are labels for methods where the proposal defines its own
+    (approval, score, ranked choice, time poll); yes/no methods have fixed options.
+
+    Raises:
+        Refused: the title, text, method, options or window do not fit.
+    """
+    assembly = author.assembly
+    charter = charter_of(assembly)
+    title = " ".join(title.split())
+    if not 3 <= len(title) <= 200:
+        raise Refused("bad_title", _("Give the proposal a title of 3 to 200 characters."))
+    if len(text) > 20_000:
+        raise Refused("text_too_long", _("Keep the proposal under 20,000 characters; link to longer documents."))
+    try:
+        chosen = Method(method) if method else charter.method.value
+    except ValueError:
+        raise Refused("bad_method", _("%(method)s is not a decision method.") % {"method": method}) from None
+    if METHOD_OPTIONS[chosen] is None:
+        labels = [" ".join(o.split()) for o in options if o.strip()]
+        if not 2 <= len(labels) <= MAX_OPTIONS:
+            raise Refused(
+                "bad_options", _("This method needs between 2 and %(n)d options, one per line.") % {"n": MAX_OPTIONS}
+            )
+        if len(set(labels)) != len(labels):
+            raise Refused("bad_options", _("Two options have the same wording."))
+        if any(len(label) > 200 for label in labels):
+            raise Refused("bad_options", _("Keep each option under 200 characters."))
+        option_list = [{"id": str(i), "label": label} for i, label in enumerate(labels, 1)]
+    else:
+        option_list = option_labels(chosen)
+    days = charter.voting_days.value if voting_days is None else voting_days
+    if not 1 <= days <= 90:
+        raise Refused("bad_window", _("A vote stays open between 1 and 90 days."))
+    return ProposalDraft(
+        assembly=assembly,
+        author=author,
+        kind=kind,
+        title=title,
+        text=text.strip(),
+        method=chosen,
+        options=option_list,
+        rules=charter.decision_rules(chosen),
+        secret=charter.ballots.value is Ballots.SECRET,
+        voting_days=days,
+        payload=payload or {},
+    )
+
+
+def check_amendment(
+    author: Member, changes: dict[str, object], review_on: date | None, text: str, now: datetime
+) -> ProposalDraft:
+    """Validate a charter amendment now (so an invalid one never reaches a vote) and draft its proposal.
+
+    Raises:
+        Refused: an unknown rule, an invalid value, or a review date not in the future.
+    """
+    charter = charter_of(author.assembly)
+    review = review_on or now.date() + timedelta(days=365)
+    if review <= now.date():
+        raise Refused("bad_date", _("The review date of a rule must be in the future."))
+    try:
+        amended = charter.amended(changes, review)
+    except CharterError as exc:
+        raise Refused(exc.code, exc.message) from exc
+    from confederal.node.ledgers.services import check_record
+
+    check_record("assembly.charter", record_charter(amended).body)
+    summary = ", ".join(f"{rule} → {'(removed)' if value is None else value}" for rule, value in changes.items())
+    return check_propose(
+        author,
+        title=(_("Amend the charter: %(summary)s") % {"summary": summary})[:200],
+        text=text,
+        kind=Proposal.Kind.AMENDMENT,
+        payload={"changes": changes, "review_on": review.isoformat()},  # type: ignore[dict-item]
+    )
+
+
+def check_election(author: Member, role: str, today: date) -> ProposalDraft:
+    """Draft an election to a role: the options are the members eligible under the role's limits.
+
+    Raises:
+        Refused: no such role, the role is held, or fewer than two members are eligible.
+    """
+    from confederal.node.roles.models import RoleTerm
+    from confederal.node.roles.services import current_terms, history
+    from confederal.roles import Term, eligibility
+
+    assembly = author.assembly
+    rule = charter_of(assembly).roles.get(role)
+    if rule is None:
+        raise Refused("unknown_role", _("This assembly's charter has no role called “%(role)s”.") % {"role": role}, 404)
+    running = current_terms(assembly, today).get(role)
+    if running is not None:
+        raise Refused(
+            "term_not_over",
+            _("%(holder)s holds this role until %(end)s.") % {"holder": running.member.public_name, "end": running.end},
+            409,
+        )
+    members = list(assembly.members.filter(left_at__isnull=True).order_by("public_name"))
+    past = [
+        Term(t.member.public_name, t.start, t.ended_early_on or t.end)
+        for t in history(assembly, role, RoleTerm.Kind.ROLE)
+    ]
+    away = [m.public_name for m in members if m.away_until is not None and m.away_until >= today]
+    allowed = set(eligibility([m.public_name for m in members], past, rule.value, away).eligible)
+    candidates = [m for m in members if m.public_name in allowed]
+    if len(candidates) < 2:
+        raise Refused(
+            "too_few_candidates", _("Fewer than two members can take this role now; use the rota instead."), 409
+        )
+    draft = check_propose(
+        author,
+        title=_("Elect the %(role)s") % {"role": role},
+        method=Method.INSTANT_RUNOFF.value,
+        options=[m.public_name for m in candidates],
+        kind=Proposal.Kind.ELECTION,
+        payload={"role": role},
+    )
+    # Options carry member ids, so the winner is unambiguous even if names change later.
+    options = [{"id": str(m.pk), "label": m.public_name} for m in candidates]
+    return ProposalDraft(**{**draft.__dict__, "options": options})
+
+
+def do_propose(draft: ProposalDraft, now: datetime) -> Proposal:
+    """Open the proposal for votes until the end of its window."""
+    with transaction.atomic(durable=True):
+        assembly = lock(draft.assembly)
+        number = assembly.next_proposal_number
+        assembly.next_proposal_number = number + 1
+        assembly.save(update_fields=["next_proposal_number"])
+        return Proposal.objects.create(
+            assembly=assembly,
+            number=number,
+            author=draft.author,
+            kind=draft.kind,
+            title=draft.title,
+            text=draft.text,
+            method=draft.method.value,
+            options=draft.options,
+            rules=draft.rules.to_json(),
+            secret=draft.secret,
+            payload=draft.payload,
+            opens_at=now,
+            closes_at=now + timedelta(days=draft.voting_days),
+        )
+
+
+def _is_open(proposal: Proposal, now: datetime) -> bool:
+    return proposal.status == Proposal.Status.OPEN and now < proposal.closes_at
+
+
+def _refuse_closed(proposal: Proposal) -> Refused:
+    if proposal.status == Proposal.Status.WITHDRAWN:
+        return Refused("withdrawn", _("This proposal was withdrawn; there is nothing to vote on."), 409)
+    when = proposal.closes_at.strftime("%Y-%m-%d %H:%M UTC")
+    return Refused("vote_closed", _("Voting closed on %(when)s; your vote was not counted.") % {"when": when}, 409)
+
+
+def _choice(proposal: Proposal, choice: object) -> Any:
+    try:
+        return check_choice(Method(proposal.method), [o["id"] for o in proposal.options], choice, rules_of(proposal))
+    except DecisionError as exc:
+        raise Refused(exc.code, exc.message) from exc
+
+
+def check_vote(member: Member, proposal: Proposal, choice: object, now: datetime) -> Any:
+    """Return the normalised choice if this member may cast it now.
+
+    Raises:
+        Refused: the vote is closed, the member already voted, or the choice is not valid.
+    """
+    if proposal.assembly_id != member.assembly_id or not member.active:
+        raise Refused("members_only", _("Only members of this assembly can vote."), 403)
+    if not _is_open(proposal, now):
+        raise _refuse_closed(proposal)
+    if proposal.ballots.filter(member=member).exists():
+        raise Refused(
+            "already_voted",
+            _("You have already voted on this proposal. You can change your vote until it closes."),
+            409,
+        )
+    return _choice(proposal, choice)
+
+
+def do_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> Ballot:
+    with transaction.atomic(durable=True):
+        fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not _is_open(fresh, now):
+            raise _refuse_closed(fresh)
+        if fresh.ballots.filter(member=member).exists():
+            raise Refused("already_voted", _("You have already voted on this proposal."), 409)
+        return Ballot.objects.create(proposal=fresh, member=member, choice=choice, cast_at=now, changed_at=now)
+
+
+def check_change_vote(member: Member, proposal: Proposal, choice: object, now: datetime) -> Any:
+    """Return the normalised new choice if the member has a vote to change and the vote is open."""
+    if proposal.assembly_id != member.assembly_id or not member.active:
+        raise Refused("members_only", _("Only members of this assembly can vote."), 403)
+    if not _is_open(proposal, now):
+        raise _refuse_closed(proposal)
+    if not proposal.ballots.filter(member=member).exists():
+        raise Refused("no_vote", _("You have not voted on this proposal yet."), 409)
+    return _choice(proposal, choice)
+
+
+def do_change_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> Ballot:
+    with transaction.atomic(durable=True):
+        fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if not _is_open(fresh, now):
+            raise _refuse_closed(fresh)
+        ballot = Ballot.objects.select_for_update().get(proposal=fresh, member=member)
+        ballot.choice, ballot.changed_at = choice, now
+        ballot.save(update_fields=["choice", "changed_at"])
+        return ballot
+
+
+def do_withdraw(member: Member, proposal: Proposal, now: datetime) -> None:
+    """Let the author withdraw an open proposal; nothing was decided, so nothing is recorded."""
+    with transaction.atomic(durable=True):
+        fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if fresh.author_id != member.pk:
+            raise Refused("author_only", _("Only the person who proposed it can withdraw it."), 403)
+        if not _is_open(fresh, now):
+            raise _refuse_closed(fresh)
+        fresh.status, fresh.closed_at = Proposal.Status.WITHDRAWN, now
+        fresh.save(update_fields=["status", "closed_at"])
+
+
+def store_blob(data: bytes, media_type: str, now: datetime) -> str:
+    """Keep a document by its SHA-256 and return its digest reference (``sha256:…``)."""
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    Blob.objects.get_or_create(digest=digest, defaults={"data": data, "media_type": media_type, "created_at": now})
+    return digest
+
+
+def _text_fields(proposal: Proposal, now: datetime) -> JSONObject:
+    raw = proposal.text.encode("utf-8")
+    if len(raw) <= INLINE_TEXT_BYTES:
+        return {"text": proposal.text}
+    return {"text_digest": store_blob(raw, "text/plain; charset=utf-8", now), "text_bytes": len(raw)}
+
+
+def _record(
+    proposal: Proposal, outcome: Outcome, ballots: Sequence[Ballot], now: datetime, effects: JSONObject
+) -> Record:
+    body: JSONObject = {
+        "number": proposal.number,
+        "kind": proposal.kind,
+        "title": proposal.title,
+        **_text_fields(proposal, now),
+        "proposed_by": proposal.author.public_name,
+        "method": proposal.method,
+        "options": proposal.options,
+        "rules": proposal.rules,
+        "opened": format_time(proposal.opens_at),
+        "closed": format_time(now),
+        "outcome": outcome.to_json(),
+        "secret": proposal.secret,
+        "review_on": proposal.review_on.isoformat() if proposal.review_on else None,
+    }
+    if not proposal.secret:
+        body["ballots"] = [{"member": b.member_id, "name": b.member.public_name, "choice": b.choice} for b in ballots]
+    if effects:
+        body["effects"] = effects
+    return Record("decision", body)
+
+
+def _adopted(outcome: Outcome) -> bool:
+    return outcome.status in {"adopted", "chosen"}
+
+
+def do_close(proposal: Proposal, now: datetime) -> Proposal:
+    """Close an open proposal whose window has ended: tally, record, and carry out what it decided.
+
+    A vote that closes with a tie on a multi-option method is decided by a
+    tiebreak derived from the ledger's root at closing time — a public value
+    nobody could know when the votes were cast — and the tally records it.
+    """
+    new_assembly = None
+    with transaction.atomic(durable=True):
+        assembly = lock(proposal.assembly)
+        fresh = Proposal.objects.select_for_update().select_related("author").get(pk=proposal.pk)
+        if fresh.status != Proposal.Status.OPEN:
+            return fresh
+        if now < fresh.closes_at:
+            raise Refused("still_open", _("This vote is still open."), 409)
+        ballots = list(fresh.ballots.select_related("member").order_by("member__public_name"))
+        eligible = assembly.members.filter(left_at__isnull=True).count()
+        counted = [CoreBallot(voter=str(b.member_id), choice=b.choice) for b in ballots if b.member.active]
+        tiebreak = hashlib.sha256(bytes(assembly.ledger.frontier) + fresh.number.to_bytes(8, "big")).digest()
+        outcome = tally(rules_of(fresh), [o["id"] for o in fresh.options], counted, eligible, tiebreak)
+        fresh.status, fresh.closed_at, fresh.outcome, fresh.eligible = (
+            Proposal.Status.CLOSED,
+            now,
+            outcome.to_json(),
+            eligible,
+        )
+        effects: JSONObject = {}
+        if _adopted(outcome):
+            charter = charter_of(assembly)
+            fresh.review_on = now.date() + timedelta(days=charter.outcome_review_days.value)
+        extra: list[Record] = []
+        if _adopted(outcome) and fresh.kind == Proposal.Kind.AMENDMENT:
+            effects, extra = _amend(assembly, fresh, now)
+        fresh.save(update_fields=["status", "closed_at", "outcome", "eligible", "review_on"])
+        if _adopted(outcome) and fresh.kind == Proposal.Kind.ELECTION:
+            effects = _elect(assembly, fresh, outcome, now)
+        seqs = append_in_transaction(assembly.ledger, [_record(fresh, outcome, ballots, now, effects), *extra], now)
+        fresh.ledger_seq = seqs[0]
+        fresh.save(update_fields=["ledger_seq"])
+        if _adopted(outcome) and fresh.kind == Proposal.Kind.SPLIT:
+            new_assembly = split_in_transaction(assembly, fresh.payload, fresh.number, now)
+    publish(assembly.ledger, now)
+    if new_assembly is not None:
+        publish(new_assembly.ledger, now)
+    return fresh
+
+
+def _amend(assembly: Assembly, proposal: Proposal, now: datetime) -> tuple[JSONObject, list[Record]]:
+    changes = proposal.payload.get("changes", {})
+    review_text = proposal.payload.get("review_on")
+    review_on = date.fromisoformat(review_text) if review_text else now.date() + timedelta(days=365)
+    try:
+        amended = charter_of(assembly).amended(changes, review_on)
+    except CharterError as exc:
+        # Checked when proposed; a change in between (another amendment) can still make it invalid.
+        return {"charter": f"not applied: {exc.message}"}, []
+    assembly.charter = amended.to_json()
+    assembly.name, assembly.focus, assembly.principles = amended.name, amended.focus, amended.principles.value
+    assembly.save(update_fields=["charter", "name", "focus", "principles"])
+    note = f"Amended by proposal #{proposal.number}."
+    return {"charter_version": amended.version}, [record_charter(amended, note)]
+
+
+def _elect(assembly: Assembly, proposal: Proposal, outcome: Outcome, now: datetime) -> JSONObject:
+    from confederal.node.roles.services import elect_in_transaction
+
+    if len(outcome.winners) != 1:
+        return {}
+    return elect_in_transaction(assembly, str(proposal.payload["role"]), int(outcome.winners[0]), proposal.number, now)
+
+
+def do_close_due(now: datetime) -> list[Proposal]:
+    """Close every proposal whose window has ended (the node runs this every few seconds)."""
+    due = Proposal.objects.filter(status=Proposal.Status.OPEN, closes_at__lte=now).order_by("closes_at")
+    return [do_close(p, now) for p in due]
+
+
+def due_for_review(assembly: Assembly, today: date) -> list[Proposal]:
+    """Adopted decisions whose review date has come and that nobody has reviewed yet."""
+    return list(
+        assembly.proposals.filter(review_on__lte=today, reviewed_at__isnull=True, status=Proposal.Status.CLOSED)
+        .order_by("review_on")
+        .select_related("author")
+    )
+
+
+def do_keep_outcome(member: Member, proposal: Proposal, now: datetime) -> date:
+    """Record that the assembly looked again and keeps the decision; it comes back after another period."""
+    with transaction.atomic(durable=True):
+        assembly = lock(proposal.assembly)
+        fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if fresh.review_on is None or fresh.review_on > now.date() or fresh.reviewed_at is not None:
+            raise Refused("not_due", _("This decision is not due for review."), 409)
+        next_review = now.date() + timedelta(days=charter_of(assembly).outcome_review_days.value)
+        record = Record(
+            "decision.reviewed",
+            {"number": fresh.number, "kept": True, "by": member.public_name, "next_review_on": next_review.isoformat()},
+        )
+        append_in_transaction(assembly.ledger, [record], now)
+        # Kept decisions come back again after another review period.
+        fresh.review_on = next_review
+        fresh.save(update_fields=["review_on"])
+    publish(assembly.ledger, now)
+    return next_review

@@ -1,0 +1,188 @@
+"""Writes for meetings: schedule, take attendance, keep notes, link decisions, publish the minutes.
+
+Publishing stores the minutes as a blob (by SHA-256) and records, in the
+ledger, who was there, the agenda, the decisions taken and the minutes' digest.
+Published minutes cannot be edited: a correction is a new meeting's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from confederal.ledger import format_time
+from confederal.meetings import Minutes, write_minutes
+from confederal.node.assemblies.models import Assembly, Member
+from confederal.node.assemblies.services import lock
+from confederal.node.decisions.models import Proposal
+from confederal.node.decisions.services import store_blob
+from confederal.node.errors import Refused
+from confederal.node.ledgers.services import Record, append_in_transaction, publish
+
+from .models import AgendaItem, Attendance, Meeting
+
+__all__ = [
+    "MeetingDraft",
+    "check_schedule",
+    "do_link_decision",
+    "do_publish_minutes",
+    "do_schedule",
+    "do_set_attendance",
+    "do_update_notes",
+]
+
+MAX_AGENDA_ITEMS = 30
+
+
+@dataclass(frozen=True)
+class MeetingDraft:
+    assembly: Assembly
+    created_by: Member
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    agenda: list[str]
+
+
+def check_schedule(
+    member: Member, *, title: str, starts_at: datetime, minutes: int, place: str, agenda: Sequence[str], now: datetime
+) -> MeetingDraft:
+    """Validate a meeting to schedule.
+
+    Raises:
+        Refused: bad title, a time in the past, an impossible length, or too long an agenda.
+    """
+    title = " ".join(title.split())
+    if not 3 <= len(title) <= 200:
+        raise Refused("bad_title", _("Give the meeting a title of 3 to 200 characters."))
+    if starts_at.tzinfo is None:
+        raise Refused("bad_time", _("Give the meeting's time with its time zone."))
+    if starts_at < now - timedelta(days=1):
+        raise Refused("in_the_past", _("A meeting cannot be scheduled in the past."))
+    if not 10 <= minutes <= 12 * 60:
+        raise Refused("bad_length", _("A meeting lasts between 10 minutes and 12 hours."))
+    items = [" ".join(a.split()) for a in agenda if a.strip()]
+    if len(items) > MAX_AGENDA_ITEMS or any(len(a) > 200 for a in items):
+        raise Refused("bad_agenda", _("Keep the agenda to 30 items of at most 200 characters."))
+    if len(place) > 200:
+        raise Refused("bad_place", _("Keep the place under 200 characters."))
+    return MeetingDraft(
+        member.assembly, member, title, starts_at, starts_at + timedelta(minutes=minutes), place.strip(), items
+    )
+
+
+def do_schedule(draft: MeetingDraft) -> Meeting:
+    with transaction.atomic(durable=True):
+        assembly = lock(draft.assembly)
+        number = assembly.next_meeting_number
+        assembly.next_meeting_number = number + 1
+        assembly.save(update_fields=["next_meeting_number"])
+        meeting = Meeting.objects.create(
+            assembly=assembly,
+            number=number,
+            title=draft.title,
+            starts_at=draft.starts_at,
+            ends_at=draft.ends_at,
+            place=draft.place,
+            created_by=draft.created_by,
+        )
+        AgendaItem.objects.bulk_create(
+            [AgendaItem(meeting=meeting, position=i, title=t) for i, t in enumerate(draft.agenda, 1)]
+        )
+        return meeting
+
+
+def _editable(meeting: Meeting) -> None:
+    if meeting.status != Meeting.Status.PLANNED:
+        raise Refused(
+            "minutes_published", _("The minutes of this meeting are published; it can no longer change."), 409
+        )
+
+
+def do_set_attendance(meeting: Meeting, member: Member, present: bool) -> None:
+    """Record whether a member was there (members check themselves in; the facilitator may check in anyone)."""
+    _editable(meeting)
+    if member.assembly_id != meeting.assembly_id or not member.active:
+        raise Refused("not_member", _("Only members of this assembly can be marked present."), 400)
+    Attendance.objects.update_or_create(meeting=meeting, member=member, defaults={"present": present})
+
+
+def do_update_notes(meeting: Meeting, notes: str) -> None:
+    _editable(meeting)
+    if len(notes) > 50_000:
+        raise Refused("notes_too_long", _("Keep the notes under 50,000 characters."))
+    Meeting.objects.filter(pk=meeting.pk).update(notes=notes)
+
+
+def do_link_decision(meeting: Meeting, proposal: Proposal) -> None:
+    """Note that a decision was taken at (or for) this meeting; it is listed in the minutes."""
+    _editable(meeting)
+    if proposal.assembly_id != meeting.assembly_id:
+        raise Refused("not_found", _("There is no such proposal in this assembly."), 404)
+    meeting.decisions.add(proposal)
+
+
+def do_publish_minutes(meeting: Meeting, by: Member, now: datetime) -> str:
+    """Publish the minutes: store them by digest and record the meeting in the ledger. Returns the digest."""
+    with transaction.atomic(durable=True):
+        assembly = lock(meeting.assembly)
+        fresh = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        _editable(fresh)
+        if now < fresh.starts_at:
+            raise Refused("not_yet", _("Minutes can be published once the meeting has started."), 409)
+        attendance = {a.member_id: a.present for a in fresh.attendance.all()}
+        members = list(assembly.members.filter(left_at__isnull=True).order_by("public_name"))
+        present = [m.public_name for m in members if attendance.get(m.pk)]
+        absent = [m.public_name for m in members if not attendance.get(m.pk)]
+        decisions = list(fresh.decisions.order_by("number"))
+        outcomes = [(p.number, p.title, (p.outcome or {}).get("status", p.status)) for p in decisions]
+        agenda = list(fresh.agenda.values_list("title", flat=True))
+        text = write_minutes(
+            Minutes(
+                assembly=assembly.name,
+                title=fresh.title,
+                number=fresh.number,
+                starts_at=fresh.starts_at,
+                ends_at=fresh.ends_at,
+                place=fresh.place,
+                present=present,
+                absent=absent,
+                agenda=agenda,
+                notes=fresh.notes,
+                decisions=outcomes,
+                published_by=by.public_name,
+            )
+        )
+        data = text.encode("utf-8")
+        digest = store_blob(data, "text/markdown; charset=utf-8", now)
+        record = Record(
+            "meeting.minutes",
+            {
+                "number": fresh.number,
+                "title": fresh.title,
+                "starts": format_time(fresh.starts_at),
+                "ends": format_time(fresh.ends_at),
+                "place": fresh.place,
+                "present": present,
+                "agenda": agenda,
+                "decisions": [{"number": n, "title": t, "status": s} for n, t, s in outcomes],
+                "minutes": {"digest": digest, "bytes": len(data), "media_type": "text/markdown"},
+                "published_by": by.public_name,
+            },
+        )
+        (seq,) = append_in_transaction(assembly.ledger, [record], now)
+        fresh.status, fresh.minutes_digest, fresh.published_at, fresh.published_by, fresh.ledger_seq = (
+            Meeting.Status.PUBLISHED,
+            digest,
+            now,
+            by,
+            seq,
+        )
+        fresh.save(update_fields=["status", "minutes_digest", "published_at", "published_by", "ledger_seq"])
+    publish(assembly.ledger, now)
+    return digest

@@ -1,0 +1,188 @@
+"""Meeting pages: schedule, agenda, attendance, notes, decisions taken, minutes, calendar export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from confederal.meetings import CalendarEvent, ics_calendar
+from confederal.node.access import access_assembly, active_members, actor, require
+from confederal.node.assemblies.models import Assembly
+from confederal.node.decisions.models import Proposal
+from confederal.node.errors import Refused
+from confederal.node.web import back_with, now, see_other
+from confederal.permissions import Action, may
+
+from . import services
+from .models import Meeting
+
+
+def _meeting(slug: str, number: int) -> tuple[Assembly, Meeting]:
+    assembly = access_assembly(slug)
+    return assembly, get_object_or_404(Meeting, assembly=assembly, number=number)
+
+
+@require_http_methods(["GET", "POST"])
+def schedule(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    try:
+        member = require(request.user, assembly, Action.SCHEDULE_MEETING, now().date())
+        assert member is not None
+    except Refused as exc:
+        return back_with(request, exc, reverse("assembly", args=[slug]))
+    if request.method == "GET":
+        return render(request, "meetings/schedule.html", {"assembly": assembly, "values": {"minutes": "90"}})
+    values = {k: request.POST.get(k, "") for k in ("title", "date", "time", "minutes", "place", "agenda")}
+    try:
+        try:
+            starts = datetime.fromisoformat(f"{values['date']}T{values['time']}").replace(tzinfo=UTC)
+        except ValueError:
+            raise Refused("bad_time", _("Give the day as YYYY-MM-DD and the time as HH:MM (UTC).")) from None
+        minutes = values["minutes"].strip()
+        if not minutes.isdecimal() or len(minutes) > 4:
+            raise Refused("bad_length", _("Give the length in minutes."))
+        draft = services.check_schedule(
+            member,
+            title=values["title"],
+            starts_at=starts,
+            minutes=int(minutes),
+            place=values["place"],
+            agenda=values["agenda"].splitlines(),
+            now=now(),
+        )
+    except Refused as exc:
+        messages.error(request, exc.message)
+        return render(request, "meetings/schedule.html", {"assembly": assembly, "values": values}, status=400)
+    meeting = services.do_schedule(draft)
+    messages.success(request, _("The meeting is scheduled."))
+    return see_other(reverse("meeting", args=[slug, meeting.number]))
+
+
+@require_safe
+def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    assembly, meeting = _meeting(slug, number)
+    who, me = actor(request.user, assembly, now().date())
+    attendance = {a.member_id: a.present for a in meeting.attendance.all()}
+    members = list(active_members(assembly).order_by("public_name"))
+    linkable = assembly.proposals.exclude(pk__in=meeting.decisions.values("pk")).order_by("-number")[:30]
+    return render(
+        request,
+        "meetings/meeting.html",
+        {
+            "assembly": assembly,
+            "meeting": meeting,
+            "agenda": meeting.agenda.all(),
+            "members": [(m, attendance.get(m.pk)) for m in members],
+            "me": me,
+            "my_presence": attendance.get(me.pk) if me else None,
+            "decisions": meeting.decisions.order_by("number"),
+            "linkable": linkable,
+            "can_attend": may(who, Action.ATTEND_MEETING),
+            "can_facilitate": may(who, Action.FACILITATE),
+            "can_publish": may(who, Action.PUBLISH_MINUTES),
+            "planned": meeting.status == Meeting.Status.PLANNED,
+        },
+    )
+
+
+@require_POST
+def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    assembly, meeting = _meeting(slug, number)
+    here = reverse("meeting", args=[slug, number])
+    try:
+        me = require(request.user, assembly, Action.ATTEND_MEETING, now().date())
+        assert me is not None
+        target = me
+        who = request.POST.get("member", "")
+        if who and who != str(me.pk):
+            # Checking in someone else is the facilitator's job.
+            require(request.user, assembly, Action.FACILITATE, now().date())
+            target = get_object_or_404(assembly.members, pk=int(who) if who.isdecimal() else 0, left_at__isnull=True)
+        services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
+    except Refused as exc:
+        return back_with(request, exc, here)
+    return see_other(here)
+
+
+@require_POST
+def notes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    assembly, meeting = _meeting(slug, number)
+    here = reverse("meeting", args=[slug, number])
+    try:
+        require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
+        services.do_update_notes(meeting, request.POST.get("notes", ""))
+    except Refused as exc:
+        return back_with(request, exc, here)
+    messages.success(request, _("Notes saved."))
+    return see_other(here)
+
+
+@require_POST
+def link_decision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    assembly, meeting = _meeting(slug, number)
+    here = reverse("meeting", args=[slug, number])
+    try:
+        require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
+        text = request.POST.get("proposal", "")
+        proposal = Proposal.objects.filter(
+            assembly=assembly, number=int(text) if text.isdecimal() and len(text) < 9 else 0
+        ).first()
+        if proposal is None:
+            raise Refused("not_found", _("Choose a proposal of this assembly."), 404)
+        services.do_link_decision(meeting, proposal)
+    except Refused as exc:
+        return back_with(request, exc, here)
+    return see_other(here)
+
+
+@require_POST
+def publish_minutes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    assembly, meeting = _meeting(slug, number)
+    here = reverse("meeting", args=[slug, number])
+    try:
+        member = require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
+        assert member is not None
+        services.do_publish_minutes(meeting, member, now())
+    except Refused as exc:
+        return back_with(request, exc, here)
+    messages.success(request, _("The minutes are published in the assembly's ledger."))
+    return see_other(here)
+
+
+def _event(request: HttpRequest, slug: str, meeting: Meeting) -> CalendarEvent:
+    host = request.get_host().split(":")[0]
+    return CalendarEvent(
+        uid=f"meeting-{meeting.pk}@{host}",
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        summary=meeting.title,
+        stamp=now(),
+        location=meeting.place,
+        description="\n".join(meeting.agenda.values_list("title", flat=True)),
+        url=request.build_absolute_uri(reverse("meeting", args=[slug, meeting.number])),
+    )
+
+
+def _ics(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+def meeting_ics(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    assembly, meeting = _meeting(slug, number)
+    return _ics(ics_calendar(assembly.name, [_event(request, slug, meeting)]), f"{slug}-meeting-{number}.ics")
+
+
+@require_safe
+def assembly_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    assembly = access_assembly(slug)
+    meetings = assembly.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("starts_at")
+    return _ics(ics_calendar(assembly.name, [_event(request, slug, m) for m in meetings]), f"{slug}-meetings.ics")

@@ -1,0 +1,225 @@
+"""Writes for roles and chores: who takes a role next, and the weekly chore rota.
+
+The rules (term, limits, rotation) come from the charter and the choice from
+:mod:`confederal.roles`; these functions apply them to the stored history and
+record every assignment — with who was eligible, who sat out and why, and for
+a lottery the seed — in the assembly's ledger, so anyone can check it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from confederal.ledger import JSONObject
+from confederal.node.assemblies.models import Assembly, Member
+from confederal.node.assemblies.services import charter_of, lock
+from confederal.node.errors import Refused
+from confederal.node.ledgers.services import Record, append_in_transaction, publish
+from confederal.roles import Pick, RoleRules, Rotation, Term, chore_rota, draw_by_lot, next_by_rota, next_term
+
+from .models import RoleTerm
+
+__all__ = [
+    "CHORE_DAYS",
+    "current_terms",
+    "do_rotate",
+    "do_rotate_chores",
+    "do_rotate_due",
+    "elect_in_transaction",
+    "history",
+    "roles_due",
+]
+
+CHORE_DAYS = 7
+SeedSource = Callable[[], bytes]
+
+
+def _rules(assembly: Assembly, role: str) -> RoleRules:
+    rule = charter_of(assembly).roles.get(role)
+    if rule is None:
+        raise Refused("unknown_role", _("This assembly's charter has no role called “%(role)s”.") % {"role": role}, 404)
+    return rule.value
+
+
+def history(assembly: Assembly, role: str, kind: str = RoleTerm.Kind.ROLE) -> list[RoleTerm]:
+    """This role's terms, oldest first."""
+    terms = RoleTerm.objects.filter(assembly=assembly, kind=kind, role=role).select_related("member")
+    return list(terms.order_by("start", "pk"))
+
+
+def _core_terms(terms: list[RoleTerm]) -> list[Term]:
+    # A term cut short (the holder left) still counts as service up to the day it ended.
+    return [Term(t.member.public_name, t.start, t.ended_early_on or t.end) for t in terms]
+
+
+def current_terms(assembly: Assembly, today: date, kind: str = RoleTerm.Kind.ROLE) -> dict[str, RoleTerm]:
+    """The term running today for each role (or chore) that has one."""
+    running = RoleTerm.objects.filter(
+        assembly=assembly, kind=kind, start__lte=today, end__gt=today, ended_early_on__isnull=True
+    ).select_related("member")
+    return {t.role: t for t in running}
+
+
+def roles_due(assembly: Assembly, today: date) -> list[str]:
+    """Roles with nobody in them today (never filled, term over, or the holder left)."""
+    held = current_terms(assembly, today)
+    return [role for role in sorted(charter_of(assembly).roles) if role not in held]
+
+
+def _present(assembly: Assembly, today: date) -> tuple[list[Member], list[str]]:
+    members = list(assembly.members.filter(left_at__isnull=True).order_by("joined_at", "pk"))
+    away = [m.public_name for m in members if m.away_until is not None and m.away_until >= today]
+    return members, away
+
+
+def _assignment(
+    assembly: Assembly, role: str, member: Member, start: date, end: date, pick: JSONObject, now: datetime
+) -> RoleTerm:
+    term = RoleTerm.objects.create(
+        assembly=assembly,
+        kind=RoleTerm.Kind.ROLE,
+        role=role,
+        member=member,
+        start=start,
+        end=end,
+        method=str(pick["method"]),
+        pick=pick,
+        created_at=now,
+    )
+    record = Record(
+        "role.assignment",
+        {
+            "role": role,
+            "holder": member.public_name,
+            "member": member.pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "method": str(pick["method"]),
+            "pick": pick,
+        },
+    )
+    (term.ledger_seq,) = append_in_transaction(assembly.ledger, [record], now)
+    term.save(update_fields=["ledger_seq"])
+    return term
+
+
+def do_rotate(
+    assembly: Assembly, role: str, now: datetime, seed: SeedSource = lambda: secrets.token_bytes(32)
+) -> RoleTerm:
+    """Give the role its next holder, by the charter's rotation for it.
+
+    Rota: the eligible member who has served least. Lottery: a uniform draw
+    whose seed is recorded. Election roles are filled by a vote instead (see
+    :func:`confederal.node.decisions.services.check_propose` with kind election).
+
+    Raises:
+        Refused: the current term is not over, the role is elected, or nobody is eligible.
+    """
+    today = now.date()
+    with transaction.atomic(durable=True):
+        assembly = lock(assembly)
+        rules = _rules(assembly, role)
+        running = current_terms(assembly, today).get(role)
+        if running is not None:
+            raise Refused(
+                "term_not_over",
+                _("%(holder)s holds this role until %(end)s.")
+                % {"holder": running.member.public_name, "end": running.end},
+                409,
+            )
+        if rules.rotation is Rotation.ELECTION:
+            raise Refused("elected_role", _("This role is filled by election: propose an election instead."), 409)
+        members, away = _present(assembly, today)
+        past = _core_terms(history(assembly, role))
+        names = [m.public_name for m in members]
+        pick: Pick = (
+            next_by_rota(names, past, rules, away)
+            if rules.rotation is Rotation.ROTA
+            else draw_by_lot(names, past, rules, seed(), away)
+        )
+        if pick.holder is None:
+            raise Refused("nobody_eligible", pick.explanation, 409)
+        start, end = next_term(past, rules, today)
+        holder = next(m for m in members if m.public_name == pick.holder)
+        term = _assignment(assembly, role, holder, start, end, pick.to_json(), now)
+    publish(assembly.ledger, now)
+    return term
+
+
+def elect_in_transaction(
+    assembly: Assembly, role: str, member_pk: int, proposal_number: int, now: datetime
+) -> JSONObject:
+    """Seat the winner of an adopted election (inside the closing transaction); return the effects."""
+    member = assembly.members.filter(pk=member_pk, left_at__isnull=True).first()
+    if member is None:
+        return {"role": role, "seated": None, "why": "the winner is no longer a member"}
+    rules = _rules(assembly, role)
+    past = _core_terms(history(assembly, role))
+    start, end = next_term(past, rules, now.date())
+    pick: JSONObject = {"method": Rotation.ELECTION.value, "proposal": proposal_number, "explanation": ""}
+    _assignment(assembly, role, member, start, end, pick, now)
+    return {"role": role, "seated": member.public_name, "start": start.isoformat(), "end": end.isoformat()}
+
+
+def do_rotate_chores(assembly: Assembly, now: datetime) -> list[RoleTerm]:
+    """Share out this week's chores among the members present, fairly over time ("everyone shares the unpleasant work").
+
+    Raises:
+        Refused: this week's chores are already assigned, or there are no chores.
+    """
+    today = now.date()
+    with transaction.atomic(durable=True):
+        assembly = lock(assembly)
+        chores = list(charter_of(assembly).chores.value)
+        if not chores:
+            raise Refused("no_chores", _("The charter lists no chores."), 409)
+        if current_terms(assembly, today, RoleTerm.Kind.CHORE):
+            raise Refused("chores_assigned", _("This week's chores are already shared out."), 409)
+        members, away = _present(assembly, today)
+        past = {c: _core_terms(history(assembly, c, RoleTerm.Kind.CHORE)) for c in chores}
+        assignment = chore_rota([m.public_name for m in members], chores, past, away)
+        by_name = {m.public_name: m for m in members}
+        end = today + timedelta(days=CHORE_DAYS)
+        terms = [
+            RoleTerm.objects.create(
+                assembly=assembly,
+                kind=RoleTerm.Kind.CHORE,
+                role=chore,
+                member=by_name[name],
+                start=today,
+                end=end,
+                method="rota",
+                pick={},
+                created_at=now,
+            )
+            for chore, name in assignment.items()
+            if name is not None
+        ]
+        record = Record(
+            "chore.assignment",
+            {"start": today.isoformat(), "end": end.isoformat(), "chores": {c: n for c, n in assignment.items()}},
+        )
+        (seq,) = append_in_transaction(assembly.ledger, [record], now)
+        RoleTerm.objects.filter(pk__in=[t.pk for t in terms]).update(ledger_seq=seq)
+    publish(assembly.ledger, now)
+    return terms
+
+
+def do_rotate_due(now: datetime) -> list[RoleTerm]:
+    """Fill every rota or lottery role whose term has ended, in every assembly (the node runs this regularly)."""
+    filled = []
+    for assembly in Assembly.objects.all():
+        for role in roles_due(assembly, now.date()):
+            rules = charter_of(assembly).roles[role].value
+            if rules.rotation is Rotation.ELECTION:
+                continue
+            try:
+                filled.append(do_rotate(assembly, role, now))
+            except Refused:
+                continue  # nobody eligible now; tried again on the next tick
+    return filled

@@ -1,0 +1,30 @@
+"""Small helpers every page uses: the time, and turning a refusal into a message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils import timezone
+
+from .errors import Refused
+
+__all__ = ["back_with", "now", "see_other"]
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def see_other(to: str) -> HttpResponseRedirect:
+    """Redirect after a POST with 303, so reloading the next page does not send the form again."""
+    response = HttpResponseRedirect(to)
+    response.status_code = 303
+    return response
+
+
+def back_with(request: HttpRequest, refused: Refused, to: str) -> HttpResponseRedirect:
+    """Go back to ``to`` showing why the request was refused (nothing was changed)."""
+    messages.error(request, refused.message)
+    return see_other(to)

@@ -1,0 +1,26 @@
+"""Errors raised by the roles and splitting core.
+
+Every error carries a stable ``code`` and the ``params`` needed to rebuild its
+message, so that a shell can translate it; ``str(error)`` is the English text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["RotationError"]
+
+
+class RotationError(ValueError):
+    """Bad rules, terms, members, seed, recorded draw or division given to the roles core.
+
+    ``code`` is stable and safe to branch on (for example ``bad_rule``,
+    ``draw_mismatch`` or ``not_a_partition``); ``params`` hold the values named
+    in the message.
+    """
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        self.message = message.format(**params) if params else message
+        super().__init__(self.message)
