@@ -534,3 +534,16 @@ def test_chores_are_shared_evenly_over_many_periods(n, chores, always, chance, r
             history[name].append(Term(member, today, today + timedelta(days=7)))
             totals[member] += 1
         assert max(totals[m] for m in steady) - min(totals[m] for m in steady) <= 1
+
+
+def test_a_member_holding_another_role_steps_aside_while_someone_else_can_serve():
+    from confederal.roles import RoleRules, eligibility, next_by_rota
+
+    rules = RoleRules()
+    pick = next_by_rota(["ana", "ben", "cem"], [], rules, busy=["ana"])
+    assert pick.holder == "ben"
+    assert [(e.member, e.reason) for e in pick.excluded] == [("ana", "holds_another_role")]
+    assert "ana sits out (holds another role)" in pick.explanation
+    # When only the busy can serve, they still may: a role never stays empty for this reason.
+    only = eligibility(["ana", "ben"], [], rules, absent=["ben"], busy=["ana"])
+    assert only.eligible == ("ana",)

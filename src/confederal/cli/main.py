@@ -42,12 +42,18 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
 
     # A service manager asks politely with SIGTERM; treat it like Ctrl-C.
     signal.signal(signal.SIGTERM, stop)
+    from django.conf import settings
+
+    from confederal.node.ticker import start_ticking
+
+    ticking = start_ticking(settings.TICK_SECONDS)
     print(banner, flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        ticking.set()
         server.close()
     print("\nStopped. Nothing was lost: run the same command to carry on where you left off.")
     return 0
@@ -68,10 +74,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # The demo is self-contained: it never touches a database configured for a real node.
     os.environ.pop("CONFEDERAL_DATABASE_URL", None)
     os.environ.pop("CONFEDERAL_SIGNING_KEY_FILE", None)
+    os.environ["CONFEDERAL_DEMO"] = "1"
     _setup_django(data_dir, url)
     from django.core.management import call_command
 
-    from confederal.node.demo import seed_demo
+    from confederal.node.demo import DEMO_PASSWORD, seed_demo
 
     call_command("migrate", verbosity=0)
     seeded = seed_demo()
@@ -84,7 +91,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "",
             f"  Confederal is running at {url}/",
             f"  Open the food hub's public ledger:  {ledger_url}/",
-            "  Check it from another terminal:",
+            "  Sign in as a demo member (amara, jonas, kwame, nadia, …) with the password "
+            f"'{DEMO_PASSWORD}': the sign-in page lists them all.",
+            "  Check a ledger from another terminal:",
             f"      .venv/bin/confederal verify {ledger_url}",
             "",
             "  Press Ctrl-C to stop.",

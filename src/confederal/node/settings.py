@@ -64,6 +64,8 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = envbool("CONFEDERAL_DEBUG", False)
+# Set by `confederal demo`: the sign-in page lists the demo accounts.
+DEMO = envbool("CONFEDERAL_DEMO", False)
 ALLOWED_HOSTS = [
     _public.hostname or "127.0.0.1",
     "127.0.0.1",
@@ -149,6 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "confederal.node.web.demo_context",
             ],
         },
     },

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .errors import Refused
 
-__all__ = ["back_with", "now", "see_other"]
+__all__ = ["back_with", "demo_context", "now", "see_other"]
 
 
 def now() -> datetime:
@@ -28,3 +28,14 @@ def back_with(request: HttpRequest, refused: Refused, to: str) -> HttpResponseRe
     """Go back to ``to`` showing why the request was refused (nothing was changed)."""
     messages.error(request, refused.message)
     return see_other(to)
+
+
+def demo_context(request: HttpRequest) -> dict[str, object]:
+    """On a demo node, tell the sign-in page which accounts exist and their shared password."""
+    from django.conf import settings
+
+    if not settings.DEMO:
+        return {}
+    from .demo import DEMO_PASSWORD, demo_accounts
+
+    return {"demo_accounts": demo_accounts(), "demo_password": DEMO_PASSWORD}

@@ -27,7 +27,7 @@ from ._rules import RoleRules, Term, absent_set, check_history, check_members
 
 __all__ = ["Eligibility", "Exclusion", "eligibility"]
 
-REASONS = ("term_limit", "cooldown", "absent", "not_member")
+REASONS = ("term_limit", "cooldown", "absent", "holds_another_role", "not_member")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,11 @@ class Standing:
 
 
 def eligibility(
-    members: Sequence[str], history: Sequence[Term], rules: RoleRules, absent: Collection[str] = ()
+    members: Sequence[str],
+    history: Sequence[Term],
+    rules: RoleRules,
+    absent: Collection[str] = (),
+    busy: Collection[str] = (),
 ) -> Eligibility:
     """Split ``members`` into those who may take the role next and those excluded, with reasons.
 
@@ -73,11 +77,22 @@ def eligibility(
     Raises:
         RotationError: duplicate or empty member ids, or a history out of order.
     """
-    return standing(members, history, rules, absent).eligibility
+    return standing(members, history, rules, absent, busy).eligibility
 
 
-def standing(members: Sequence[str], history: Sequence[Term], rules: RoleRules, absent: Collection[str]) -> Standing:
-    """Read ``history`` once: service counts, last positions served, and eligibility."""
+def standing(
+    members: Sequence[str],
+    history: Sequence[Term],
+    rules: RoleRules,
+    absent: Collection[str],
+    busy: Collection[str] = (),
+) -> Standing:
+    """Read ``history`` once: service counts, last positions served, and eligibility.
+
+    Members in ``busy`` (holding another role now) step aside with reason
+    ``holds_another_role`` — unless that would leave nobody eligible, so that
+    roles spread over people rather than pile up on the same few.
+    """
     check_members(members)
     check_history(history)
     away = absent_set(absent)
@@ -112,6 +127,11 @@ def standing(members: Sequence[str], history: Sequence[Term], rules: RoleRules, 
             eligible.append(member)
         else:
             excluded.append(Exclusion(member, reason))
+    busy_set = set(busy)
+    free = [member for member in eligible if member not in busy_set]
+    if free and len(free) < len(eligible):
+        excluded.extend(Exclusion(member, "holds_another_role") for member in eligible if member in busy_set)
+        eligible = free
     if incumbent is not None and incumbent not in set(members):
         excluded.append(Exclusion(incumbent, "not_member"))
     members_service = {member: service[member] for member in members}

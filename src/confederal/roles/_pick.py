@@ -43,6 +43,7 @@ _HEX = re.compile(r"(?:[0-9a-f]{2})+\Z")
 _REASON_WORDS = {
     "term_limit": "term limit",
     "cooldown": "cool-down",
+    "holds_another_role": "holds another role",
     "absent": "absent",
     "not_member": "no longer a member",
 }
@@ -91,7 +92,11 @@ class Pick:
 
 
 def next_by_rota(
-    members: Sequence[str], history: Sequence[Term], rules: RoleRules, absent: Collection[str] = ()
+    members: Sequence[str],
+    history: Sequence[Term],
+    rules: RoleRules,
+    absent: Collection[str] = (),
+    busy: Collection[str] = (),
 ) -> Pick:
     """Pick the next holder by fair round-robin among the eligible members.
 
@@ -104,7 +109,7 @@ def next_by_rota(
     Raises:
         RotationError: as ``eligibility`` does.
     """
-    record = standing(members, history, rules, absent)
+    record = standing(members, history, rules, absent, busy)
     order = {member: i for i, member in enumerate(members)}
     ranked = sorted(
         record.eligibility.eligible,
@@ -129,6 +134,7 @@ def draw_by_lot(
     rules: RoleRules,
     seed: bytes,
     absent: Collection[str] = (),
+    busy: Collection[str] = (),
 ) -> Pick:
     """Draw the next holder uniformly at random from the eligible members, reproducibly from ``seed``.
 
@@ -163,7 +169,7 @@ def draw_by_lot(
             low=MIN_SEED_BYTES,
             high=MAX_SEED_BYTES,
         )
-    record = standing(members, history, rules, absent)
+    record = standing(members, history, rules, absent, busy)
     candidates = sorted(record.eligibility.eligible)
     holder: str | None = None
     draw: JSONObject | None = None

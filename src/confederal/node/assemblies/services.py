@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -133,7 +133,7 @@ def check_found_assembly(
     principles: str,
     public_name: str,
     today: date,
-    changes: dict[str, object] | None = None,
+    changes: Mapping[str, object] | None = None,
 ) -> FoundAssembly:
     """Validate founding an assembly with a default charter (adjusted by ``changes``).
 

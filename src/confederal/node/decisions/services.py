@@ -310,13 +310,18 @@ def check_vote(member: Member, proposal: Proposal, choice: object, now: datetime
 
 
 def do_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> Ballot:
+    """Cast the ballot; when it is the last member's, the vote closes at once (nothing is left to wait for)."""
     with transaction.atomic(durable=True):
         fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if not _is_open(fresh, now):
             raise _refuse_closed(fresh)
         if fresh.ballots.filter(member=member).exists():
             raise Refused("already_voted", _("You have already voted on this proposal."), 409)
-        return Ballot.objects.create(proposal=fresh, member=member, choice=choice, cast_at=now, changed_at=now)
+        ballot = Ballot.objects.create(proposal=fresh, member=member, choice=choice, cast_at=now, changed_at=now)
+        everyone = fresh.assembly.members.filter(left_at__isnull=True).exclude(ballots__proposal=fresh).count() == 0
+    if everyone:
+        do_close(fresh, now, early=True)
+    return ballot
 
 
 def check_change_vote(member: Member, proposal: Proposal, choice: object, now: datetime) -> Any:
@@ -396,7 +401,7 @@ def _adopted(outcome: Outcome) -> bool:
     return outcome.status in {"adopted", "chosen"}
 
 
-def do_close(proposal: Proposal, now: datetime) -> Proposal:
+def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal:
     """Close an open proposal whose window has ended: tally, record, and carry out what it decided.
 
     A vote that closes with a tie on a multi-option method is decided by a
@@ -409,7 +414,7 @@ def do_close(proposal: Proposal, now: datetime) -> Proposal:
         fresh = Proposal.objects.select_for_update().select_related("author").get(pk=proposal.pk)
         if fresh.status != Proposal.Status.OPEN:
             return fresh
-        if now < fresh.closes_at:
+        if now < fresh.closes_at and not early:
             raise Refused("still_open", _("This vote is still open."), 409)
         ballots = list(fresh.ballots.select_related("member").order_by("member__public_name"))
         eligible = assembly.members.filter(left_at__isnull=True).count()

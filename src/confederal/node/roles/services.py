@@ -137,10 +137,12 @@ def do_rotate(
         members, away = _present(assembly, today)
         past = _core_terms(history(assembly, role))
         names = [m.public_name for m in members]
+        # Whoever already holds another role steps aside if someone else can serve.
+        busy = [t.member.public_name for key, t in current_terms(assembly, today).items() if key != role]
         pick: Pick = (
-            next_by_rota(names, past, rules, away)
+            next_by_rota(names, past, rules, away, busy)
             if rules.rotation is Rotation.ROTA
-            else draw_by_lot(names, past, rules, seed(), away)
+            else draw_by_lot(names, past, rules, seed(), away, busy)
         )
         if pick.holder is None:
             raise Refused("nobody_eligible", pick.explanation, 409)

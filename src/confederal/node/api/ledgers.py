@@ -1,4 +1,4 @@
-"""The node's JSON API. Its OpenAPI schema is served at /api/openapi.json."""
+"""Ledger routes: list, entries, inclusion and consistency proofs."""
 
 from __future__ import annotations
 
@@ -7,23 +7,17 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from confederal.ledger import JSONValue, decode_entry, leaf_hash
+from confederal.node.ledgers import selectors
+from confederal.node.ledgers.models import Ledger
+from confederal.node.ledgers.views import ledger_summary
 
-from .ledgers import selectors
-from .ledgers.models import Ledger
-from .ledgers.views import ledger_summary
+from ._base import ErrorOut, api
 
-api = NinjaAPI(
-    title="Confederal node",
-    version="1",
-    description="Public ledgers of the assemblies on this node. Every response can be checked against "
-    "the ledger's signed checkpoint.",
-    docs_url=None,
-    urls_namespace="api",
-)
+router = Router(tags=["ledgers"])
 
 
 def _b64(data: bytes) -> str:
@@ -68,10 +62,6 @@ class ConsistencyProofOut(Schema):
     proof: list[str]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _ledger(slug: str) -> Ledger:
     return get_object_or_404(Ledger, slug=slug)
 
@@ -101,17 +91,17 @@ def _entry_out(data: bytes) -> EntryOut:
     )
 
 
-@api.get("/ledgers", response=list[LedgerOut], summary="List this node's ledgers")
+@router.get("/ledgers", response=list[LedgerOut], summary="List this node's ledgers")
 def list_ledgers(request: HttpRequest) -> list[dict[str, JSONValue]]:
     return [ledger_summary(ledger) for ledger in Ledger.objects.all()]
 
 
-@api.get("/ledgers/{slug}", response={200: LedgerOut, 404: ErrorOut}, summary="One ledger and its latest checkpoint")
+@router.get("/ledgers/{slug}", response={200: LedgerOut, 404: ErrorOut}, summary="One ledger and its latest checkpoint")
 def get_ledger(request: HttpRequest, slug: str) -> dict[str, JSONValue]:
     return ledger_summary(_ledger(slug))
 
 
-@api.get(
+@router.get(
     "/ledgers/{slug}/entries", response={200: list[EntryOut], 400: ErrorOut, 404: ErrorOut}, summary="Recent entries"
 )
 def list_entries(request: HttpRequest, slug: str, before: int | None = None, limit: int = 50) -> list[EntryOut]:
@@ -122,7 +112,7 @@ def list_entries(request: HttpRequest, slug: str, before: int | None = None, lim
     return [_entry_out(selectors.entry_bytes(ledger, e.seq) or b"") for e in rows]
 
 
-@api.get("/ledgers/{slug}/entries/{seq}", response={200: EntryOut, 404: ErrorOut}, summary="One entry")
+@router.get("/ledgers/{slug}/entries/{seq}", response={200: EntryOut, 404: ErrorOut}, summary="One entry")
 def get_entry(request: HttpRequest, slug: str, seq: int) -> EntryOut:
     data = selectors.entry_bytes(_ledger(slug), seq)
     if data is None:
@@ -130,7 +120,7 @@ def get_entry(request: HttpRequest, slug: str, seq: int) -> EntryOut:
     return _entry_out(data)
 
 
-@api.get(
+@router.get(
     "/ledgers/{slug}/proofs/inclusion",
     response={200: InclusionProofOut, 400: ErrorOut, 404: ErrorOut},
     summary="RFC 9162 inclusion proof of an entry",
@@ -151,7 +141,7 @@ def inclusion_proof(request: HttpRequest, slug: str, index: int, size: int | Non
     )
 
 
-@api.get(
+@router.get(
     "/ledgers/{slug}/proofs/consistency",
     response={200: ConsistencyProofOut, 400: ErrorOut, 404: ErrorOut},
     summary="RFC 9162 consistency proof between two sizes",
@@ -169,3 +159,6 @@ def consistency_proof(request: HttpRequest, slug: str, old: int, new: int | None
         new_root=_b64(new_root or selectors.ledger_root(ledger, new_size)),
         proof=[_b64(h) for h in proof],
     )
+
+
+api.add_router("/", router)

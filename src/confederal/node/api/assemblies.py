@@ -1,0 +1,351 @@
+"""Assembly routes: found, read, invite, ask to join and decide, leave, be away, split."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from confederal.node.access import access_assembly, active_members, require
+from confederal.node.assemblies import services
+from confederal.node.assemblies.models import Assembly, JoinRequest
+from confederal.node.decisions.models import Proposal
+from confederal.node.decisions.services import check_propose, do_propose
+from confederal.node.ledgers.views import ledger_prefix
+from confederal.node.roles.services import current_terms
+from confederal.node.web import now
+from confederal.permissions import Action
+
+from ._base import AUTH, JSON, ErrorOut, api, user_of
+from .decisions import ProposalOut, proposal_out
+
+router = Router(tags=["assemblies"])
+
+
+class AssemblyOut(Schema):
+    slug: str
+    name: str
+    focus: str
+    members: int
+    max_size: int
+    join: str
+    ledger: str
+    founded_at: datetime
+    sister: str | None
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    joined_at: datetime
+    away_until: date | None
+
+
+class HolderOut(Schema):
+    member: int
+    name: str
+    start: date
+    end: date
+    method: str
+
+
+class AssemblyDetailOut(AssemblyOut):
+    charter: JSON
+    member_list: list[MemberOut]
+    roles: dict[str, HolderOut | None]
+    open_proposals: list[int]
+
+
+def assembly_out(assembly: Assembly) -> AssemblyOut:
+    charter = services.charter_of(assembly)
+    return AssemblyOut(
+        slug=assembly.slug,
+        name=assembly.name,
+        focus=assembly.focus,
+        members=active_members(assembly).count(),
+        max_size=charter.max_size.value,
+        join=charter.join.value.value,
+        ledger=ledger_prefix(assembly.ledger),
+        founded_at=assembly.founded_at,
+        sister=assembly.split_sibling.slug if assembly.split_sibling else None,
+    )
+
+
+def detail_out(assembly: Assembly) -> AssemblyDetailOut:
+    today = now().date()
+    held = current_terms(assembly, today)
+    roles = {
+        key: (
+            HolderOut(member=t.member_id, name=t.member.public_name, start=t.start, end=t.end, method=t.method)
+            if (t := held.get(key))
+            else None
+        )
+        for key in sorted(services.charter_of(assembly).roles)
+    }
+    members = [
+        MemberOut(id=m.pk, name=m.public_name, joined_at=m.joined_at, away_until=m.away_until)
+        for m in active_members(assembly).order_by("public_name")
+    ]
+    open_numbers = list(assembly.proposals.filter(status=Proposal.Status.OPEN).values_list("number", flat=True))
+    return AssemblyDetailOut(
+        **assembly_out(assembly).dict(),
+        charter=assembly.charter,
+        member_list=members,
+        roles=roles,
+        open_proposals=open_numbers,
+    )
+
+
+class FoundIn(Schema):
+    name: str
+    slug: str
+    focus: str
+    principles: str
+    public_name: str
+    join: str | None = None
+    method: str | None = None
+    ballots: str | None = None
+    max_size: int | None = None
+
+
+@router.get("/assemblies", response=list[AssemblyOut], summary="The assemblies on this node")
+def list_assemblies(request: HttpRequest) -> list[AssemblyOut]:
+    return [assembly_out(a) for a in Assembly.objects.select_related("ledger", "split_sibling").order_by("name")]
+
+
+@router.post(
+    "/assemblies",
+    auth=AUTH,
+    response={201: AssemblyDetailOut, 400: ErrorOut, 409: ErrorOut},
+    summary="Found an assembly",
+)
+def found(request: HttpRequest, body: FoundIn) -> Status[AssemblyDetailOut]:
+    changes = {
+        k: v
+        for k, v in (
+            ("join", body.join),
+            ("method", body.method),
+            ("ballots", body.ballots),
+            ("max_size", body.max_size),
+        )
+        if v is not None
+    }
+    checked = services.check_found_assembly(
+        user_of(request),
+        name=body.name,
+        slug=body.slug,
+        focus=body.focus,
+        principles=body.principles,
+        public_name=body.public_name,
+        today=now().date(),
+        changes=changes,
+    )
+    return Status(201, detail_out(services.do_found_assembly(checked, now())))
+
+
+@router.get(
+    "/assemblies/{slug}",
+    response={200: AssemblyDetailOut, 404: ErrorOut},
+    summary="An assembly, its charter, members and roles",
+)
+def get_assembly(request: HttpRequest, slug: str) -> AssemblyDetailOut:
+    return detail_out(access_assembly(slug))
+
+
+class InvitationOut(Schema):
+    token: str
+    url: str
+    expires_at: datetime
+
+
+@router.post(
+    "/assemblies/{slug}/invitations",
+    auth=AUTH,
+    response={201: InvitationOut, 403: ErrorOut},
+    summary="Create an invitation link",
+)
+def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.INVITE, now().date())
+    assert member is not None
+    invitation = services.do_create_invitation(member, now())
+    url = request.build_absolute_uri(f"/invitations/{invitation.token}")
+    return Status(201, InvitationOut(token=invitation.token, url=url, expires_at=invitation.expires_at))
+
+
+class NameIn(Schema):
+    public_name: str
+
+
+class JoinRequestIn(NameIn):
+    message: str = ""
+
+
+class MemberRefOut(Schema):
+    assembly: str
+    member: int
+    name: str
+
+
+@router.post(
+    "/invitations/{token}/accept",
+    auth=AUTH,
+    response={201: MemberRefOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut},
+    summary="Accept an invitation",
+)
+def accept(request: HttpRequest, token: str, body: NameIn) -> Status[MemberRefOut]:
+    user = user_of(request)
+    invitation, name = services.check_accept_invitation(user, token, body.public_name, now())
+    member = services.do_accept_invitation(user, invitation, name, now())
+    return Status(201, MemberRefOut(assembly=member.assembly.slug, member=member.pk, name=member.public_name))
+
+
+class JoinRequestOut(Schema):
+    id: int
+    public_name: str
+    message: str
+    status: str
+    created_at: datetime
+
+
+@router.post(
+    "/assemblies/{slug}/join-requests",
+    auth=AUTH,
+    response={201: JoinRequestOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Ask to join",
+)
+def ask(request: HttpRequest, slug: str, body: JoinRequestIn) -> Status[JoinRequestOut]:
+    assembly, user = access_assembly(slug), user_of(request)
+    name = services.check_request_to_join(user, assembly, body.public_name, body.message)
+    r = services.do_request_to_join(user, assembly, name, body.message, now())
+    return Status(
+        201,
+        JoinRequestOut(id=r.pk, public_name=r.public_name, message=r.message, status=r.status, created_at=r.created_at),
+    )
+
+
+@router.get(
+    "/assemblies/{slug}/join-requests",
+    auth=AUTH,
+    response={200: list[JoinRequestOut], 403: ErrorOut},
+    summary="Pending requests (members only)",
+)
+def pending(request: HttpRequest, slug: str) -> list[JoinRequestOut]:
+    assembly = access_assembly(slug)
+    require(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
+    rows = assembly.join_requests.filter(status=JoinRequest.Status.PENDING).order_by("created_at")
+    return [
+        JoinRequestOut(id=r.pk, public_name=r.public_name, message=r.message, status=r.status, created_at=r.created_at)
+        for r in rows
+    ]
+
+
+class DecisionIn(Schema):
+    approve: bool
+
+
+@router.post(
+    "/assemblies/{slug}/join-requests/{request_id}",
+    auth=AUTH,
+    response={200: JoinRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Approve or decline a request",
+)
+def decide(request: HttpRequest, slug: str, request_id: int, body: DecisionIn) -> JoinRequestOut:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
+    assert member is not None
+    join_request = get_object_or_404(JoinRequest, pk=request_id, assembly=assembly)
+    services.do_decide_join_request(member, join_request, body.approve, now())
+    join_request.refresh_from_db()
+    r = join_request
+    return JoinRequestOut(
+        id=r.pk, public_name=r.public_name, message=r.message, status=r.status, created_at=r.created_at
+    )
+
+
+class OkOut(Schema):
+    ok: bool = True
+
+
+@router.post(
+    "/assemblies/{slug}/leave",
+    auth=AUTH,
+    response={200: OkOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Leave the assembly",
+)
+def leave(request: HttpRequest, slug: str) -> OkOut:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.LEAVE, now().date())
+    assert member is not None
+    services.do_leave(member, now())
+    return OkOut()
+
+
+class AwayIn(Schema):
+    until: date | None = None
+
+
+@router.post(
+    "/assemblies/{slug}/away",
+    auth=AUTH,
+    response={200: OkOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Be away until a day (or back)",
+)
+def away(request: HttpRequest, slug: str, body: AwayIn) -> OkOut:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.LEAVE, now().date())
+    assert member is not None
+    services.do_set_away(member, body.until, now().date())
+    return OkOut()
+
+
+class SplitSuggestionOut(Schema):
+    stay: list[MemberOut]
+    leave: list[MemberOut]
+
+
+@router.get(
+    "/assemblies/{slug}/split-suggestion",
+    auth=AUTH,
+    response={200: SplitSuggestionOut, 403: ErrorOut},
+    summary="A suggested division into two cells",
+)
+def suggestion(request: HttpRequest, slug: str) -> SplitSuggestionOut:
+    assembly = access_assembly(slug)
+    require(user_of(request), assembly, Action.PROPOSE, now().date())
+    stay, leave_ = services.suggest_split(assembly)
+
+    def out(ms: list) -> list[MemberOut]:  # type: ignore[type-arg]
+        return [MemberOut(id=m.pk, name=m.public_name, joined_at=m.joined_at, away_until=m.away_until) for m in ms]
+
+    return SplitSuggestionOut(stay=out(stay), leave=out(leave_))
+
+
+class SplitIn(Schema):
+    leave: list[int]
+    name: str
+    slug: str
+    text: str = ""
+
+
+@router.post(
+    "/assemblies/{slug}/splits",
+    auth=AUTH,
+    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Propose splitting into two cells",
+)
+def propose_split(request: HttpRequest, slug: str, body: SplitIn) -> Status[ProposalOut]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    current = list(active_members(assembly).values_list("pk", flat=True))
+    stay = [pk for pk in current if pk not in body.leave]
+    payload = services.check_split_cells(assembly, stay, body.leave, body.name, body.slug)
+    title = f"Split into two cells: {assembly.name} and {payload['name']}"
+    draft = check_propose(member, title=title[:200], text=body.text, kind=Proposal.Kind.SPLIT, payload=payload)
+    return Status(201, proposal_out(do_propose(draft, now()), None))
+
+
+api.add_router("/", router)

@@ -1,0 +1,215 @@
+"""Proposal routes: list, propose, amend the charter, vote, change a vote, withdraw, keep after review."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+
+from confederal.node.access import access_assembly, actor, require
+from confederal.node.assemblies.models import Member
+from confederal.node.decisions import services
+from confederal.node.decisions.models import Proposal
+from confederal.node.errors import Refused
+from confederal.node.web import now
+from confederal.permissions import Action
+
+from ._base import AUTH, JSON, ErrorOut, api, user_of
+
+router = Router(tags=["proposals"])
+
+
+class ProposalOut(Schema):
+    number: int
+    kind: str
+    title: str
+    text: str
+    proposed_by: str
+    method: str
+    options: list[dict[str, str]]
+    secret: bool
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    participants: int
+    outcome: JSON | None
+    review_on: date | None
+    ledger_seq: int | None
+    my_choice: Any = None
+
+
+def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
+    mine = p.ballots.filter(member=me).first() if me else None
+    return ProposalOut(
+        number=p.number,
+        kind=p.kind,
+        title=p.title,
+        text=p.text,
+        proposed_by=p.author.public_name,
+        method=p.method,
+        options=p.options,
+        secret=p.secret,
+        status=p.status,
+        opens_at=p.opens_at,
+        closes_at=p.closes_at,
+        participants=p.ballots.count(),
+        outcome=p.outcome,
+        review_on=p.review_on,
+        ledger_seq=p.ledger_seq,
+        my_choice=mine.choice if mine else None,
+    )
+
+
+def _proposal(slug: str, number: int) -> Proposal:
+    assembly = access_assembly(slug)
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("author", "assembly"), assembly=assembly, number=number
+    )
+    if proposal.status == Proposal.Status.OPEN and proposal.closes_at <= now():
+        proposal = services.do_close(proposal, now())
+    return proposal
+
+
+@router.get(
+    "/assemblies/{slug}/proposals",
+    response={200: list[ProposalOut], 400: ErrorOut, 404: ErrorOut},
+    summary="Proposals, newest first",
+)
+def list_proposals(request: HttpRequest, slug: str, status: str | None = None, limit: int = 50) -> list[ProposalOut]:
+    if not 1 <= limit <= 200:
+        raise Refused("bad_limit", "limit must be between 1 and 200.")
+    assembly = access_assembly(slug)
+    rows = assembly.proposals.select_related("author").order_by("-number")
+    if status is not None:
+        if status not in Proposal.Status.values:
+            raise Refused("bad_status", f"status is one of: {', '.join(Proposal.Status.values)}.")
+        rows = rows.filter(status=status)
+    _, me = actor(request.user, assembly, now().date())
+    return [proposal_out(p, me) for p in rows[:limit]]
+
+
+class ProposeIn(Schema):
+    title: str
+    text: str = ""
+    method: str | None = None
+    options: list[str] = Field(default_factory=list)
+    voting_days: int | None = None
+
+
+@router.post(
+    "/assemblies/{slug}/proposals",
+    auth=AUTH,
+    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Make a proposal",
+)
+def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[ProposalOut]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    draft = services.check_propose(
+        member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
+    )
+    return Status(201, proposal_out(services.do_propose(draft, now()), member))
+
+
+class AmendIn(Schema):
+    changes: dict[str, Any]
+    review_on: date | None = None
+    text: str = ""
+
+
+@router.post(
+    "/assemblies/{slug}/amendments",
+    auth=AUTH,
+    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Propose a charter amendment",
+)
+def amend(request: HttpRequest, slug: str, body: AmendIn) -> Status[ProposalOut]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    draft = services.check_amendment(member, body.changes, body.review_on, body.text, now())
+    return Status(201, proposal_out(services.do_propose(draft, now()), member))
+
+
+@router.get(
+    "/assemblies/{slug}/proposals/{number}",
+    response={200: ProposalOut, 404: ErrorOut},
+    summary="One proposal and, once closed, its outcome",
+)
+def get_proposal(request: HttpRequest, slug: str, number: int) -> ProposalOut:
+    proposal = _proposal(slug, number)
+    _, me = actor(request.user, proposal.assembly, now().date())
+    return proposal_out(proposal, me)
+
+
+class BallotIn(Schema):
+    choice: Any
+
+
+@router.post(
+    "/assemblies/{slug}/proposals/{number}/ballot",
+    auth=AUTH,
+    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Vote",
+)
+def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status[ProposalOut]:
+    proposal = _proposal(slug, number)
+    member = require(user_of(request), proposal.assembly, Action.VOTE, now().date())
+    assert member is not None
+    choice = services.check_vote(member, proposal, body.choice, now())
+    services.do_vote(member, proposal, choice, now())
+    return Status(201, proposal_out(proposal, member))
+
+
+@router.put(
+    "/assemblies/{slug}/proposals/{number}/ballot",
+    auth=AUTH,
+    response={200: ProposalOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Change your vote while the vote is open",
+)
+def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> ProposalOut:
+    proposal = _proposal(slug, number)
+    member = require(user_of(request), proposal.assembly, Action.VOTE, now().date())
+    assert member is not None
+    choice = services.check_change_vote(member, proposal, body.choice, now())
+    services.do_change_vote(member, proposal, choice, now())
+    return proposal_out(proposal, member)
+
+
+@router.post(
+    "/assemblies/{slug}/proposals/{number}/withdraw",
+    auth=AUTH,
+    response={200: ProposalOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Withdraw your open proposal",
+)
+def withdraw(request: HttpRequest, slug: str, number: int) -> ProposalOut:
+    proposal = _proposal(slug, number)
+    member = require(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    services.do_withdraw(member, proposal, now())
+    proposal.refresh_from_db()
+    return proposal_out(proposal, member)
+
+
+class KeepOut(Schema):
+    next_review_on: date
+
+
+@router.post(
+    "/assemblies/{slug}/proposals/{number}/keep",
+    auth=AUTH,
+    response={200: KeepOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Keep a decision due for review",
+)
+def keep(request: HttpRequest, slug: str, number: int) -> KeepOut:
+    proposal = _proposal(slug, number)
+    member = require(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))
+
+
+api.add_router("/", router)

@@ -1,0 +1,178 @@
+"""Meeting routes: schedule, read, attendance, notes, decisions taken, publish the minutes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+
+from confederal.node.access import access_assembly, require
+from confederal.node.decisions.models import Proposal
+from confederal.node.errors import Refused
+from confederal.node.meetings import services
+from confederal.node.meetings.models import Meeting
+from confederal.node.web import now
+from confederal.permissions import Action
+
+from ._base import AUTH, ErrorOut, api, user_of
+
+router = Router(tags=["meetings"])
+
+
+class MeetingOut(Schema):
+    number: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    status: str
+    agenda: list[str]
+    present: list[str]
+    notes: str
+    decisions: list[int]
+    minutes_digest: str
+    ledger_seq: int | None
+
+
+def meeting_out(m: Meeting) -> MeetingOut:
+    return MeetingOut(
+        number=m.number,
+        title=m.title,
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
+        place=m.place,
+        status=m.status,
+        agenda=list(m.agenda.values_list("title", flat=True)),
+        present=sorted(a.member.public_name for a in m.attendance.select_related("member") if a.present),
+        notes=m.notes,
+        decisions=list(m.decisions.order_by("number").values_list("number", flat=True)),
+        minutes_digest=m.minutes_digest,
+        ledger_seq=m.ledger_seq,
+    )
+
+
+def _meeting(slug: str, number: int) -> Meeting:
+    return get_object_or_404(Meeting.objects.select_related("assembly"), assembly=access_assembly(slug), number=number)
+
+
+@router.get(
+    "/assemblies/{slug}/meetings", response={200: list[MeetingOut], 404: ErrorOut}, summary="Meetings, newest first"
+)
+def list_meetings(request: HttpRequest, slug: str) -> list[MeetingOut]:
+    return [meeting_out(m) for m in access_assembly(slug).meetings.order_by("-starts_at")[:100]]
+
+
+class ScheduleIn(Schema):
+    title: str
+    starts_at: datetime
+    minutes: int = 90
+    place: str = ""
+    agenda: list[str] = Field(default_factory=list)
+
+
+@router.post(
+    "/assemblies/{slug}/meetings",
+    auth=AUTH,
+    response={201: MeetingOut, 400: ErrorOut, 403: ErrorOut},
+    summary="Schedule a meeting",
+)
+def schedule(request: HttpRequest, slug: str, body: ScheduleIn) -> Status[MeetingOut]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.SCHEDULE_MEETING, now().date())
+    assert member is not None
+    draft = services.check_schedule(
+        member,
+        title=body.title,
+        starts_at=body.starts_at,
+        minutes=body.minutes,
+        place=body.place,
+        agenda=body.agenda,
+        now=now(),
+    )
+    return Status(201, meeting_out(services.do_schedule(draft)))
+
+
+@router.get("/assemblies/{slug}/meetings/{number}", response={200: MeetingOut, 404: ErrorOut}, summary="One meeting")
+def get_meeting(request: HttpRequest, slug: str, number: int) -> MeetingOut:
+    return meeting_out(_meeting(slug, number))
+
+
+class AttendanceIn(Schema):
+    present: bool = True
+    member: int | None = None
+
+
+@router.post(
+    "/assemblies/{slug}/meetings/{number}/attendance",
+    auth=AUTH,
+    response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Check in yourself, or (facilitator) someone else",
+)
+def attendance(request: HttpRequest, slug: str, number: int, body: AttendanceIn) -> MeetingOut:
+    meeting = _meeting(slug, number)
+    me = require(user_of(request), meeting.assembly, Action.ATTEND_MEETING, now().date())
+    assert me is not None
+    target = me
+    if body.member is not None and body.member != me.pk:
+        require(user_of(request), meeting.assembly, Action.FACILITATE, now().date())
+        target = get_object_or_404(meeting.assembly.members, pk=body.member, left_at__isnull=True)
+    services.do_set_attendance(meeting, target, body.present)
+    return meeting_out(meeting)
+
+
+class NotesIn(Schema):
+    notes: str
+
+
+@router.put(
+    "/assemblies/{slug}/meetings/{number}/notes",
+    auth=AUTH,
+    response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Replace the notes (note-taker or facilitator)",
+)
+def notes(request: HttpRequest, slug: str, number: int, body: NotesIn) -> MeetingOut:
+    meeting = _meeting(slug, number)
+    require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
+    services.do_update_notes(meeting, body.notes)
+    meeting.refresh_from_db()
+    return meeting_out(meeting)
+
+
+class LinkIn(Schema):
+    proposal: int
+
+
+@router.post(
+    "/assemblies/{slug}/meetings/{number}/decisions",
+    auth=AUTH,
+    response={200: MeetingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Link a decision taken at the meeting",
+)
+def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingOut:
+    meeting = _meeting(slug, number)
+    require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
+    proposal = Proposal.objects.filter(assembly=meeting.assembly, number=body.proposal).first()
+    if proposal is None:
+        raise Refused("not_found", "There is no such proposal in this assembly.", 404)
+    services.do_link_decision(meeting, proposal)
+    return meeting_out(meeting)
+
+
+@router.post(
+    "/assemblies/{slug}/meetings/{number}/minutes",
+    auth=AUTH,
+    response={201: MeetingOut, 403: ErrorOut, 409: ErrorOut},
+    summary="Publish the minutes to the ledger",
+)
+def publish(request: HttpRequest, slug: str, number: int) -> Status[MeetingOut]:
+    meeting = _meeting(slug, number)
+    member = require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
+    assert member is not None
+    services.do_publish_minutes(meeting, member, now())
+    meeting.refresh_from_db()
+    return Status(201, meeting_out(meeting))
+
+
+api.add_router("/", router)

@@ -1,0 +1,152 @@
+"""Role routes: who holds what, rotate, propose an election, share out chores, check a draw."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from confederal.node.access import access_assembly, require
+from confederal.node.assemblies.services import charter_of
+from confederal.node.decisions.services import check_election, do_propose
+from confederal.node.roles import services
+from confederal.node.roles.models import RoleTerm
+from confederal.node.web import now
+from confederal.permissions import Action
+from confederal.roles import RotationError, rerun_draw
+
+from ._base import AUTH, JSON, ErrorOut, api, user_of
+from .decisions import ProposalOut, proposal_out
+
+router = Router(tags=["roles"])
+
+
+class TermOut(Schema):
+    id: int
+    kind: str
+    role: str
+    holder: str
+    member: int
+    start: date
+    end: date
+    ended_early_on: date | None
+    method: str
+    pick: JSON
+    ledger_seq: int | None
+
+
+def term_out(t: RoleTerm) -> TermOut:
+    return TermOut(
+        id=t.pk,
+        kind=t.kind,
+        role=t.role,
+        holder=t.member.public_name,
+        member=t.member_id,
+        start=t.start,
+        end=t.end,
+        ended_early_on=t.ended_early_on,
+        method=t.method,
+        pick=t.pick,
+        ledger_seq=t.ledger_seq,
+    )
+
+
+class RoleOut(Schema):
+    role: str
+    rules: JSON
+    review_on: date
+    current: TermOut | None
+    history: list[TermOut]
+
+
+@router.get(
+    "/assemblies/{slug}/roles",
+    response={200: list[RoleOut], 404: ErrorOut},
+    summary="Roles, their rules, holders and history",
+)
+def list_roles(request: HttpRequest, slug: str) -> list[RoleOut]:
+    assembly = access_assembly(slug)
+    current = services.current_terms(assembly, now().date())
+    charter = charter_of(assembly).to_json()["rules"]["roles"]
+    return [
+        RoleOut(
+            role=key,
+            rules=rule["value"],
+            review_on=date.fromisoformat(rule["review_on"]),
+            current=term_out(current[key]) if key in current else None,
+            history=[term_out(t) for t in reversed(services.history(assembly, key))][:50],
+        )
+        for key, rule in sorted(charter.items())
+    ]
+
+
+@router.post(
+    "/assemblies/{slug}/roles/{role}/rotation",
+    auth=AUTH,
+    response={201: TermOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Give a vacant role its next holder",
+)
+def rotate(request: HttpRequest, slug: str, role: str) -> Status[TermOut]:
+    assembly = access_assembly(slug)
+    require(user_of(request), assembly, Action.ROTATE_ROLES, now().date())
+    return Status(201, term_out(services.do_rotate(assembly, role, now())))
+
+
+@router.post(
+    "/assemblies/{slug}/roles/{role}/election",
+    auth=AUTH,
+    response={201: ProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Propose an election to a vacant role",
+)
+def elect(request: HttpRequest, slug: str, role: str) -> Status[ProposalOut]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    return Status(201, proposal_out(do_propose(check_election(member, role, now().date()), now()), member))
+
+
+@router.post(
+    "/assemblies/{slug}/chores/rotation",
+    auth=AUTH,
+    response={201: list[TermOut], 403: ErrorOut, 409: ErrorOut},
+    summary="Share out this week's chores",
+)
+def chores(request: HttpRequest, slug: str) -> Status[list[TermOut]]:
+    assembly = access_assembly(slug)
+    require(user_of(request), assembly, Action.ROTATE_ROLES, now().date())
+    return Status(201, [term_out(t) for t in services.do_rotate_chores(assembly, now())])
+
+
+class DrawCheckOut(Schema):
+    term: TermOut
+    draw: JSON | None
+    rerun: str | None
+    matches: bool
+    problem: str | None
+
+
+@router.get(
+    "/assemblies/{slug}/draws/{term_id}",
+    response={200: DrawCheckOut, 404: ErrorOut},
+    summary="Re-run a lottery draw and compare with the record",
+)
+def check_draw(request: HttpRequest, slug: str, term_id: int) -> DrawCheckOut:
+    term = get_object_or_404(RoleTerm.objects.select_related("member"), pk=term_id, assembly=access_assembly(slug))
+    recorded: Any = term.pick.get("draw")
+    rerun, problem = None, None
+    if recorded:
+        try:
+            rerun = rerun_draw(recorded)
+        except (RotationError, KeyError, TypeError, ValueError) as exc:
+            problem = str(exc)
+    else:
+        problem = "This term was not drawn by lot."
+    return DrawCheckOut(
+        term=term_out(term), draw=recorded, rerun=rerun, matches=rerun == term.member.public_name, problem=problem
+    )
+
+
+api.add_router("/", router)
