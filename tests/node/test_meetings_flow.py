@@ -1,0 +1,86 @@
+"""Meetings: schedule, attendance, notes, minutes published by digest, calendar export."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from confederal.ledger import decode_entry
+from confederal.node.errors import Refused
+from confederal.node.ledgers.models import Blob, LedgerEntry
+from confederal.node.meetings import services
+from confederal.node.meetings.models import Meeting
+
+from .cell import build_cell
+
+
+@pytest.fixture
+def cell(db):
+    return build_cell()
+
+
+def test_publishing_minutes_stores_them_by_digest_and_records_the_meeting(cell, client):
+    meeting = cell.meeting
+    services.do_set_attendance(meeting, cell.members["ana"], True)
+    services.do_set_attendance(meeting, cell.members["fay"], True)
+    services.do_update_notes(meeting, "We agreed to plant beans.")
+    services.do_link_decision(meeting, cell.proposal)
+    digest = services.do_publish_minutes(meeting, cell.members["nico"], timezone.now())
+    blob = bytes(Blob.objects.get(digest=digest).data)
+    assert digest == "sha256:" + hashlib.sha256(blob).hexdigest()
+    assert b"We agreed to plant beans." in blob
+    meeting.refresh_from_db()
+    entry = decode_entry(bytes(LedgerEntry.objects.get(ledger=cell.assembly.ledger, seq=meeting.ledger_seq).body))
+    assert entry.kind == "meeting.minutes"
+    assert entry.body["present"] == ["Ana", "Fay"]
+    assert entry.body["minutes"]["digest"] == digest
+    assert entry.body["decisions"][0]["number"] == cell.proposal.number
+    served = client.get(f"/blobs/{digest}")
+    assert served.content == blob
+    assert client.get("/blobs/sha256:xyz").status_code == 400
+    assert client.get("/blobs/sha256:" + "0" * 64).status_code == 404
+
+
+def test_published_minutes_cannot_change(cell):
+    services.do_publish_minutes(cell.meeting, cell.members["fay"], timezone.now())
+    cell.meeting.refresh_from_db()
+    for attempt in (
+        lambda: services.do_update_notes(cell.meeting, "rewritten"),
+        lambda: services.do_set_attendance(cell.meeting, cell.members["ana"], True),
+        lambda: services.do_publish_minutes(cell.meeting, cell.members["fay"], timezone.now()),
+    ):
+        with pytest.raises(Refused) as err:
+            attempt()
+        assert err.value.code == "minutes_published"
+
+
+@pytest.mark.parametrize(
+    ("kw", "code"),
+    [
+        ({"title": "x"}, "bad_title"),
+        ({"minutes": 5}, "bad_length"),
+        ({"starts_delta": -3}, "in_the_past"),
+        ({"agenda": ["item"] * 31}, "bad_agenda"),
+    ],
+)
+def test_a_meeting_that_cannot_happen_is_refused(cell, kw, code):
+    now = timezone.now()
+    values = {"title": "Harvest meeting", "minutes": 60, "place": "", "agenda": []}
+    delta = kw.pop("starts_delta", 1)
+    values.update(kw)
+    with pytest.raises(Refused) as err:
+        services.check_schedule(cell.members["ana"], starts_at=now + timedelta(days=delta), now=now, **values)
+    assert err.value.code == code
+    assert Meeting.objects.count() == 1
+
+
+def test_meetings_export_to_calendars(cell, client):
+    response = client.get("/assemblies/oak-street/meetings/1.ics")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    text = response.content.decode()
+    assert "SUMMARY:Spring meeting" in text
+    assert text.count("BEGIN:VEVENT") == 1
+    assert client.get("/assemblies/oak-street/meetings.ics").content.decode().count("BEGIN:VEVENT") == 1
