@@ -187,8 +187,9 @@ class Charter:
             raise CharterError("bad_value", "quorum must be between 0 and 1 of the members.")
         if not Fraction(1, 2) < self.threshold.value <= 1:
             raise CharterError("bad_value", "A super majority must be more than half and at most all of the votes.")
-        if not 3 <= self.max_size.value <= MAX_MEMBERS_LIMIT:
-            raise CharterError("bad_value", "max_size must be between 3 and {limit}.", limit=MAX_MEMBERS_LIMIT)
+        # At least 4, so that a full assembly can split into two cells of two.
+        if not 4 <= self.max_size.value <= MAX_MEMBERS_LIMIT:
+            raise CharterError("bad_value", "max_size must be between 4 and {limit}.", limit=MAX_MEMBERS_LIMIT)
         if not 1 <= self.voting_days.value <= 90:
             raise CharterError("bad_value", "voting_days must be between 1 and 90.")
         if not 7 <= self.outcome_review_days.value <= 3660:

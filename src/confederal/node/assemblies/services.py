@@ -364,7 +364,13 @@ def check_split_cells(
     try:
         check_split(current, Split(tuple(str(i) for i in stay), tuple(str(i) for i in leave)))
     except ValueError as exc:
-        raise Refused(getattr(exc, "code", "bad_split"), str(exc)) from exc
+        code = getattr(exc, "code", "bad_split")
+        messages = {
+            "cell_too_small": _("Each cell needs at least two members: move more people, or fewer."),
+            "unknown_member": _("Only current members can be placed in a cell."),
+            "not_a_partition": _("Every member must be in exactly one of the two cells."),
+        }
+        raise Refused(code, messages.get(code, str(exc))) from exc
     name = " ".join(name.split())
     if not 1 <= len(name) <= 120:
         raise Refused("bad_name", _("Give the new cell a name of 1 to 120 characters."))

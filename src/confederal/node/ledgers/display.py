@@ -50,18 +50,71 @@ def _role(body: dict[str, JSONValue]) -> str:
 
 
 def _decision(body: dict[str, JSONValue]) -> str:
-    title, outcome = _text(body.get("title")), _text(body.get("outcome"))
-    return f"{title} — {outcome}" if title and outcome else title
+    title = _text(body.get("title"))
+    outcome = body.get("outcome")
+    status = _text(outcome.get("status")) if isinstance(outcome, dict) else _text(outcome)
+    number = body.get("number")
+    prefix = f"#{number} " if isinstance(number, int) else ""
+    return f"{prefix}{title} — {status.replace('_', ' ')}" if title and status else title
+
+
+def _joined(body: dict[str, JSONValue]) -> str:
+    name = _text(body.get("name"))
+    by = _text(body.get("invited_by")) or _text(body.get("approved_by"))
+    if body.get("via") == "founding":
+        return _("%(name)s founded the assembly") % {"name": name}
+    if by:
+        return _("%(name)s joined (welcomed by %(by)s)") % {"name": name, "by": by}
+    return _("%(name)s joined") % {"name": name}
+
+
+def _left(body: dict[str, JSONValue]) -> str:
+    return _("%(name)s left") % {"name": _text(body.get("name"))}
+
+
+def _minutes(body: dict[str, JSONValue]) -> str:
+    return _("Minutes of %(title)s") % {"title": _text(body.get("title"))}
+
+
+def _chores(body: dict[str, JSONValue]) -> str:
+    chores = body.get("chores")
+    if not isinstance(chores, dict):
+        return ""
+    return _("Chores: %(list)s") % {"list": "; ".join(f"{c} — {n}" for c, n in chores.items() if isinstance(n, str))}
+
+
+def _split(body: dict[str, JSONValue]) -> str:
+    leaving = body.get("leave") or body.get("members")
+    names = ", ".join(n for n in leaving if isinstance(n, str)) if isinstance(leaving, list) else ""
+    return _("Split into two cells: %(names)s form the other") % {"names": names}
+
+
+def _reviewed(body: dict[str, JSONValue]) -> str:
+    return _("Decision #%(n)s reviewed and kept") % {"n": body.get("number")}
 
 
 def _charter(body: dict[str, JSONValue]) -> str:
-    name = _text(body.get("name"))
-    return _("Charter of %(name)s") % {"name": name} if name else ""
+    charter = body.get("charter")
+    name = _text(charter.get("name")) if isinstance(charter, dict) else _text(body.get("name"))
+    version = charter.get("version") if isinstance(charter, dict) else None
+    if not name:
+        return ""
+    return (
+        _("Charter of %(name)s, version %(v)s") % {"name": name, "v": version}
+        if version
+        else _("Charter of %(name)s") % {"name": name}
+    )
 
 
 _DESCRIBERS: dict[str, Callable[[dict[str, JSONValue]], str]] = {
     "assembly.charter": _charter,
+    "assembly.split": _split,
+    "chore.assignment": _chores,
     "decision": _decision,
+    "decision.reviewed": _reviewed,
+    "meeting.minutes": _minutes,
+    "member.joined": _joined,
+    "member.left": _left,
     "finance.txn": _finance,
     "metric": _metric,
     "role.assignment": _role,
