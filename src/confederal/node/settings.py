@@ -110,6 +110,10 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+# Keep connections between requests (each waitress thread holds one): opening a
+# PostgreSQL connection per request costs more than most pages' queries.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONFEDERAL_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
