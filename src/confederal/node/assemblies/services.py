@@ -33,6 +33,7 @@ from confederal.node.ledgers.services import (
     new_ledger_row,
     publish,
 )
+from confederal.node.text import one_line
 from confederal.splitting import Split, check_split, propose_split
 
 from .models import Assembly, Invitation, JoinRequest, Member
@@ -57,6 +58,7 @@ __all__ = [
     "lock",
     "record_charter",
     "split_in_transaction",
+    "split_problem",
     "suggest_split",
 ]
 
@@ -342,18 +344,25 @@ def _experience(assembly: Assembly, members: Sequence[Member]) -> dict[str, set[
 
 
 def suggest_split(assembly: Assembly) -> tuple[list[Member], list[Member]]:
-    """Propose a division of the current members that keeps each role's experience on both sides."""
-    members = list(assembly.members.filter(left_at__isnull=True))
+    """Propose a division of the current members that keeps each role's experience on both sides.
+
+    Outside what the search handles (fewer than 4 or more than 30 members) it
+    suggests alternate members by order of joining, for people to adjust.
+    """
+    members = list(assembly.members.filter(left_at__isnull=True).order_by("joined_at", "pk"))
     # The seed only breaks ties; it is derived from public facts so anyone can reproduce the suggestion.
     seed = hashlib.sha256(f"{assembly.slug}:{assembly.ledger.size}".encode()).digest()
-    split = propose_split([str(m.pk) for m in members], _experience(assembly, members), seed)
+    try:
+        split = propose_split([str(m.pk) for m in members], _experience(assembly, members), seed)
+    except ValueError:
+        return members[::2], members[1::2]
     by_id = {str(m.pk): m for m in members}
     return [by_id[i] for i in split.cell_a], [by_id[i] for i in split.cell_b]
 
 
 def check_split_cells(
     assembly: Assembly, stay: Sequence[int], leave: Sequence[int], name: str, slug: str
-) -> JSONObject:
+) -> dict[str, Any]:
     """Validate a (possibly hand-edited) division and the new cell's name; return the proposal payload.
 
     Raises:
@@ -371,13 +380,34 @@ def check_split_cells(
             "not_a_partition": _("Every member must be in exactly one of the two cells."),
         }
         raise Refused(code, messages.get(code, str(exc))) from exc
-    name = " ".join(name.split())
+    name = one_line(name)
     if not 1 <= len(name) <= 120:
         raise Refused("bad_name", _("Give the new cell a name of 1 to 120 characters."))
     check_ledger_slug(slug)
     if Assembly.objects.filter(slug=slug).exists():
         raise Refused("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})
-    return {"stay": [int(i) for i in stay], "leave": [int(i) for i in leave], "name": name, "slug": slug}
+    names = dict(assembly.members.filter(left_at__isnull=True).values_list("pk", "public_name"))
+    return {
+        "stay": [int(i) for i in stay],
+        "leave": [int(i) for i in leave],
+        "stay_names": sorted(names[int(i)] for i in stay),
+        "leave_names": sorted(names[int(i)] for i in leave),
+        "name": name,
+        "slug": slug,
+    }
+
+
+def split_problem(assembly: Assembly, payload: JSONObject) -> str | None:
+    """Why an adopted split can no longer be carried out, or ``None`` if it can (checked under the lock)."""
+    ids = [i for i in payload.get("leave", []) if isinstance(i, int)]  # type: ignore[union-attr]
+    leaving = assembly.members.filter(left_at__isnull=True, pk__in=ids)
+    staying = assembly.members.filter(left_at__isnull=True).exclude(pk__in=ids)
+    if leaving.count() < 2 or staying.count() < 2:
+        return "each cell needs at least two members, and members have left since it was proposed"
+    slug = str(payload.get("slug", ""))
+    if Assembly.objects.filter(slug=slug).exists() or Ledger.objects.filter(slug=slug).exists():
+        return f"the name '{slug}' has been taken since it was proposed"
+    return None
 
 
 def split_in_transaction(assembly: Assembly, payload: JSONObject, proposal_number: int, now: datetime) -> Assembly:

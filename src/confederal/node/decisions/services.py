@@ -8,6 +8,7 @@ choice go into the assembly's ledger in the same transaction that closes it.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,12 +33,15 @@ from confederal.decisions import (
 )
 from confederal.ledger import JSONObject, format_time
 from confederal.node.assemblies.models import Assembly, Member
-from confederal.node.assemblies.services import charter_of, lock, record_charter, split_in_transaction
+from confederal.node.assemblies.services import charter_of, lock, record_charter, split_in_transaction, split_problem
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
+from confederal.node.text import clean, clean_json, one_line
 
 from .models import Ballot, Proposal
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_OPTIONS",
@@ -133,7 +137,7 @@ def check_propose(
     """
     assembly = author.assembly
     charter = charter_of(assembly)
-    title = " ".join(title.split())
+    title, text = one_line(title), clean(text)
     if not 3 <= len(title) <= 200:
         raise Refused("bad_title", _("Give the proposal a title of 3 to 200 characters."))
     if len(text) > 20_000:
@@ -143,7 +147,7 @@ def check_propose(
     except ValueError:
         raise Refused("bad_method", _("%(method)s is not a decision method.") % {"method": method}) from None
     if METHOD_OPTIONS[chosen] is None:
-        labels = [" ".join(o.split()) for o in options if o.strip()]
+        labels = [one_line(o) for o in options if o.strip()]
         if not 2 <= len(labels) <= MAX_OPTIONS:
             raise Refused(
                 "bad_options", _("This method needs between 2 and %(n)d options, one per line.") % {"n": MAX_OPTIONS}
@@ -158,18 +162,34 @@ def check_propose(
     days = charter.voting_days.value if voting_days is None else voting_days
     if not 1 <= days <= 90:
         raise Refused("bad_window", _("A vote stays open between 1 and 90 days."))
+    payload = clean_json(payload or {})
+    _check_fits(title, text, option_list, payload)
     return ProposalDraft(
         assembly=assembly,
         author=author,
         kind=kind,
         title=title,
-        text=text.strip(),
+        text=text,
         method=chosen,
         options=option_list,
         rules=charter.decision_rules(chosen),
         secret=charter.ballots.value is Ballots.SECRET,
         voting_days=days,
-        payload=payload or {},
+        payload=payload,
+    )
+
+
+# Room left in a decision entry for the tally and the ballots once the vote closes.
+_OUTCOME_ROOM = 16_000
+
+
+def _check_fits(title: str, text: str, options: list[dict[str, str]], payload: JSONObject) -> None:
+    """Refuse now a proposal whose decision record could not be written when it closes."""
+    from confederal.node.ledgers.services import check_record
+
+    inline = {"text": text} if len(text.encode()) <= INLINE_TEXT_BYTES else {"text_digest": "sha256:" + "0" * 64}
+    check_record(
+        "decision", {"title": title, **inline, "options": options, "payload": payload, "room": "x" * _OUTCOME_ROOM}
     )
 
 
@@ -223,6 +243,8 @@ def check_election(author: Member, role: str, today: date) -> ProposalDraft:
             _("%(holder)s holds this role until %(end)s.") % {"holder": running.member.public_name, "end": running.end},
             409,
         )
+    if assembly.proposals.filter(kind=Proposal.Kind.ELECTION, status=Proposal.Status.OPEN, payload__role=role).exists():
+        raise Refused("election_open", _("An election to this role is already open: vote in it."), 409)
     members = list(assembly.members.filter(left_at__isnull=True).order_by("public_name"))
     past = [
         Term(t.member.public_name, t.start, t.ended_early_on or t.end)
@@ -320,7 +342,11 @@ def do_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> B
         ballot = Ballot.objects.create(proposal=fresh, member=member, choice=choice, cast_at=now, changed_at=now)
         everyone = fresh.assembly.members.filter(left_at__isnull=True).exclude(ballots__proposal=fresh).count() == 0
     if everyone:
-        do_close(fresh, now, early=True)
+        try:
+            do_close(fresh, now, early=True)
+        except Exception:
+            # The ballot is stored either way; the tick will close the vote.
+            logger.exception("Could not close proposal %s early", fresh.pk)
     return ballot
 
 
@@ -392,6 +418,8 @@ def _record(
     }
     if not proposal.secret:
         body["ballots"] = [{"member": b.member_id, "name": b.member.public_name, "choice": b.choice} for b in ballots]
+    if proposal.payload:
+        body["payload"] = proposal.payload
     if effects:
         body["effects"] = effects
     return Record("decision", body)
@@ -404,9 +432,16 @@ def _adopted(outcome: Outcome) -> bool:
 def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal:
     """Close an open proposal whose window has ended: tally, record, and carry out what it decided.
 
-    A vote that closes with a tie on a multi-option method is decided by a
-    tiebreak derived from the ledger's root at closing time — a public value
-    nobody could know when the votes were cast — and the tally records it.
+    What an adopted proposal does (amend the charter, split, seat an elected
+    member) is checked again here, under the assembly's lock; if it can no
+    longer happen — members left, a name was taken, a role was removed — the
+    decision is still recorded, with the effect marked as not carried out, so
+    one proposal can never stop the others from closing.
+
+    Ties a method cannot break are settled by lot from a seed derived from the
+    ledger at closing time and the proposal's number. It is public and
+    reproducible, but not unpredictable to someone who can compute it before
+    casting the last ballot; a public randomness source will replace it.
     """
     new_assembly = None
     with transaction.atomic(durable=True):
@@ -416,9 +451,10 @@ def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal
             return fresh
         if now < fresh.closes_at and not early:
             raise Refused("still_open", _("This vote is still open."), 409)
-        ballots = list(fresh.ballots.select_related("member").order_by("member__public_name"))
+        # Only current members' ballots count, and only those are published.
+        ballots = [b for b in fresh.ballots.select_related("member").order_by("member__public_name") if b.member.active]
         eligible = assembly.members.filter(left_at__isnull=True).count()
-        counted = [CoreBallot(voter=str(b.member_id), choice=b.choice) for b in ballots if b.member.active]
+        counted = [CoreBallot(voter=str(b.member_id), choice=b.choice) for b in ballots]
         tiebreak = hashlib.sha256(bytes(assembly.ledger.frontier) + fresh.number.to_bytes(8, "big")).digest()
         outcome = tally(rules_of(fresh), [o["id"] for o in fresh.options], counted, eligible, tiebreak)
         fresh.status, fresh.closed_at, fresh.outcome, fresh.eligible = (
@@ -427,20 +463,30 @@ def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal
             outcome.to_json(),
             eligible,
         )
+        adopted = _adopted(outcome)
+        if adopted:
+            fresh.review_on = now.date() + timedelta(days=charter_of(assembly).outcome_review_days.value)
         effects: JSONObject = {}
-        if _adopted(outcome):
-            charter = charter_of(assembly)
-            fresh.review_on = now.date() + timedelta(days=charter.outcome_review_days.value)
         extra: list[Record] = []
-        if _adopted(outcome) and fresh.kind == Proposal.Kind.AMENDMENT:
+        seat: Member | None = None
+        split_ok = False
+        if adopted and fresh.kind == Proposal.Kind.AMENDMENT:
             effects, extra = _amend(assembly, fresh, now)
+        elif adopted and fresh.kind == Proposal.Kind.ELECTION:
+            seat, effects = _election_winner(assembly, fresh, outcome, now)
+        elif adopted and fresh.kind == Proposal.Kind.SPLIT:
+            problem = split_problem(assembly, fresh.payload)
+            split_ok = problem is None
+            effects = {"split": "carried out" if split_ok else f"not carried out: {problem}"}
         fresh.save(update_fields=["status", "closed_at", "outcome", "eligible", "review_on"])
-        if _adopted(outcome) and fresh.kind == Proposal.Kind.ELECTION:
-            effects = _elect(assembly, fresh, outcome, now)
         seqs = append_in_transaction(assembly.ledger, [_record(fresh, outcome, ballots, now, effects), *extra], now)
         fresh.ledger_seq = seqs[0]
         fresh.save(update_fields=["ledger_seq"])
-        if _adopted(outcome) and fresh.kind == Proposal.Kind.SPLIT:
+        if seat is not None:
+            from confederal.node.roles.services import seat_in_transaction
+
+            seat_in_transaction(assembly, str(fresh.payload["role"]), seat, fresh.number, now)
+        if split_ok:
             new_assembly = split_in_transaction(assembly, fresh.payload, fresh.number, now)
     publish(assembly.ledger, now)
     if new_assembly is not None:
@@ -455,7 +501,7 @@ def _amend(assembly: Assembly, proposal: Proposal, now: datetime) -> tuple[JSONO
     try:
         amended = charter_of(assembly).amended(changes, review_on)
     except CharterError as exc:
-        # Checked when proposed; a change in between (another amendment) can still make it invalid.
+        # Checked when proposed; another amendment adopted in between can still make it invalid.
         return {"charter": f"not applied: {exc.message}"}, []
     assembly.charter = amended.to_json()
     assembly.name, assembly.focus, assembly.principles = amended.name, amended.focus, amended.principles.value
@@ -464,18 +510,34 @@ def _amend(assembly: Assembly, proposal: Proposal, now: datetime) -> tuple[JSONO
     return {"charter_version": amended.version}, [record_charter(amended, note)]
 
 
-def _elect(assembly: Assembly, proposal: Proposal, outcome: Outcome, now: datetime) -> JSONObject:
-    from confederal.node.roles.services import elect_in_transaction
+def _election_winner(
+    assembly: Assembly, proposal: Proposal, outcome: Outcome, now: datetime
+) -> tuple[Member | None, JSONObject]:
+    from confederal.node.roles.services import election_problem
 
+    role = str(proposal.payload.get("role", ""))
     if len(outcome.winners) != 1:
-        return {}
-    return elect_in_transaction(assembly, str(proposal.payload["role"]), int(outcome.winners[0]), proposal.number, now)
+        return None, {"role": role, "seated": None, "why": "no single winner"}
+    winner = assembly.members.filter(pk=int(outcome.winners[0]), left_at__isnull=True).first()
+    problem = "the winner is no longer a member" if winner is None else election_problem(assembly, role, winner, now)
+    if problem is not None or winner is None:
+        return None, {"role": role, "seated": None, "why": problem}
+    return winner, {"role": role, "seated": winner.public_name}
 
 
 def do_close_due(now: datetime) -> list[Proposal]:
-    """Close every proposal whose window has ended (the node runs this every few seconds)."""
+    """Close every proposal whose window has ended (the node runs this every few seconds).
+
+    A proposal that fails to close is logged and skipped, so it cannot hold up the others.
+    """
+    closed = []
     due = Proposal.objects.filter(status=Proposal.Status.OPEN, closes_at__lte=now).order_by("closes_at")
-    return [do_close(p, now) for p in due]
+    for proposal in due:
+        try:
+            closed.append(do_close(proposal, now))
+        except Exception:
+            logger.exception("Could not close proposal %s of assembly %s", proposal.number, proposal.assembly_id)
+    return closed
 
 
 def due_for_review(assembly: Assembly, today: date) -> list[Proposal]:

@@ -20,7 +20,17 @@ from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.services import charter_of, lock
 from confederal.node.errors import Refused
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
-from confederal.roles import Pick, RoleRules, Rotation, Term, chore_rota, draw_by_lot, next_by_rota, next_term
+from confederal.roles import (
+    Pick,
+    RoleRules,
+    Rotation,
+    Term,
+    chore_rota,
+    draw_by_lot,
+    eligibility,
+    next_by_rota,
+    next_term,
+)
 
 from .models import RoleTerm
 
@@ -30,9 +40,10 @@ __all__ = [
     "do_rotate",
     "do_rotate_chores",
     "do_rotate_due",
-    "elect_in_transaction",
+    "election_problem",
     "history",
     "roles_due",
+    "seat_in_transaction",
 ]
 
 CHORE_DAYS = 7
@@ -153,19 +164,26 @@ def do_rotate(
     return term
 
 
-def elect_in_transaction(
-    assembly: Assembly, role: str, member_pk: int, proposal_number: int, now: datetime
-) -> JSONObject:
-    """Seat the winner of an adopted election (inside the closing transaction); return the effects."""
-    member = assembly.members.filter(pk=member_pk, left_at__isnull=True).first()
-    if member is None:
-        return {"role": role, "seated": None, "why": "the winner is no longer a member"}
+def election_problem(assembly: Assembly, role: str, member: Member, now: datetime) -> str | None:
+    """Why ``member`` cannot take ``role`` now (checked again when an election closes), or ``None``."""
+    rule = charter_of(assembly).roles.get(role)
+    if rule is None:
+        return "the role no longer exists in the charter"
+    if role in current_terms(assembly, now.date()):
+        return "someone already holds the role"
+    names = [m.public_name for m in assembly.members.filter(left_at__isnull=True)]
+    allowed = eligibility(names, _core_terms(history(assembly, role)), rule.value).eligible
+    if member.public_name not in allowed:
+        return "the winner has reached the role's term limit or is cooling down"
+    return None
+
+
+def seat_in_transaction(assembly: Assembly, role: str, member: Member, proposal_number: int, now: datetime) -> RoleTerm:
+    """Give the elected member the role (inside the closing transaction, after :func:`election_problem`)."""
     rules = _rules(assembly, role)
-    past = _core_terms(history(assembly, role))
-    start, end = next_term(past, rules, now.date())
+    start, end = next_term(_core_terms(history(assembly, role)), rules, now.date())
     pick: JSONObject = {"method": Rotation.ELECTION.value, "proposal": proposal_number, "explanation": ""}
-    _assignment(assembly, role, member, start, end, pick, now)
-    return {"role": role, "seated": member.public_name, "start": start.isoformat(), "end": end.isoformat()}
+    return _assignment(assembly, role, member, start, end, pick, now)
 
 
 def do_rotate_chores(assembly: Assembly, now: datetime) -> list[RoleTerm]:
