@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +24,8 @@ from confederal.node.web import now
 
 from .cell import Cell, build_cell
 
+# Pages schedule against the real clock, so the meeting goes a month from today.
+SOON = date.today() + timedelta(days=30)
 BASE = "/assemblies/oak-street"
 MEMBERS = {"ana", "fay", "nico"}
 NOTES = {"fay", "nico"}
@@ -69,12 +72,12 @@ CASES: dict[str, Case] = {
     "schedule a meeting": Case(
         lambda c: (
             f"{BASE}/meetings/new",
-            {"title": "Harvest", "date": "2099-01-01", "time": "18:00", "minutes": "60"},
+            {"title": "Harvest", "date": SOON.isoformat(), "time": "18:00", "minutes": "60"},
         ),
         lambda c: (
             "post",
             "/api/assemblies/oak-street/meetings",
-            {"title": "Harvest", "starts_at": "2099-01-01T18:00:00Z"},
+            {"title": "Harvest", "starts_at": f"{SOON.isoformat()}T18:00:00Z"},
         ),
         lambda c, who: Meeting.objects.filter(title="Harvest").exists(),
         frozenset(MEMBERS),

@@ -28,10 +28,10 @@ def _utc(moment: datetime) -> str:
 
 
 def _text(value: str) -> str:
-    # RFC 5545 §3.3.11: backslash, semicolon, comma and newlines are escaped in TEXT values.
-    return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
+    # RFC 5545 §3.3.11: backslash, semicolon, comma and newlines are escaped in TEXT values;
+    # a lone carriage return would otherwise end the content line early.
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from confederal.node.errors import Refused
@@ -47,9 +47,17 @@ def check_sign_up(username: str, password: str, email: str = "") -> tuple[str, s
 
 
 def do_sign_up(username: str, password: str, email: str) -> User:
-    with transaction.atomic():
-        user: User = get_user_model().objects.create_user(username=username, email=email, password=password)
-        return user
+    """Create the account.
+
+    Raises:
+        Refused: someone took the name a moment earlier.
+    """
+    try:
+        with transaction.atomic():
+            user: User = get_user_model().objects.create_user(username=username, email=email, password=password)
+            return user
+    except IntegrityError as exc:
+        raise Refused("username_taken", _("That sign-in name is taken; choose another."), 409) from exc
 
 
 def token_digest(token: str) -> str:

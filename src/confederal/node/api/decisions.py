@@ -68,9 +68,7 @@ def _proposal(slug: str, number: int) -> Proposal:
     proposal = get_object_or_404(
         Proposal.objects.select_related("author", "assembly"), assembly=assembly, number=number
     )
-    if proposal.status == Proposal.Status.OPEN and proposal.closes_at <= now():
-        proposal = services.do_close(proposal, now())
-    return proposal
+    return services.do_close_if_due(proposal, now())
 
 
 @router.get(

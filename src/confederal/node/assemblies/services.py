@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from confederal.charter import Charter, CharterError, JoinMode, default_charter
@@ -33,7 +33,7 @@ from confederal.node.ledgers.services import (
     new_ledger_row,
     publish,
 )
-from confederal.node.text import one_line
+from confederal.node.text import clean, one_line
 from confederal.splitting import Split, check_split, propose_split
 
 from .models import Assembly, Invitation, JoinRequest, Member
@@ -149,7 +149,7 @@ def check_found_assembly(
             "bad_focus", _("Choose a focus among: %(choices)s.") % {"choices": ", ".join(Assembly.Focus.values)}
         )
     try:
-        charter = default_charter(name.strip(), focus, principles, today)
+        charter = default_charter(one_line(name), focus, clean(principles), today)
         if changes:
             charter = charter.amended(changes, charter.principles.review_on)
             charter = Charter.from_json({**charter.to_json(), "version": 1})
@@ -164,7 +164,20 @@ def check_found_assembly(
 
 
 def do_found_assembly(request: FoundAssembly, now: datetime) -> Assembly:
-    """Create the assembly, its ledger and its founding member; record the charter and the founder."""
+    """Create the assembly, its ledger and its founding member; record the charter and the founder.
+
+    Raises:
+        Refused: someone founded an assembly with the same address a moment earlier.
+    """
+    try:
+        return _found(request, now)
+    except IntegrityError as exc:
+        raise Refused(
+            "slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": request.slug}, 409
+        ) from exc
+
+
+def _found(request: FoundAssembly, now: datetime) -> Assembly:
     with transaction.atomic(durable=True):
         ledger = new_ledger_row(request.slug, request.charter.name, now)
         assembly = Assembly.objects.create(
@@ -233,6 +246,10 @@ def do_accept_invitation(user: User, invitation: Invitation, public_name: str, n
         fresh = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if fresh.used_by_id is not None:
             raise Refused("invitation_used", _("This invitation has just been used by someone else."), 410)
+        if fresh.revoked_at is not None or fresh.expires_at <= now:
+            raise Refused("invitation_expired", _("This invitation has expired. Ask a member for a new one."), 410)
+        if JoinMode(charter_of(assembly).join.value) is JoinMode.REQUEST:
+            raise Refused("invitations_closed", _("This assembly takes new members by request only."), 403)
         check_room(assembly)
         check_public_name(assembly, public_name)
         if assembly.members.filter(left_at__isnull=True, user=user).exists():
@@ -263,17 +280,25 @@ def check_request_to_join(user: User | AnonymousUser, assembly: Assembly, public
         raise Refused("already_member", _("You are already a member of %(name)s.") % {"name": assembly.name}, 409)
     if assembly.join_requests.filter(user=user, status=JoinRequest.Status.PENDING).exists():
         raise Refused("already_asked", _("You have already asked to join; a member will answer soon."), 409)
-    if len(message) > 2000:
+    if len(clean(message)) > 2000:
         raise Refused("message_too_long", _("Keep your message under 2,000 characters."))
     check_room(assembly)
     return check_public_name(assembly, public_name)
 
 
 def do_request_to_join(user: User, assembly: Assembly, public_name: str, message: str, now: datetime) -> JoinRequest:
-    """File a join request for members to decide. Not public: only an approval is recorded."""
-    return JoinRequest.objects.create(
-        assembly=assembly, user=user, public_name=public_name, message=message.strip(), created_at=now
-    )
+    """File a join request for members to decide. Not public: only an approval is recorded.
+
+    Raises:
+        Refused: the same person asked a moment earlier (a double click).
+    """
+    try:
+        with transaction.atomic():
+            return JoinRequest.objects.create(
+                assembly=assembly, user=user, public_name=public_name, message=clean(message), created_at=now
+            )
+    except IntegrityError as exc:
+        raise Refused("already_asked", _("You have already asked to join; a member will answer soon."), 409) from exc
 
 
 def do_decide_join_request(member: Member, request: JoinRequest, approve: bool, now: datetime) -> Member | None:
@@ -290,6 +315,13 @@ def do_decide_join_request(member: Member, request: JoinRequest, approve: bool, 
         if fresh.status != JoinRequest.Status.PENDING:
             raise Refused("request_decided", _("This request has already been answered."), 409)
         fresh.decided_by, fresh.decided_at = member, now
+        if approve and JoinMode(charter_of(assembly).join.value) is JoinMode.INVITATION:
+            # The charter changed since the person asked: only a decline is still possible.
+            raise Refused(
+                "requests_closed",
+                _("The charter now takes new members by invitation only; send this person an invitation instead."),
+                409,
+            )
         if not approve:
             fresh.status = JoinRequest.Status.DECLINED
             fresh.save(update_fields=["status", "decided_by", "decided_at"])

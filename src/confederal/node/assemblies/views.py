@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from confederal.node.access import access_assembly, active_members, actor, require, signed_in
 from confederal.node.decisions.models import Proposal
-from confederal.node.decisions.services import do_close, due_for_review
+from confederal.node.decisions.services import do_close_due, due_for_review
 from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors
 from confederal.node.meetings.models import Meeting
@@ -30,9 +30,7 @@ from .models import Assembly, Invitation, JoinRequest
 
 def _close_due(assembly: Assembly) -> None:
     # Nobody should see a vote as open after its window ended, even between ticks.
-    moment = now()
-    for proposal in assembly.proposals.filter(status=Proposal.Status.OPEN, closes_at__lte=moment):
-        do_close(proposal, moment)
+    do_close_due(now(), assembly)
 
 
 @require_safe

@@ -54,6 +54,7 @@ __all__ = [
     "do_change_vote",
     "do_close",
     "do_close_due",
+    "do_close_if_due",
     "do_keep_outcome",
     "do_propose",
     "do_vote",
@@ -525,19 +526,28 @@ def _election_winner(
     return winner, {"role": role, "seated": winner.public_name}
 
 
-def do_close_due(now: datetime) -> list[Proposal]:
-    """Close every proposal whose window has ended (the node runs this every few seconds).
+def do_close_due(now: datetime, assembly: Assembly | None = None) -> list[Proposal]:
+    """Close every proposal whose window has ended, on the node or in one assembly.
 
-    A proposal that fails to close is logged and skipped, so it cannot hold up the others.
+    The node runs this every few seconds, and pages run it before showing an assembly so
+    nobody sees a vote as open after its window ended. A proposal that fails to close is
+    logged and skipped, so it cannot hold up the others or the page.
     """
-    closed = []
     due = Proposal.objects.filter(status=Proposal.Status.OPEN, closes_at__lte=now).order_by("closes_at")
-    for proposal in due:
-        try:
-            closed.append(do_close(proposal, now))
-        except Exception:
-            logger.exception("Could not close proposal %s of assembly %s", proposal.number, proposal.assembly_id)
-    return closed
+    if assembly is not None:
+        due = due.filter(assembly=assembly)
+    return [closed for proposal in due if (closed := do_close_if_due(proposal, now)).status != Proposal.Status.OPEN]
+
+
+def do_close_if_due(proposal: Proposal, now: datetime) -> Proposal:
+    """The proposal, closed first if its window has ended; on failure, logged and returned as it was."""
+    if proposal.status != Proposal.Status.OPEN or proposal.closes_at > now:
+        return proposal
+    try:
+        return do_close(proposal, now)
+    except Exception:
+        logger.exception("Could not close proposal %s of assembly %s", proposal.number, proposal.assembly_id)
+        return proposal
 
 
 def due_for_review(assembly: Assembly, today: date) -> list[Proposal]:

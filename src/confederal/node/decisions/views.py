@@ -39,9 +39,7 @@ METHOD_NAMES = {
 def _proposal(slug: str, number: int) -> tuple[Any, Proposal]:
     assembly = access_assembly(slug)
     proposal = get_object_or_404(Proposal.objects.select_related("author"), assembly=assembly, number=number)
-    if proposal.status == Proposal.Status.OPEN and proposal.closes_at <= now():
-        proposal = services.do_close(proposal, now())
-    return assembly, proposal
+    return assembly, services.do_close_if_due(proposal, now())
 
 
 def choice_from_form(proposal: Proposal, data: Any) -> object:

@@ -22,6 +22,7 @@ from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import store_blob
 from confederal.node.errors import Refused
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
+from confederal.node.text import clean, one_line
 
 from .models import AgendaItem, Attendance, Meeting
 
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 MAX_AGENDA_ITEMS = 30
+#: Far-future dates are almost always typos (2062 for 2026); a year of planning is plenty.
+MAX_DAYS_AHEAD = 5 * 365
 
 
 @dataclass(frozen=True)
@@ -55,25 +58,26 @@ def check_schedule(
     """Validate a meeting to schedule.
 
     Raises:
-        Refused: bad title, a time in the past, an impossible length, or too long an agenda.
+        Refused: bad title, a time in the past or years ahead, an impossible length, or too long an agenda.
     """
-    title = " ".join(title.split())
+    title = one_line(title)
+    place = one_line(place)
     if not 3 <= len(title) <= 200:
         raise Refused("bad_title", _("Give the meeting a title of 3 to 200 characters."))
     if starts_at.tzinfo is None:
         raise Refused("bad_time", _("Give the meeting's time with its time zone."))
     if starts_at < now - timedelta(days=1):
         raise Refused("in_the_past", _("A meeting cannot be scheduled in the past."))
+    if starts_at > now + timedelta(days=MAX_DAYS_AHEAD):
+        raise Refused("too_far_ahead", _("A meeting can be scheduled at most five years ahead."))
     if not 10 <= minutes <= 12 * 60:
         raise Refused("bad_length", _("A meeting lasts between 10 minutes and 12 hours."))
-    items = [" ".join(a.split()) for a in agenda if a.strip()]
+    items = [one_line(a) for a in agenda if a.strip()]
     if len(items) > MAX_AGENDA_ITEMS or any(len(a) > 200 for a in items):
         raise Refused("bad_agenda", _("Keep the agenda to 30 items of at most 200 characters."))
     if len(place) > 200:
         raise Refused("bad_place", _("Keep the place under 200 characters."))
-    return MeetingDraft(
-        member.assembly, member, title, starts_at, starts_at + timedelta(minutes=minutes), place.strip(), items
-    )
+    return MeetingDraft(member.assembly, member, title, starts_at, starts_at + timedelta(minutes=minutes), place, items)
 
 
 def do_schedule(draft: MeetingDraft) -> Meeting:
@@ -97,6 +101,13 @@ def do_schedule(draft: MeetingDraft) -> Meeting:
         return meeting
 
 
+def _locked(meeting: Meeting) -> Meeting:
+    """The meeting, locked and re-read: an edit racing a publication must not slip in after it."""
+    fresh = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _editable(fresh)
+    return fresh
+
+
 def _editable(meeting: Meeting) -> None:
     if meeting.status != Meeting.Status.PLANNED:
         raise Refused(
@@ -106,25 +117,29 @@ def _editable(meeting: Meeting) -> None:
 
 def do_set_attendance(meeting: Meeting, member: Member, present: bool) -> None:
     """Record whether a member was there (members check themselves in; the facilitator may check in anyone)."""
-    _editable(meeting)
     if member.assembly_id != meeting.assembly_id or not member.active:
         raise Refused("not_member", _("Only members of this assembly can be marked present."), 400)
-    Attendance.objects.update_or_create(meeting=meeting, member=member, defaults={"present": present})
+    with transaction.atomic():
+        fresh = _locked(meeting)
+        Attendance.objects.update_or_create(meeting=fresh, member=member, defaults={"present": present})
 
 
 def do_update_notes(meeting: Meeting, notes: str) -> None:
-    _editable(meeting)
+    notes = clean(notes)
     if len(notes) > 50_000:
         raise Refused("notes_too_long", _("Keep the notes under 50,000 characters."))
-    Meeting.objects.filter(pk=meeting.pk).update(notes=notes)
+    with transaction.atomic():
+        fresh = _locked(meeting)
+        Meeting.objects.filter(pk=fresh.pk).update(notes=notes)
 
 
 def do_link_decision(meeting: Meeting, proposal: Proposal) -> None:
     """Note that a decision was taken at (or for) this meeting; it is listed in the minutes."""
-    _editable(meeting)
     if proposal.assembly_id != meeting.assembly_id:
         raise Refused("not_found", _("There is no such proposal in this assembly."), 404)
-    meeting.decisions.add(proposal)
+    with transaction.atomic():
+        fresh = _locked(meeting)
+        fresh.decisions.add(proposal)
 
 
 def do_publish_minutes(meeting: Meeting, by: Member, now: datetime) -> str:
