@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from confederal.ledger import decode_entry
-from confederal.node.assemblies.services import charter_of
+from confederal.node.assemblies import services as assembly_services
+from confederal.node.assemblies.models import Assembly
+from confederal.node.assemblies.services import charter_of, check_found_assembly, do_found_assembly
+from confederal.node.assemblies.services import check_split_cells as split_cells
 from confederal.node.decisions import services
 from confederal.node.decisions.models import Proposal
 from confederal.node.errors import Refused
@@ -16,7 +19,7 @@ from confederal.node.ledgers.models import LedgerEntry
 from confederal.node.roles.models import RoleTerm
 from confederal.node.ticker import tick
 
-from .cell import build_cell
+from .cell import build_cell, user
 
 
 @pytest.fixture
@@ -255,3 +258,102 @@ def test_long_proposal_text_goes_into_a_blob_referenced_by_digest(cell):
     digest = "sha256:" + hashlib.sha256(text.strip().encode()).hexdigest()
     assert entry.body["text_digest"] == digest
     assert bytes(Blob.objects.get(digest=digest).data) == text.strip().encode()
+
+
+def _split_payload(cell, leave_count=3, slug="oak-east"):
+    members = list(cell.assembly.members.filter(left_at__isnull=True).order_by("pk"))
+    stay, leave = members[:-leave_count], members[-leave_count:]
+    return split_cells(cell.assembly, [m.pk for m in stay], [m.pk for m in leave], "Oak East", slug)
+
+
+def _everyone_but_one_consents(cell, *proposals):
+    # Five of six: the vote stays open until its window ends, so the close is the tick's.
+    for proposal in proposals:
+        for who in ("ana", "fay", "nico", "m0", "m1"):
+            _vote(cell, who, proposal, "consent")
+
+
+def test_a_split_whose_address_was_taken_meanwhile_is_recorded_as_not_carried_out_and_others_still_close(cell):
+    split = _propose(cell, title="Split in two", kind="split", payload=_split_payload(cell))
+    other = _propose(cell, title="Buy a wheelbarrow")
+    _everyone_but_one_consents(cell, split, other)
+    zoe = user("zoe")
+    found = check_found_assembly(
+        zoe, name="Oak East", slug="oak-east", focus="food", principles="Ours.", public_name="Zoe", today=date.today()
+    )
+    do_found_assembly(found, timezone.now())
+
+    closed = {p.number: p for p in services.do_close_due(other.closes_at)}
+
+    assert {split.number, other.number} <= set(closed)
+    assert closed[other.number].outcome["status"] == closed[split.number].outcome["status"] == "adopted"
+    effects = _entry(cell.assembly, closed[split.number].ledger_seq).body["effects"]
+    assert effects["split"] == "not carried out: the name 'oak-east' has been taken since it was proposed"
+    assert cell.assembly.members.filter(left_at__isnull=True).count() == 6
+    assert list(Assembly.objects.get(slug="oak-east").members.values_list("public_name", flat=True)) == ["Zoe"]
+
+
+def test_a_split_that_would_leave_a_cell_of_one_is_not_carried_out(cell):
+    split = _propose(cell, title="Split in two", kind="split", payload=_split_payload(cell, leave_count=2))
+    _everyone_but_one_consents(cell, split)
+    leaving = cell.assembly.members.filter(left_at__isnull=True).order_by("pk").last()
+    assembly_services.do_leave(leaving, timezone.now())
+
+    closed = services.do_close(split, split.closes_at)
+
+    assert "at least two members" in _entry(cell.assembly, closed.ledger_seq).body["effects"]["split"]
+    assert not Assembly.objects.filter(slug="oak-east").exists()
+
+
+def test_a_second_election_to_a_role_with_one_open_is_refused(cell):
+    RoleTerm.objects.filter(role="facilitator").delete()
+    services.do_propose(services.check_election(cell.members["ana"], "facilitator", date.today()), timezone.now())
+    with pytest.raises(Refused) as err:
+        services.check_election(cell.members["fay"], "facilitator", date.today())
+    assert (err.value.code, err.value.status) == ("election_open", 409)
+
+
+def test_an_election_whose_role_was_filled_meanwhile_seats_nobody_and_says_why(cell):
+    RoleTerm.objects.filter(role="facilitator").delete()
+    proposal = services.do_propose(
+        services.check_election(cell.members["ana"], "facilitator", date.today()), timezone.now()
+    )
+    for who in ("ana", "fay", "nico", "m0"):
+        _vote(cell, who, proposal, [str(cell.members["nico"].pk)])
+    today = timezone.now().date()
+    RoleTerm.objects.create(
+        assembly=cell.assembly,
+        role="facilitator",
+        member=cell.members["m1"],
+        start=today,
+        end=today + timedelta(days=30),
+        method="rota",
+        created_at=timezone.now(),
+    )
+
+    closed = services.do_close(proposal, proposal.closes_at)
+
+    effects = _entry(cell.assembly, closed.ledger_seq).body["effects"]
+    assert effects == {"role": "facilitator", "seated": None, "why": "someone already holds the role"}
+    assert list(RoleTerm.objects.filter(role="facilitator").values_list("member__public_name", flat=True)) == ["M1"]
+
+
+def test_a_page_still_shows_an_assembly_when_a_due_proposal_cannot_close(cell, client, monkeypatch):
+    def broken(proposal, now, early=False):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "do_close", broken)
+    Proposal.objects.filter(pk=cell.proposal.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    assert client.get("/assemblies/oak-street/").status_code == 200
+    assert client.get(f"/assemblies/oak-street/proposals/{cell.proposal.number}/").status_code == 200
+    assert Proposal.objects.get(pk=cell.proposal.pk).status == Proposal.Status.OPEN
+
+
+def test_the_proposal_page_and_api_say_what_adoption_would_do(cell, client):
+    split = _propose(cell, title="Split in two", kind="split", payload=_split_payload(cell))
+    page = client.get(f"/assemblies/oak-street/proposals/{split.number}/").content.decode()
+    assert 'id="effect"' in page
+    assert "<strong>Oak East</strong>" in page
+    assert "Fay, Nico" in page  # Ana, Fay and Nico stay
+    api = client.get(f"/api/assemblies/oak-street/proposals/{split.number}").json()
+    assert (api["payload"]["slug"], sorted(api["payload"]["leave_names"])) == ("oak-east", ["M0", "M1", "M2"])

@@ -212,6 +212,7 @@ def test_the_openapi_schema_is_valid_and_describes_every_api_route(client, fille
         "/api/assemblies/{slug}/chores/rotation",
         "/api/assemblies/{slug}/draws/{term_id}",
         "/api/assemblies/{slug}/invitations",
+        "/api/assemblies/{slug}/invitations/{invitation_id}",
         "/api/assemblies/{slug}/join-requests",
         "/api/assemblies/{slug}/join-requests/{request_id}",
         "/api/assemblies/{slug}/leave",

@@ -64,6 +64,7 @@ def test_published_minutes_cannot_change(cell):
         ({"minutes": 5}, "bad_length"),
         ({"starts_delta": -3}, "in_the_past"),
         ({"agenda": ["item"] * 31}, "bad_agenda"),
+        ({"starts_delta": 6 * 365}, "too_far_ahead"),
     ],
 )
 def test_a_meeting_that_cannot_happen_is_refused(cell, kw, code):
@@ -84,3 +85,25 @@ def test_meetings_export_to_calendars(cell, client):
     assert "SUMMARY:Spring meeting" in text
     assert text.count("BEGIN:VEVENT") == 1
     assert client.get("/assemblies/oak-street/meetings.ics").content.decode().count("BEGIN:VEVENT") == 1
+
+
+def test_notes_and_names_are_stored_as_typed_in_one_unicode_form(cell):
+    services.do_update_notes(cell.meeting, "  Cafe\u0301 opens at nine.\n")
+    assert Meeting.objects.get(pk=cell.meeting.pk).notes == "Caf\u00e9 opens at nine."
+    draft = services.check_schedule(
+        cell.members["ana"],
+        title="Harvest\n  meeting",
+        starts_at=timezone.now() + timedelta(days=1),
+        minutes=60,
+        place=" The\tbarn ",
+        agenda=["  Seeds\nand tools  ", "   "],
+        now=timezone.now(),
+    )
+    assert (draft.title, draft.place, draft.agenda) == ("Harvest meeting", "The barn", ["Seeds and tools"])
+
+
+def test_a_lone_carriage_return_cannot_break_a_calendar_line(cell, client):
+    Meeting.objects.filter(pk=cell.meeting.pk).update(place="Barn\rDTSTART:19700101T000000Z")
+    text = client.get("/assemblies/oak-street/meetings/1.ics").content.decode()
+    assert "\r\nDTSTART:1970" not in text
+    assert "LOCATION:Barn\\nDTSTART:19700101T000000Z" in text

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as DjangoUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from confederal.permissions import Action, Actor, PermissionDenied, check
 
@@ -27,7 +28,7 @@ User = DjangoUser | AnonymousUser
 def signed_in(user: User) -> DjangoUser:
     """Return the signed-in user, or refuse with 401 for a visitor."""
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
-        raise Refused("sign_in", "Sign in first.", 401)
+        raise Refused("sign_in", _("Sign in first."), 401)
     return user
 
 

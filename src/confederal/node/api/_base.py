@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyCookie, HttpBearer
@@ -49,6 +49,15 @@ api = NinjaAPI(
 class ErrorOut(Schema):
     code: str = ""
     detail: str
+
+
+def viewer(request: HttpRequest) -> User | AnonymousUser:
+    """Who reads a public route: the bearer token's owner if one is sent, else the session's."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return user_for_token(token.strip(), now()) or AnonymousUser()
+    user = request.user
+    return user if isinstance(user, User) else AnonymousUser()
 
 
 def user_of(request: HttpRequest) -> User:

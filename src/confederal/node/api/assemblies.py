@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, active_members, require
+from confederal.node.access import access_assembly, active_members, membership, require
 from confederal.node.assemblies import services
-from confederal.node.assemblies.models import Assembly, JoinRequest
+from confederal.node.assemblies.models import Assembly, JoinRequest, Member
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import check_propose, do_propose
 from confederal.node.ledgers.views import ledger_prefix
@@ -18,7 +18,7 @@ from confederal.node.roles.services import current_terms
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import AUTH, JSON, ErrorOut, api, user_of
+from ._base import AUTH, JSON, ErrorOut, api, user_of, viewer
 from .decisions import ProposalOut, proposal_out
 
 router = Router(tags=["assemblies"])
@@ -40,7 +40,7 @@ class MemberOut(Schema):
     id: int
     name: str
     joined_at: datetime
-    away_until: date | None
+    away_until: date | None = Field(None, description="Shown to the assembly's members only.")
 
 
 class HolderOut(Schema):
@@ -73,7 +73,14 @@ def assembly_out(assembly: Assembly) -> AssemblyOut:
     )
 
 
-def detail_out(assembly: Assembly) -> AssemblyDetailOut:
+def member_out(member: Member, private: bool) -> MemberOut:
+    # When someone is away says when their home is empty: members see it, the public does not.
+    away = member.away_until if private else None
+    return MemberOut(id=member.pk, name=member.public_name, joined_at=member.joined_at, away_until=away)
+
+
+def detail_out(assembly: Assembly, private: bool) -> AssemblyDetailOut:
+    """The assembly as its members (``private``) or the public see it."""
     today = now().date()
     held = current_terms(assembly, today)
     roles = {
@@ -84,10 +91,7 @@ def detail_out(assembly: Assembly) -> AssemblyDetailOut:
         )
         for key in sorted(services.charter_of(assembly).roles)
     }
-    members = [
-        MemberOut(id=m.pk, name=m.public_name, joined_at=m.joined_at, away_until=m.away_until)
-        for m in active_members(assembly).order_by("public_name")
-    ]
+    members = [member_out(m, private) for m in active_members(assembly).order_by("public_name")]
     open_numbers = list(assembly.proposals.filter(status=Proposal.Status.OPEN).values_list("number", flat=True))
     return AssemblyDetailOut(
         **assembly_out(assembly).dict(),
@@ -142,7 +146,7 @@ def found(request: HttpRequest, body: FoundIn) -> Status[AssemblyDetailOut]:
         today=now().date(),
         changes=changes,
     )
-    return Status(201, detail_out(services.do_found_assembly(checked, now())))
+    return Status(201, detail_out(services.do_found_assembly(checked, now()), private=True))
 
 
 @router.get(
@@ -151,10 +155,12 @@ def found(request: HttpRequest, body: FoundIn) -> Status[AssemblyDetailOut]:
     summary="An assembly, its charter, members and roles",
 )
 def get_assembly(request: HttpRequest, slug: str) -> AssemblyDetailOut:
-    return detail_out(access_assembly(slug))
+    assembly = access_assembly(slug)
+    return detail_out(assembly, private=membership(viewer(request), assembly) is not None)
 
 
 class InvitationOut(Schema):
+    id: int
     token: str
     url: str
     expires_at: datetime
@@ -172,7 +178,22 @@ def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     assert member is not None
     invitation = services.do_create_invitation(member, now())
     url = request.build_absolute_uri(f"/invitations/{invitation.token}")
-    return Status(201, InvitationOut(token=invitation.token, url=url, expires_at=invitation.expires_at))
+    out = InvitationOut(id=invitation.pk, token=invitation.token, url=url, expires_at=invitation.expires_at)
+    return Status(201, out)
+
+
+@router.delete(
+    "/assemblies/{slug}/invitations/{invitation_id}",
+    auth=AUTH,
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Withdraw an unused invitation link you made",
+)
+def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.INVITE, now().date())
+    assert member is not None
+    services.do_revoke_invitation(services.check_own_invitation(member, invitation_id), now())
+    return Status(204, None)
 
 
 class NameIn(Schema):
@@ -317,10 +338,9 @@ def suggestion(request: HttpRequest, slug: str) -> SplitSuggestionOut:
     require(user_of(request), assembly, Action.PROPOSE, now().date())
     stay, leave_ = services.suggest_split(assembly)
 
-    def out(ms: list) -> list[MemberOut]:  # type: ignore[type-arg]
-        return [MemberOut(id=m.pk, name=m.public_name, joined_at=m.joined_at, away_until=m.away_until) for m in ms]
-
-    return SplitSuggestionOut(stay=out(stay), leave=out(leave_))
+    return SplitSuggestionOut(
+        stay=[member_out(m, private=True) for m in stay], leave=[member_out(m, private=True) for m in leave_]
+    )
 
 
 class SplitIn(Schema):
@@ -343,8 +363,8 @@ def propose_split(request: HttpRequest, slug: str, body: SplitIn) -> Status[Prop
     current = list(active_members(assembly).values_list("pk", flat=True))
     stay = [pk for pk in current if pk not in body.leave]
     payload = services.check_split_cells(assembly, stay, body.leave, body.name, body.slug)
-    title = f"Split into two cells: {assembly.name} and {payload['name']}"
-    draft = check_propose(member, title=title[:200], text=body.text, kind=Proposal.Kind.SPLIT, payload=payload)
+    title = services.split_title(assembly, payload)
+    draft = check_propose(member, title=title, text=body.text, kind=Proposal.Kind.SPLIT, payload=payload)
     return Status(201, proposal_out(do_propose(draft, now()), None))
 
 

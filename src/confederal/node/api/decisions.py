@@ -36,6 +36,13 @@ class ProposalOut(Schema):
     closes_at: datetime
     participants: int
     outcome: JSON | None
+    payload: JSON = Field(
+        default_factory=dict,
+        description=(
+            "What adoption does: for an amendment the rule changes and their review date, for an "
+            "election the role, for a split who stays, who leaves and the new cell's name."
+        ),
+    )
     review_on: date | None
     ledger_seq: int | None
     my_choice: Any = None
@@ -57,6 +64,7 @@ def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
         closes_at=p.closes_at,
         participants=p.ballots.count(),
         outcome=p.outcome,
+        payload=p.payload,
         review_on=p.review_on,
         ledger_seq=p.ledger_seq,
         my_choice=mine.choice if mine else None,
@@ -160,6 +168,8 @@ def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status
     assert member is not None
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
+    # Re-read: the last ballot closes the vote at once, and the answer should say so.
+    proposal.refresh_from_db()
     return Status(201, proposal_out(proposal, member))
 
 
@@ -175,6 +185,7 @@ def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) ->
     assert member is not None
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
+    proposal.refresh_from_db()
     return proposal_out(proposal, member)
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "charter_of",
     "check_accept_invitation",
     "check_found_assembly",
+    "check_own_invitation",
     "check_public_name",
     "check_request_to_join",
     "check_room",
@@ -53,12 +54,14 @@ __all__ = [
     "do_found_assembly",
     "do_leave",
     "do_request_to_join",
+    "do_revoke_invitation",
     "do_set_away",
     "joined_record",
     "lock",
     "record_charter",
     "split_in_transaction",
     "split_problem",
+    "split_title",
     "suggest_split",
 ]
 
@@ -210,6 +213,31 @@ def do_create_invitation(member: Member, now: datetime) -> Invitation:
         created_at=now,
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
+
+
+def check_own_invitation(member: Member, invitation_id: int) -> Invitation:
+    """The invitation, if this member created it: only they have the link to share or withdraw.
+
+    Raises:
+        Refused: there is no such invitation of theirs (404, whoever else created it).
+    """
+    invitation = Invitation.objects.filter(pk=invitation_id, created_by=member).select_related("used_by").first()
+    if invitation is None:
+        raise Refused("not_found", _("You have no such invitation in this assembly."), 404)
+    return invitation
+
+
+def do_revoke_invitation(invitation: Invitation, now: datetime) -> None:
+    """Withdraw an unused link (sent to the wrong person, or posted somewhere public).
+
+    Raises:
+        Refused: the link was already used, withdrawn or expired.
+    """
+    updated = Invitation.objects.filter(
+        pk=invitation.pk, used_by__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    ).update(revoked_at=now)
+    if not updated:
+        raise Refused("invitation_closed", _("This invitation was already used, withdrawn or expired."), 409)
 
 
 def check_accept_invitation(
@@ -427,6 +455,12 @@ def check_split_cells(
         "name": name,
         "slug": slug,
     }
+
+
+def split_title(assembly: Assembly, payload: Mapping[str, Any]) -> str:
+    """The split proposal's title, shortened to fit when both names are long (they are in the payload)."""
+    title = _("Split into two cells: %(a)s and %(b)s") % {"a": assembly.name, "b": payload["name"]}
+    return title if len(title) <= 200 else title[:199].rstrip() + "…"
 
 
 def split_problem(assembly: Assembly, payload: JSONObject) -> str | None:

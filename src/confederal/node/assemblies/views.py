@@ -7,13 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from confederal.node.access import access_assembly, active_members, actor, require, signed_in
+from confederal.node.access import access_assembly, active_members, actor, membership, require, signed_in
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_close_due, due_for_review
 from confederal.node.errors import Refused
@@ -200,10 +200,48 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     except Refused as exc:
         return back_with(request, exc, reverse("assembly", args=[slug]))
     invitation = services.do_create_invitation(member, now())
+    # Redirect, so that reloading the page shows this link again instead of making another.
+    return see_other(reverse("invitation-link", args=[slug, invitation.pk]))
+
+
+def _own_invitation(request: HttpRequest, slug: str, invitation_id: int) -> tuple[Assembly, Invitation]:
+    assembly = access_assembly(slug)
+    member = membership(request.user, assembly)
+    if member is None:
+        raise Http404
+    try:
+        return assembly, services.check_own_invitation(member, invitation_id)
+    except Refused as exc:
+        raise Http404 from exc
+
+
+@require_safe
+def invitation_link(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    assembly, invitation = _own_invitation(request, slug, invitation_id)
     link = request.build_absolute_uri(reverse("invitation", args=[invitation.token]))
-    return render(
-        request, "assemblies/invitation_link.html", {"assembly": assembly, "link": link, "invitation": invitation}
-    )
+    moment = now()
+    if invitation.used_by is not None:
+        state = "used"
+    elif invitation.revoked_at is not None:
+        state = "revoked"
+    elif invitation.expires_at <= moment:
+        state = "expired"
+    else:
+        state = "open"
+    context = {"assembly": assembly, "link": link, "invitation": invitation, "state": state}
+    return render(request, "assemblies/invitation_link.html", context)
+
+
+@require_POST
+def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    _assembly, invitation = _own_invitation(request, slug, invitation_id)
+    here = reverse("invitation-link", args=[slug, invitation_id])
+    try:
+        services.do_revoke_invitation(invitation, now())
+    except Refused as exc:
+        return back_with(request, exc, here)
+    messages.success(request, _("The link is withdrawn; nobody can use it now."))
+    return see_other(here)
 
 
 @require_http_methods(["GET", "POST"])
@@ -277,7 +315,7 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
         )
         draft = check_propose(
             member,
-            title=_("Split into two cells: %(a)s and %(b)s") % {"a": assembly.name, "b": payload["name"]},
+            title=services.split_title(assembly, payload),
             text=request.POST.get("text", ""),
             kind=Proposal.Kind.SPLIT,
             payload=payload,

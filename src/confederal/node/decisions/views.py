@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal.decisions import METHOD_OPTIONS, Method
@@ -23,16 +24,17 @@ from confederal.permissions import Action, may
 from . import services
 from .models import Proposal
 
+# Lazy: built once at import, translated for each reader.
 METHOD_NAMES = {
-    Method.CONSENT: _("Consent — any objection blocks until it is resolved"),
-    Method.CONSENSUS: _("Consensus — agree, stand aside or block"),
-    Method.SIMPLE_MAJORITY: _("Simple majority — more for than against"),
-    Method.SUPER_MAJORITY: _("Super majority — the charter's share of for over for and against"),
-    Method.APPROVAL: _("Approval — approve any of several options"),
-    Method.SCORE: _("Score — give each option a score"),
-    Method.INSTANT_RUNOFF: _("Ranked choice — instant runoff"),
-    Method.SCHULZE: _("Ranked choice — Schulze"),
-    Method.TIME_POLL: _("Time poll — find a time to meet"),
+    Method.CONSENT: gettext_lazy("Consent — any objection blocks until it is resolved"),
+    Method.CONSENSUS: gettext_lazy("Consensus — agree, stand aside or block"),
+    Method.SIMPLE_MAJORITY: gettext_lazy("Simple majority — more for than against"),
+    Method.SUPER_MAJORITY: gettext_lazy("Super majority — the charter's share of for over for and against"),
+    Method.APPROVAL: gettext_lazy("Approval — approve any of several options"),
+    Method.SCORE: gettext_lazy("Score — give each option a score"),
+    Method.INSTANT_RUNOFF: gettext_lazy("Ranked choice — instant runoff"),
+    Method.SCHULZE: gettext_lazy("Ranked choice — Schulze"),
+    Method.TIME_POLL: gettext_lazy("Time poll — find a time to meet"),
 }
 
 
@@ -181,6 +183,10 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "max_score": proposal.rules.get("max_score", 5),
         "score_range": range(int(proposal.rules.get("max_score", 5)) + 1),
         "rank_range": range(1, len(proposal.options) + 1),
+        "changes": [
+            (rule, value if value is None or isinstance(value, str) else orjson.dumps(value).decode())
+            for rule, value in (proposal.payload.get("changes") or {}).items()
+        ],
     }
     return render(request, "decisions/proposal.html", context)
 
