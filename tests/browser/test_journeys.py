@@ -242,3 +242,17 @@ def test_at_the_size_limit_the_assembly_splits_into_two_cells(node, people, tmp_
     in_ledger(ana, "birch-north", "Cara joined")
     verify(node, "birch-lane", tmp_path)
     verify(node, "birch-north", tmp_path)
+
+
+def test_a_member_can_follow_their_assembly_from_a_phone(phone, node):
+    phone.goto(f"{node.url}/accounts/sign-in")
+    phone.get_by_label("Sign-in name").fill("amara")
+    phone.get_by_label("Password").fill("confederal-demo")
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.get_by_text("Signed in as amara")).to_be_visible()
+    for path in ("/assemblies/food-hub/", "/assemblies/food-hub/charter", "/assemblies/food-hub/proposals/1/"):
+        phone.goto(node.url + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width}px wide on a 375px screen"
+    phone.goto(node.url + "/assemblies/food-hub/")
+    expect(phone.get_by_role("button", name="Invite someone")).to_be_visible()
