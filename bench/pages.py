@@ -126,7 +126,7 @@ def measure(backend: str, database_url: str | None, args: argparse.Namespace) ->
                 "decision page", "member", f"{base}/assemblies/{mine['assembly']}/proposals/{number}/", mine["session"]
             )
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGTERM)  # as a service manager would; SIGINT is ignored in background jobs
         server.wait(30)
     size = sum(p.stat().st_size for p in Path(data_dir).glob("confederal.sqlite3*")) if not database_url else None
     return {"data": data, "samples": samples, "sqlite_bytes": size}

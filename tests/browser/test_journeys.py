@@ -145,6 +145,8 @@ def test_members_propose_and_vote_to_a_result(node, people, tmp_path):
     # Everyone has voted, so the vote closes at once.
     expect(page.locator("#outcome-status")).to_have_text("adopted")
     expect(page.get_by_text("Ana: Consent")).to_be_visible()
+    # Ana, still looking at the open vote, sees the outcome arrive without reloading (htmx).
+    expect(ana.page.locator("#outcome-status")).to_have_text("adopted", timeout=15_000)
 
     page.get_by_role("link", name=re.compile("Recorded as entry")).click()
     expect(page.get_by_role("heading", name=re.compile("decision"))).to_be_visible()

@@ -357,3 +357,16 @@ def test_the_proposal_page_and_api_say_what_adoption_would_do(cell, client):
     assert "Fay, Nico" in page  # Ana, Fay and Nico stay
     api = client.get(f"/api/assemblies/oak-street/proposals/{split.number}").json()
     assert (api["payload"]["slug"], sorted(api["payload"]["leave_names"])) == ("oak-east", ["M0", "M1", "M2"])
+
+
+def test_the_open_vote_status_line_counts_ballots_and_asks_for_a_reload_once_closed(cell, client):
+    url = f"/assemblies/oak-street/proposals/{cell.proposal.number}/status"
+    _vote(cell, "fay", cell.proposal, "consent")
+    line = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="vote-status"' in line
+    assert "1 of 6 members have voted" in line
+    services.do_close(cell.proposal, cell.proposal.closes_at)
+    closed = client.get(url, headers={"HX-Request": "true"})
+    assert (closed.status_code, closed["HX-Refresh"]) == (200, "true")
+    plain = client.get(url)
+    assert (plain.status_code, plain["Location"]) == (303, f"/assemblies/oak-street/proposals/{cell.proposal.number}/")

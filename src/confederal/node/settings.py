@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
     "confederal.node.ledgers",
     "confederal.node.accounts",
     "confederal.node.assemblies",

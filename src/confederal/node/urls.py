@@ -23,6 +23,7 @@ assembly = [
     path("split", assemblies.split, name="split"),
     path("proposals/new", decisions.propose, name="propose"),
     path("proposals/<int:number>/", decisions.proposal_page, name="proposal"),
+    path("proposals/<int:number>/status", decisions.vote_status, name="vote-status"),
     path("proposals/<int:number>/vote", decisions.vote, name="vote"),
     path("proposals/<int:number>/withdraw", decisions.withdraw, name="withdraw"),
     path("proposals/<int:number>/keep", decisions.keep, name="keep"),

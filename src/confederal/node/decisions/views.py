@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRefresh
 
 from confederal.decisions import METHOD_OPTIONS, Method
 from confederal.node.access import access_assembly, actor, require
@@ -151,6 +152,23 @@ def amend(request: HttpRequest, slug: str) -> HttpResponse:
     proposal = services.do_propose(draft, now())
     messages.success(request, _("The amendment is proposed; the charter changes if the assembly adopts it."))
     return see_other(reverse("proposal", args=[slug, proposal.number]))
+
+
+@require_safe
+def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The open vote's status line, for the proposal page to refresh; once closed, reload the page."""
+    assembly, proposal = _proposal(slug, number)
+    if proposal.status != Proposal.Status.OPEN:
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRefresh()
+        return see_other(reverse("proposal", args=[slug, number]))
+    context = {
+        "assembly": assembly,
+        "proposal": proposal,
+        "participants": proposal.ballots.count(),
+        "eligible": assembly.members.filter(left_at__isnull=True).count(),
+    }
+    return render(request, "decisions/_vote_status.html", context)
 
 
 @require_safe
