@@ -1,0 +1,338 @@
+"""Fair lotteries over quota-feasible panels: leximin and maximin by column generation.
+
+The lottery is a distribution over panels; a person's selection probability is the
+chance the drawn panel includes them. *Maximin* makes the smallest probability as
+large as the quotas allow. *Leximin* does that, then raises the next smallest, and
+so on, so nobody's chance is lower than it has to be.
+
+There are too many panels to list, so the linear programme grows one panel at a
+time (column generation): the dual of the programme over the panels found so far
+gives each type of person a weight, and the heaviest quota-feasible panel under
+those weights is the next panel to add. The same weights bound what any lottery
+could reach, and that bound is the certificate each result carries.
+
+With a service history, the objective is each person's service so far plus their
+chance this time, so the lottery favours those who served less while every panel
+still meets the quotas (the "cumulative probability" recipe in the design notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from ._feasibility import explain_infeasible
+from ._highs import PanelSearch, RestrictedDual, SwapSearch, _Interrupted, best_mixture
+from ._pool import PersonType, Pool, SortitionError
+
+__all__ = ["WEIGHT_TOTAL", "Lottery", "Progress", "select"]
+
+Method = Literal["leximin", "maximin"]
+#: Lottery weights are integers summing to this, so a recorded lottery has no floats in it.
+WEIGHT_TOTAL = 1_000_000_000
+DEFAULT_TOLERANCE = 1e-5
+FIX_THRESHOLD = 1e-7
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a long selection is: the stage (one per level of leximin) and the current bounds."""
+
+    stage: int
+    fixed_types: int
+    open_types: int
+    panels: int
+    #: The smallest chance (plus service) the open types are sure of so far.
+    level: float
+
+
+@dataclass(frozen=True)
+class Lottery:
+    """A distribution over panels and what it means for each person.
+
+    ``panels`` are counts per type (who within a type is chosen is decided at the
+    draw, uniformly); ``weights`` are integers summing to :data:`WEIGHT_TOTAL`.
+    ``minimum`` is the smallest chance (plus service so far, in a rotation) among
+    the people who can be selected at all; ``certificate`` is the proven upper bound
+    on that value over every possible lottery.
+    """
+
+    method: Method
+    size: int
+    types: tuple[PersonType, ...]
+    panels: tuple[tuple[int, ...], ...]
+    weights: tuple[int, ...]
+    minimum: float
+    certificate: float
+    complete: bool
+    #: People no panel can include (a quota with max 0 covers them); they are left out of the minimum.
+    never: tuple[str, ...] = ()
+
+    def type_probabilities(self) -> list[float]:
+        totals = [0] * len(self.types)
+        for counts, weight in zip(self.panels, self.weights, strict=True):
+            for t, count in enumerate(counts):
+                if count:
+                    totals[t] += weight * count
+        return [total / (WEIGHT_TOTAL * kind.size) for total, kind in zip(totals, self.types, strict=True)]
+
+    def probabilities(self) -> dict[str, float]:
+        """Each person's chance of being on the drawn panel; they sum to the panel size."""
+        return {
+            person: p for kind, p in zip(self.types, self.type_probabilities(), strict=True) for person in kind.members
+        }
+
+    @property
+    def gap(self) -> float:
+        return max(self.certificate - self.minimum, 0.0)
+
+
+Clock = Callable[[], float]
+
+
+def select(
+    pool: Pool,
+    method: Method = "leximin",
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    clock: Clock | None = None,
+    time_limit: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Lottery:
+    """Compute the fairest lottery over panels of ``pool.size`` that meet every quota.
+
+    ``clock`` (seconds, any origin) with ``time_limit`` bounds the run, and
+    ``should_stop`` cancels it; either way the result is the best lottery found
+    so far with ``complete=False`` and its certificate still valid.
+
+    Raises:
+        SortitionError: ``quotas_infeasible`` when no panel meets the quotas (see
+            :func:`explain_infeasible`), ``stopped`` when stopped before any panel was found.
+    """
+    if method not in ("leximin", "maximin"):
+        raise SortitionError("bad_method", f"Unknown selection method {method!r}: use leximin or maximin.")
+    try:
+        return _Run(pool, tolerance, clock, time_limit, should_stop, progress).solve(method)
+    except SortitionError as error:
+        if error.code == "quotas_infeasible":
+            raise explain_infeasible(pool) from None
+        raise
+
+
+class _Run:
+    def __init__(
+        self,
+        pool: Pool,
+        tolerance: float,
+        clock: Clock | None,
+        time_limit: float | None,
+        should_stop: Callable[[], bool] | None,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        self.pool = pool
+        self.tolerance = tolerance
+        self.clock = clock
+        self.deadline = None if clock is None or time_limit is None else clock() + time_limit
+        self.should_stop = should_stop
+        self.report = progress
+        self.sizes = np.array([t.size for t in pool.types], dtype=np.float64)
+        self.served = np.array([t.served for t in pool.types], dtype=np.float64)
+        self.search = PanelSearch(pool)
+        self.swaps = SwapSearch(pool)
+        self.search.cancel = should_stop
+        self.mip_calls = 0
+        self.selectable = self.search.upper > 0
+        self.panels: list[tuple[int, ...]] = []
+        self.matrix = np.zeros((64, len(pool.types)), dtype=np.float64)
+        self.seen: set[tuple[int, ...]] = set()
+        self.dual = RestrictedDual(self.sizes)
+        self.last_y: npt.NDArray[np.float64] | None = None
+        self.last_b = np.zeros(len(self.sizes))
+
+    # -- time and cancellation -------------------------------------------------
+
+    def remaining(self) -> float | None:
+        if self.deadline is None or self.clock is None:
+            return None
+        return self.deadline - self.clock()
+
+    def stopped(self) -> bool:
+        if self.should_stop is not None and self.should_stop():
+            return True
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    # -- panels ----------------------------------------------------------------
+
+    def add(self, counts: tuple[int, ...]) -> bool:
+        if counts in self.seen:
+            return False
+        self.seen.add(counts)
+        if len(self.panels) == len(self.matrix):
+            self.matrix = np.vstack([self.matrix, np.zeros_like(self.matrix)])
+        self.matrix[len(self.panels)] = counts
+        self.panels.append(counts)
+        self.dual.add_panel(counts)
+        return True
+
+    def seed_panels(self) -> None:
+        """Start with panels that between them include every type that can be selected."""
+        if not self.selectable.any():
+            # Nobody can be selected: either no panel exists (this raises) or the quotas leave no seat.
+            self.search.best(np.zeros(len(self.sizes)), self.remaining())
+        uncovered = self.selectable.copy()
+        weights = np.where(self.selectable, 1.0 / self.sizes, 0.0)
+        while uncovered.any():
+            if self.stopped() and self.panels:
+                return
+            found = self.search.best(np.where(uncovered, 1.0, 0.0) + 1e-3 * weights, self.remaining())
+            if found.counts is None:
+                if self.panels:
+                    return
+                raise SortitionError("stopped", "The selection was stopped before any panel was found.")
+            self.add(found.counts)
+            now = np.array(found.counts) > 0
+            if not (uncovered & now).any():
+                # What is left cannot be on any panel with these quotas.
+                self.selectable &= ~uncovered
+                break
+            uncovered &= ~now
+
+    # -- the algorithm ---------------------------------------------------------
+
+    def try_swaps(self, weights: npt.NDArray[np.float64], threshold: float) -> bool:
+        """Look for heavier panels near the best known ones; True if one was added."""
+        values = self.matrix[: len(self.panels)] @ weights
+        starts = np.argsort(-values, kind="stable")[:8]
+        added = False
+        for start in starts:
+            panel = self.swaps.improve(self.panels[start], weights)
+            if float(np.dot(weights, panel)) > threshold:
+                added = self.add(panel) or added
+        return added
+
+    def solve(self, method: Method) -> Lottery:
+        self.seed_panels()
+        fixed = np.full(len(self.sizes), np.nan)
+        open_types = self.selectable.copy()
+        certificate = np.inf
+        complete = True
+        stage = 0
+        while open_types.any():
+            stage += 1
+            outcome = self.stage(stage, fixed, open_types)
+            if outcome is None:
+                complete = False
+                if stage == 1 and self.last_y is not None:
+                    certificate = self.bound(self.last_y, self.last_b)
+                break
+            lower, y = outcome
+            if stage == 1:
+                certificate = max(self.bound(y, self.last_b), lower)
+            if method == "maximin":
+                break
+            # Types the dual weighs cannot rise above this level in any optimal lottery.
+            tight = open_types & (y > FIX_THRESHOLD)
+            if not tight.any():
+                tight = open_types & (y >= y[open_types].max())
+            fixed[tight] = lower - self.served[tight]
+            open_types &= ~tight
+        return self.finish(method, fixed, open_types, certificate, complete)
+
+    def stage(
+        self, stage: int, fixed: npt.NDArray[np.float64], open_types: npt.NDArray[np.bool_]
+    ) -> tuple[float, npt.NDArray[np.float64]] | None:
+        """Maximise the smallest cumulative chance among open types, fixed types held at their levels.
+
+        Returns the level reached and the dual weights that prove it cannot be raised by more
+        than the tolerance, or None when stopped first.
+        """
+        b = np.where(open_types, -self.served, np.nan_to_num(fixed, nan=0.0))
+        self.dual.set_stage(b, open_types)
+        self.last_y = None
+        while True:
+            try:
+                y, lower = self.dual.solve(self.remaining())
+            except _Interrupted:
+                return None
+            self.last_y, self.last_b = y, b
+            weights = y / self.sizes
+            # A panel heavier than this raises the level by more than the tolerance allows to ignore.
+            # Later levels only order the people above the minimum: a looser tolerance there saves
+            # most of the run and cannot lower anyone below the certified minimum.
+            tolerance = self.tolerance if stage == 1 else 10 * self.tolerance
+            cutoff = lower + float(np.dot(b, y)) + tolerance / 2
+            if self.report is not None:
+                self.report(Progress(stage, int((~open_types).sum()), int(open_types.sum()), len(self.panels), lower))
+            if not self.try_swaps(weights, cutoff):
+                found = self.search.better_than(weights, cutoff, self.remaining())
+                if found is None:
+                    return None
+                if not found:
+                    return lower, y
+                for panel in found:
+                    self.add(panel)
+            if self.stopped():
+                return None
+
+    def bound(self, y: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
+        """The certificate: no lottery lifts the stage's level above the heaviest panel under y, less b·y."""
+        found = self.search.best(y / self.sizes, time_limit=60.0)
+        return found.bound - float(np.dot(b, y))
+
+    def finish(
+        self,
+        method: Method,
+        fixed: npt.NDArray[np.float64],
+        open_types: npt.NDArray[np.bool_],
+        certificate: float,
+        complete: bool,
+    ) -> Lottery:
+        sel = self.selectable
+        if method == "leximin" and complete:
+            lower = np.where(sel, np.nan_to_num(fixed, nan=0.0), 0.0)
+            shifted = sel
+        else:
+            # Maximin, or a stopped run: raise the open types together above the levels already fixed.
+            lower = np.where(open_types, -self.served, np.nan_to_num(fixed, nan=0.0))
+            shifted = open_types if open_types.any() else sel
+        mixture, _ = best_mixture(self.panels, self.sizes, lower, shifted, sel)
+        weights = _integer_weights(mixture)
+        kept = [(p, w) for p, w in zip(self.panels, weights, strict=True) if w > 0]
+        panels = tuple(p for p, _ in kept)
+        kept_weights = tuple(w for _, w in kept)
+        totals = np.zeros(len(self.sizes))
+        for counts, weight in kept:
+            totals += weight * np.array(counts, dtype=np.float64)
+        cumulative = totals / (WEIGHT_TOTAL * self.sizes) + self.served
+        minimum = float(cumulative[sel].min()) if sel.any() else 0.0
+        bound = float(certificate) if np.isfinite(certificate) else float((self.served + 1)[sel].max())
+        return Lottery(
+            method=method,
+            size=self.pool.size,
+            types=self.pool.types,
+            panels=panels,
+            weights=kept_weights,
+            minimum=minimum,
+            # Below the minimum only by the solver's tolerance: never claim less than was achieved.
+            certificate=max(bound, minimum),
+            complete=complete,
+            never=tuple(sorted(m for t, kind in enumerate(self.pool.types) if not sel[t] for m in kind.members)),
+        )
+
+
+def _integer_weights(mixture: npt.NDArray[np.float64]) -> list[int]:
+    """Round a probability vector to integers summing to WEIGHT_TOTAL (largest remainder)."""
+    scaled = np.clip(mixture, 0.0, None)
+    scaled = scaled / scaled.sum() * WEIGHT_TOTAL
+    base = np.floor(scaled).astype(np.int64)
+    short = WEIGHT_TOTAL - int(base.sum())
+    order = np.argsort(-(scaled - base), kind="stable")
+    for i in order[:short]:
+        base[i] += 1
+    return [int(v) for v in base]
