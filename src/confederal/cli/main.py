@@ -11,7 +11,7 @@ from pathlib import Path
 
 from confederal import __version__
 
-from . import verify
+from . import draw, verify
 
 
 def _setup_django(data_dir: Path | None = None, public_url: str | None = None) -> None:
@@ -190,6 +190,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_arguments(check)
     check.set_defaults(func=verify.run)
+
+    lottery = sub.add_parser(
+        "draw",
+        help="compute a fair lottery from features.csv and people.csv and draw a panel",
+        description="Computes the leximin (or maximin) lottery over panels that meet every quota, prints each "
+        "person's chance and the certificate, and draws one panel from public or fresh randomness. "
+        "Ctrl-C stops early with the best lottery found so far. Exit 3: the files or quotas do not allow a draw.",
+    )
+    draw.add_draw_arguments(lottery)
+    lottery.set_defaults(func=draw.run_draw)
+
+    audit = sub.add_parser(
+        "audit-draw",
+        help="re-derive recorded draws from a ledger (or a record file) and say whether they match",
+        description="Verifies the ledger as verify does, then re-derives every draw it records: the beacon from "
+        "the ledger's root, the seed, the lottery's quotas and probabilities, and the people chosen. "
+        "Exit 5: a draw does not match its record.",
+    )
+    draw.add_audit_arguments(audit)
+    audit.set_defaults(func=draw.run_audit)
 
     append = sub.add_parser("append", help="append a record to one of this node's ledgers")
     append.add_argument("ledger", help="the ledger's short name, such as food-hub")

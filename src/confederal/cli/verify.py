@@ -27,6 +27,7 @@ from confederal import __version__
 from confederal.ledger import (
     DEFAULT_MAX_ENTRIES,
     AuditFailure,
+    AuditReport,
     Failure,
     FetchError,
     NoteError,
@@ -271,6 +272,11 @@ def _say(quiet: bool, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return check(args)[0]
+
+
+def check(args: argparse.Namespace) -> tuple[int, AuditReport | None]:
+    """Verify the ledger at ``args.target``: the exit code, and the report (with the entries) when all passed."""
     target: str = args.target
     quiet: bool = args.quiet
     state = _State(args.state_dir or _default_state_dir())
@@ -279,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
         parts = urlsplit(target)
         if not parts.netloc or parts.query or parts.fragment:
             print(f"confederal verify: {target!r} is not a ledger URL prefix.", file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_USAGE, None
         # People paste what they have: the page, the prefix, or the checkpoint's own URL.
         prefix = target.rstrip("/").removesuffix("/checkpoint")
         target = prefix
@@ -291,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
                 f"confederal verify: {target!r} is neither an http(s) URL nor a directory.",
                 file=sys.stderr,
             )
-            return EXIT_USAGE
+            return EXIT_USAGE, None
         prefix = ""
         target = str(root.resolve())
         read = directory_reader(root)
@@ -302,12 +308,12 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_bytes = read("checkpoint")
     except FetchError as exc:
         print(f"✗ Could not fetch {exc.path}: {exc.reason}.", file=sys.stderr)
-        return EXIT_CODES[Failure.FETCH]
+        return EXIT_CODES[Failure.FETCH], None
     try:
         origin = parse_checkpoint(parse_note(checkpoint_bytes).text).origin
     except (NoteError, ValueError) as exc:
         print(f"✗ The checkpoint is malformed: {exc}", file=sys.stderr)
-        return EXIT_CODES[Failure.MALFORMED_CHECKPOINT]
+        return EXIT_CODES[Failure.MALFORMED_CHECKPOINT], None
 
     if args.forget:
         state.forget(origin)
@@ -324,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
             "Treat this as a rewritten history. If you know why the name changed, run again with --forget.",
             file=sys.stderr,
         )
-        return EXIT_CODES[Failure.ORIGIN_CHANGED]
+        return EXIT_CODES[Failure.ORIGIN_CHANGED], None
     seen = state.load(origin)
 
     key_text: str | None = args.key
@@ -334,21 +340,21 @@ def run(args: argparse.Namespace) -> int:
             f"on {seen['verified_at']}. If the ledger's key really changed, run again with --forget.",
             file=sys.stderr,
         )
-        return EXIT_CODES[Failure.WRONG_KEY]
+        return EXIT_CODES[Failure.WRONG_KEY], None
     trust_note = None
     if key_text is None and seen is not None:
         key_text = seen["verifier_key"]
     if key_text is None:
         if not prefix:
             print("confederal verify: give the ledger's verifier key with --key to check a directory.", file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_USAGE, None
         key_text = _fetch_published_key(prefix, args.timeout)
         if key_text is None:
             print(
                 f"confederal verify: {prefix} does not publish its key; give it with --key.",
                 file=sys.stderr,
             )
-            return EXIT_USAGE
+            return EXIT_USAGE, None
         trust_note = (
             f"  First time checking this ledger: trusting the key it publishes, {key_text}.\n"
             "  Compare it with the key your assembly published elsewhere; it is pinned from now on."
@@ -360,7 +366,7 @@ def run(args: argparse.Namespace) -> int:
         key = Verifier.from_vkey(key_text)
     except NoteError as exc:
         print(f"confederal verify: the key {key_text!r} is not a verifier key: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_USAGE, None
 
     def cached(path: str) -> bytes:
         return checkpoint_bytes if path == "checkpoint" else read(path)
@@ -384,7 +390,7 @@ def run(args: argparse.Namespace) -> int:
         if failure.evidence:
             kept = state.keep_evidence(origin, failure.evidence)
             print(f"  Both signed checkpoints are saved in {kept}.", file=sys.stderr)
-        return EXIT_CODES[failure.failure]
+        return EXIT_CODES[failure.failure], None
     for line in report.passed:
         _say(quiet, f"✓ {line}")
     if not args.no_remember:
@@ -397,4 +403,4 @@ def run(args: argparse.Namespace) -> int:
     else:
         ending = f"Its history has not been rewritten since you last checked ({seen['verified_at']})."
     _say(quiet, f"All checks passed: the ledger holds {report.checkpoint.size} entries. {ending}")
-    return 0
+    return 0, report

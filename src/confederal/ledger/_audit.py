@@ -88,6 +88,8 @@ class AuditReport:
     checkpoint: Checkpoint
     note: str
     passed: list[str] = field(default_factory=list)
+    #: The verified entries, as the ledger holds them (for checks that read records, such as draws).
+    entries: list[bytes] = field(default_factory=list)
 
 
 def _read(read: TileReader, path: str) -> bytes:
@@ -235,6 +237,7 @@ def audit_ledger(
         if progress:
             progress("entries", done, bundle_count)
     hashes = leaf_hashes(raw_entries)
+    report.entries = raw_entries
     report.passed.append(f"All {checkpoint.size} entries are well-formed and in order.")
 
     tree = TreeLevels(hashes)

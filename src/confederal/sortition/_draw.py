@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from confederal.ledger import JSONObject
+
 from ._lottery import WEIGHT_TOTAL, Lottery
 from ._pool import PersonType, SortitionError
 
@@ -96,7 +98,7 @@ def draw_panel(lottery: Lottery, seed_hex: str) -> Draw:
     return Draw(index, tuple(sorted(chosen)))
 
 
-def lottery_to_json(lottery: Lottery, features: Sequence[str]) -> dict[str, object]:
+def lottery_to_json(lottery: Lottery, features: Sequence[str]) -> JSONObject:
     """The lottery in the ledger's canonical profile: integers and strings only."""
     return {
         "algorithm": DRAW_ALGORITHM,

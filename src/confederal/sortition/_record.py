@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from confederal.ledger import JSONObject
+
 from ._draw import draw_panel, draw_seed, lottery_from_json, lottery_to_json, ppb
 from ._lottery import Lottery
 from ._pool import Person, Pool, Quota, SortitionError, build_pool
@@ -25,7 +27,7 @@ RESOLVE_TOLERANCE = 5e-4
 
 def announcement_body(
     draw: str, purpose: str, people: list[Person], quotas: list[Quota], size: int, method: str, beacon_size: int
-) -> dict[str, object]:
+) -> JSONObject:
     """The body of a ``draw.announced`` record; checks the inputs as the draw itself will."""
     pool = build_pool(people, quotas, size)
     return {
@@ -62,7 +64,7 @@ def pool_from_announcement(body: Mapping[str, object]) -> Pool:
 
 def result_body(
     draw: str, announcement_hash: str, beacon_size: int, beacon_root: str, lottery: Lottery, features: tuple[str, ...]
-) -> dict[str, object]:
+) -> JSONObject:
     """The body of a ``draw.result`` record: everything the audit re-derives."""
     seed = draw_seed(announcement_hash, beacon_root)
     drawn = draw_panel(lottery, seed)
@@ -123,6 +125,12 @@ def audit_draw(
     beacon_size = announcement.get("beacon_size")
     if not isinstance(beacon, dict) or beacon.get("size") != beacon_size:
         audit.failed.append(f"The beacon must be the ledger root at size {beacon_size}, as announced.")
+    elif beacon_size == 0:
+        check(
+            beacon.get("root") == beacon_root,
+            "The beacon was supplied with the draw, not taken from a ledger: trust it as far as you trust its source.",
+            "The recorded beacon is not the one given.",
+        )
     elif beacon_root is None:
         audit.failed.append(f"The ledger is shorter than the announced beacon size {beacon_size}.")
     else:
