@@ -195,15 +195,27 @@ def test_the_facilitator_rotates_and_a_lottery_draw_can_be_checked(node, people,
     page = ana.open("/assemblies/birch-lane/roles/")
     page.locator("#role-facilitator").get_by_role("button", name="Rotate to the next in the rota").click()
     expect(page.get_by_text("Ana takes the role of facilitator")).to_be_visible()
-    page.locator("#role-treasurer").get_by_role("button", name="Draw the next holder by lot").click()
+    page.locator("#role-treasurer").get_by_role("button", name="Announce a fair draw").click()
+    expect(page.get_by_text("The draw for treasurer is announced in the ledger")).to_be_visible()
+    expect(page.locator("#role-treasurer").get_by_role("button", name="Draw now")).to_have_count(0)
+    # Ben adds randomness: the ledger moves on, and nobody knew the draw's seed beforehand.
+    theirs = ben.open("/assemblies/birch-lane/roles/")
+    theirs.locator("#role-treasurer").get_by_role("button", name="Add my randomness").click()
+    expect(theirs.get_by_text("Your random contribution is in the ledger")).to_be_visible()
+    page = ana.open("/assemblies/birch-lane/roles/")
+    page.locator("#role-treasurer").get_by_role("button", name="Draw now").click()
     # Ana holds a role already, so Ben is the only one eligible for the draw.
     expect(page.get_by_text("Ben takes the role of treasurer")).to_be_visible()
     page.locator("#role-treasurer").get_by_role("link", name="Check this draw").click()
-    expect(page.locator("#draw-check")).to_contain_text("it matches")
+    expect(page.locator("#lottery-check")).to_contain_text("the draw matches its record")
+    expect(page.locator("#lottery-chosen")).to_have_text("Ben")
 
     in_ledger(ana, "birch-lane", "Ana takes the role of facilitator")
     in_ledger(ana, "birch-lane", "Ben takes the role of treasurer")
     verify(node, "birch-lane", tmp_path)
+    audited = run([CONFEDERAL, "audit-draw", "--state-dir", str(tmp_path / "verify"), f"{node.url}/ledgers/birch-lane"])
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert "The draw matches its record." in audited.stdout
 
 
 def test_at_the_size_limit_the_assembly_splits_into_two_cells(node, people, tmp_path):

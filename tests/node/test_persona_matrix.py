@@ -19,7 +19,7 @@ from confederal.node.accounts.services import do_create_token
 from confederal.node.assemblies.models import Invitation, JoinRequest
 from confederal.node.decisions.models import Ballot, Proposal
 from confederal.node.meetings.models import Attendance, Meeting
-from confederal.node.roles.models import RoleTerm
+from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.web import now
 
 from .cell import Cell, build_cell
@@ -100,10 +100,10 @@ CASES: dict[str, Case] = {
         lambda c, who: Meeting.objects.get(pk=c.meeting.pk).status == Meeting.Status.PUBLISHED,
         frozenset(NOTES),
     ),
-    "rotate a role": Case(
+    "announce a fair draw for a role": Case(
         lambda c: (f"{BASE}/roles/treasurer/rotate", {}),
-        lambda c: ("post", "/api/assemblies/oak-street/roles/treasurer/rotation", {}),
-        lambda c, who: RoleTerm.objects.filter(role="treasurer").exists(),
+        lambda c: ("post", "/api/assemblies/oak-street/roles/treasurer/lottery", {}),
+        lambda c, who: Lottery.objects.filter(role="treasurer").exists(),
         frozenset(MEMBERS),
     ),
     "share out chores": Case(

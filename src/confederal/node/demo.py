@@ -7,6 +7,7 @@ with their first name in lower case and the password ``DEMO_PASSWORD``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,8 +16,11 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from confederal.roles import Rotation
+
 from .assemblies.models import Assembly, Member
 from .assemblies.services import (
+    charter_of,
     check_found_assembly,
     do_accept_invitation,
     do_create_invitation,
@@ -35,7 +39,7 @@ from .meetings.services import (
     do_set_attendance,
     do_update_notes,
 )
-from .roles.services import do_rotate, do_rotate_chores
+from .roles.services import do_add_randomness, do_announce_lottery, do_draw_lottery, do_rotate, do_rotate_chores
 
 __all__ = ["DEMO_PASSWORD", "demo_accounts", "seed_demo"]
 
@@ -90,6 +94,19 @@ def _found(
     )
     story.assembly = do_found_assembly(request, now)
     story.members[founder] = story.assembly.members.get()
+
+
+def _fill(assembly: Assembly, role: str, now: datetime) -> None:
+    """Fill a role as its charter says: by rota at once, or by a fair lottery announced, then drawn."""
+    if charter_of(assembly).roles[role].value.rotation is not Rotation.LOTTERY:
+        do_rotate(assembly, role, now)
+        return
+    lottery = do_announce_lottery(assembly, role, now)
+    first = assembly.members.filter(left_at__isnull=True).order_by("joined_at", "pk").first()
+    assert first is not None
+    # A fixed contribution keeps the demo the same on every machine; a real member's is fresh randomness.
+    do_add_randomness(lottery, first, now + timedelta(minutes=1), hashlib.sha256(assembly.slug.encode()).hexdigest())
+    do_draw_lottery(lottery, now + timedelta(minutes=2))
 
 
 def _invite(story: _Story, by: str, name: str, now: datetime) -> None:
@@ -200,7 +217,7 @@ def _food_hub(now: datetime) -> None:
             _ask(s, name, "Jonas", t + timedelta(hours=1, minutes=i))
         assert s.assembly is not None
         for role in ("facilitator", "note-taker", "treasurer"):
-            do_rotate(s.assembly, role, t + timedelta(hours=2), seed=lambda: b"food-hub first treasurer draw....")
+            _fill(s.assembly, role, t + timedelta(hours=2))
         do_rotate_chores(s.assembly, t + timedelta(hours=2))
 
     @s.at(2)
@@ -466,7 +483,7 @@ def _energy_coop(now: datetime) -> None:
             _invite(s, "Kwame", name, t + timedelta(minutes=i + 1))
         assert s.assembly is not None
         for role in ("facilitator", "note-taker", "treasurer"):
-            do_rotate(s.assembly, role, t + timedelta(hours=1), seed=lambda: b"energy coop treasurer draw......")
+            _fill(s.assembly, role, t + timedelta(hours=1))
 
     @s.at(3)
     def panels(t: datetime) -> None:
@@ -588,7 +605,7 @@ def _housing(now: datetime) -> None:
             _invite(s, "Nadia", name, t + timedelta(minutes=i + 1))
         assert s.assembly is not None
         for role in ("facilitator", "note-taker", "treasurer"):
-            do_rotate(s.assembly, role, t + timedelta(hours=1), seed=lambda: b"elm street treasurer draw.......")
+            _fill(s.assembly, role, t + timedelta(hours=1))
 
     @s.at(4)
     def repairs(t: datetime) -> None:

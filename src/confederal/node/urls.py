@@ -40,6 +40,8 @@ assembly = [
     path("roles/<slug:role>/elect", roles.elect, name="elect"),
     path("chores/rotate", roles.rotate_chores, name="rotate-chores"),
     path("draws/<int:term_id>", roles.draw, name="draw"),
+    path("lotteries/<int:number>", roles.lottery, name="lottery"),
+    path("lotteries/<int:number>/randomness", roles.add_randomness, name="add-randomness"),
 ]
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,7 +13,7 @@ from confederal.node.access import access_assembly, require
 from confederal.node.assemblies.services import charter_of
 from confederal.node.decisions.services import check_election, do_propose
 from confederal.node.roles import services
-from confederal.node.roles.models import RoleTerm
+from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.web import now
 from confederal.permissions import Action
 from confederal.roles import RotationError, rerun_draw
@@ -146,6 +146,91 @@ def check_draw(request: HttpRequest, slug: str, term_id: int) -> DrawCheckOut:
         problem = "This term was not drawn by lot."
     return DrawCheckOut(
         term=term_out(term), draw=recorded, rerun=rerun, matches=rerun == term.member.public_name, problem=problem
+    )
+
+
+class DrawCheckResult(Schema):
+    ok: bool
+    passed: list[str]
+    failed: list[str]
+
+
+class LotteryOut(Schema):
+    number: int
+    draw_id: str
+    role: str
+    announced_at: datetime
+    announcement_seq: int
+    beacon_size: int
+    ready: bool
+    eligible: list[str]
+    drawn_at: datetime | None
+    chosen: list[str]
+    seed: str | None
+    result_seq: int | None
+    term: TermOut | None
+    check: DrawCheckResult | None
+
+
+def lottery_out(lottery: Lottery) -> LotteryOut:
+    result: Any = lottery.result or {}
+    audit = services.check_lottery(lottery)
+    return LotteryOut(
+        number=lottery.number,
+        draw_id=lottery.draw_id,
+        role=lottery.role,
+        announced_at=lottery.announced_at,
+        announcement_seq=lottery.announcement_seq,
+        beacon_size=lottery.beacon_size,
+        ready=services.lottery_ready(lottery),
+        eligible=[p["id"] for p in lottery.announcement["pool"]],
+        drawn_at=lottery.drawn_at,
+        chosen=list(result.get("chosen", [])),
+        seed=result.get("seed"),
+        result_seq=lottery.result_seq,
+        term=term_out(lottery.term) if lottery.term is not None else None,
+        check=DrawCheckResult(ok=audit.ok, passed=audit.passed, failed=audit.failed) if audit is not None else None,
+    )
+
+
+@router.post(
+    "/assemblies/{slug}/roles/{role}/lottery",
+    auth=AUTH,
+    response={201: LotteryOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Announce a fair draw for a lottery role, or make the draw announced once the ledger has moved on",
+)
+def lottery_step(request: HttpRequest, slug: str, role: str) -> Status[LotteryOut]:
+    assembly = access_assembly(slug)
+    require(user_of(request), assembly, Action.ROTATE_ROLES, now().date())
+    step = services.do_lottery_step(assembly, role, now())
+    lottery = step if isinstance(step, Lottery) else Lottery.objects.get(term=step)
+    return Status(201, lottery_out(lottery))
+
+
+@router.post(
+    "/assemblies/{slug}/lotteries/{number}/randomness",
+    auth=AUTH,
+    response={201: LotteryOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Add a random contribution to an announced draw (members)",
+)
+def add_randomness(request: HttpRequest, slug: str, number: int) -> Status[LotteryOut]:
+    assembly = access_assembly(slug)
+    lottery = get_object_or_404(Lottery, assembly=assembly, number=number)
+    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    services.do_add_randomness(lottery, member, now())
+    return Status(201, lottery_out(Lottery.objects.get(pk=lottery.pk)))
+
+
+@router.get(
+    "/assemblies/{slug}/lotteries/{number}",
+    response={200: LotteryOut, 404: ErrorOut},
+    summary="A fair draw: who could be drawn, the randomness, the result, and its check against the ledger",
+)
+def get_lottery(request: HttpRequest, slug: str, number: int) -> LotteryOut:
+    assembly = access_assembly(slug)
+    return lottery_out(
+        get_object_or_404(Lottery.objects.select_related("term__member"), assembly=assembly, number=number)
     )
 
 

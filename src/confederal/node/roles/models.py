@@ -36,3 +36,35 @@ class RoleTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} held by {self.member_id} from {self.start}"
+
+
+class Lottery(models.Model):
+    """A fair, verifiable draw for a role: announced first, drawn once the ledger has moved on.
+
+    The announcement fixes who is eligible and how much each has served; the beacon
+    is the ledger's root at ``beacon_size``, a value nobody knew at the announcement.
+    Both records are in the assembly's ledger; these rows only find them quickly.
+    """
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.PROTECT, related_name="lotteries")
+    number = models.PositiveIntegerField()
+    role = models.CharField(max_length=60)
+    announced_at = models.DateTimeField()
+    announcement = models.JSONField()
+    announcement_seq = models.BigIntegerField()
+    beacon_size = models.BigIntegerField()
+    result = models.JSONField(null=True, blank=True)
+    result_seq = models.BigIntegerField(null=True, blank=True)
+    drawn_at = models.DateTimeField(null=True, blank=True)
+    term = models.OneToOneField(RoleTerm, on_delete=models.PROTECT, null=True, blank=True, related_name="lottery")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["assembly", "number"], name="one_lottery_number_per_assembly")]
+
+    def __str__(self) -> str:
+        return f"lottery {self.number} for {self.role}"
+
+    @property
+    def draw_id(self) -> str:
+        return f"{self.role}-{self.number}"

@@ -15,10 +15,12 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from confederal.ledger import JSONObject
+from confederal.ledger import JSONObject, decode_entry
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.services import charter_of, lock
 from confederal.node.errors import Refused
+from confederal.node.ledgers.models import LedgerEntry
+from confederal.node.ledgers.selectors import ledger_root
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
 from confederal.roles import (
     Pick,
@@ -26,22 +28,38 @@ from confederal.roles import (
     Rotation,
     Term,
     chore_rota,
-    draw_by_lot,
     eligibility,
     next_by_rota,
     next_term,
 )
+from confederal.sortition import (
+    DrawAudit,
+    Person,
+    SortitionError,
+    announcement_body,
+    audit_draw,
+    pool_from_announcement,
+    result_body,
+    select,
+)
 
-from .models import RoleTerm
+from .models import Lottery, RoleTerm
 
 __all__ = [
     "CHORE_DAYS",
+    "check_lottery",
     "current_terms",
+    "do_add_randomness",
+    "do_announce_lottery",
+    "do_draw_lottery",
+    "do_lottery_step",
     "do_rotate",
     "do_rotate_chores",
     "do_rotate_due",
     "election_problem",
     "history",
+    "lottery_ready",
+    "pending_lottery",
     "roles_due",
     "seat_in_transaction",
 ]
@@ -150,11 +168,13 @@ def do_rotate(
         names = [m.public_name for m in members]
         # Whoever already holds another role steps aside if someone else can serve.
         busy = [t.member.public_name for key, t in current_terms(assembly, today).items() if key != role]
-        pick: Pick = (
-            next_by_rota(names, past, rules, away, busy)
-            if rules.rotation is Rotation.ROTA
-            else draw_by_lot(names, past, rules, seed(), away, busy)
-        )
+        if rules.rotation is Rotation.LOTTERY:
+            raise Refused(
+                "drawn_by_lottery",
+                _("This role is filled by a fair lottery: announce the draw, then draw once the ledger has moved on."),
+                409,
+            )
+        pick: Pick = next_by_rota(names, past, rules, away, busy)
         if pick.holder is None:
             raise Refused("nobody_eligible", pick.explanation, 409)
         start, end = next_term(past, rules, today)
@@ -231,7 +251,10 @@ def do_rotate_chores(assembly: Assembly, now: datetime) -> list[RoleTerm]:
 
 
 def do_rotate_due(now: datetime) -> list[RoleTerm]:
-    """Fill every rota or lottery role whose term has ended, in every assembly (the node runs this regularly)."""
+    """Fill every rota or lottery role whose term has ended, in every assembly (the node runs this regularly).
+
+    A lottery role is announced on one tick and drawn on a later one, once the ledger has moved on.
+    """
     filled = []
     for assembly in Assembly.objects.all():
         for role in roles_due(assembly, now.date()):
@@ -239,7 +262,186 @@ def do_rotate_due(now: datetime) -> list[RoleTerm]:
             if rules.rotation is Rotation.ELECTION:
                 continue
             try:
-                filled.append(do_rotate(assembly, role, now))
+                if rules.rotation is Rotation.LOTTERY:
+                    term = do_lottery_step(assembly, role, now)
+                    if isinstance(term, RoleTerm):
+                        filled.append(term)
+                else:
+                    filled.append(do_rotate(assembly, role, now))
             except Refused:
-                continue  # nobody eligible now; tried again on the next tick
+                continue  # nobody eligible now, or the draw waits for the ledger; tried again on the next tick
     return filled
+
+
+# -- fair lotteries: announce, then draw -------------------------------------------------------------
+
+
+def pending_lottery(assembly: Assembly, role: str) -> Lottery | None:
+    return Lottery.objects.filter(assembly=assembly, role=role, result__isnull=True).first()
+
+
+def lottery_ready(lottery: Lottery) -> bool:
+    return bool(lottery.assembly.ledger.size >= lottery.beacon_size)
+
+
+def do_lottery_step(assembly: Assembly, role: str, now: datetime) -> RoleTerm | Lottery:
+    """Announce a draw for the role, or draw the one announced if the ledger has moved on."""
+    pending = pending_lottery(assembly, role)
+    if pending is None:
+        return do_announce_lottery(assembly, role, now)
+    return do_draw_lottery(pending, now)
+
+
+def do_announce_lottery(assembly: Assembly, role: str, now: datetime) -> Lottery:
+    """Fix who can be drawn for the role and how much each has served, in the ledger, before any randomness exists.
+
+    Raises:
+        Refused: the role is not drawn by lot, its term is not over, a draw is already
+            announced, or nobody is eligible.
+    """
+    today = now.date()
+    with transaction.atomic(durable=True):
+        assembly = lock(assembly)
+        rules = _rules(assembly, role)
+        if rules.rotation is not Rotation.LOTTERY:
+            raise Refused("not_a_lottery", _("This role is not filled by lottery."), 409)
+        running = current_terms(assembly, today).get(role)
+        if running is not None:
+            raise Refused(
+                "term_not_over",
+                _("%(holder)s holds this role until %(end)s.")
+                % {"holder": running.member.public_name, "end": running.end},
+                409,
+            )
+        if pending_lottery(assembly, role) is not None:
+            raise Refused("draw_pending", _("A draw for this role is already announced."), 409)
+        members, away = _present(assembly, today)
+        past = _core_terms(history(assembly, role))
+        busy = [t.member.public_name for key, t in current_terms(assembly, today).items() if key != role]
+        standing_now = next_by_rota([m.public_name for m in members], past, rules, away, busy)
+        if not standing_now.eligible:
+            raise Refused("nobody_eligible", standing_now.explanation, 409)
+        people = [Person(name, {}, standing_now.service.get(name, 0)) for name in standing_now.eligible]
+        number = (Lottery.objects.filter(assembly=assembly).order_by("-number").values_list("number", flat=True).first()
+                  or 0) + 1  # fmt: skip
+        draw_id = f"{role}-{number}"
+        seq = assembly.ledger.size
+        body = announcement_body(draw_id, role, people, [], 1, "leximin", beacon_size=seq + 2)
+        body["excluded"] = [{"member": e.member, "reason": e.reason} for e in standing_now.excluded]
+        (seq,) = append_in_transaction(assembly.ledger, [Record("draw.announced", body)], now)
+        lottery = Lottery.objects.create(
+            assembly=assembly,
+            number=number,
+            role=role,
+            announced_at=now,
+            announcement=body,
+            announcement_seq=seq,
+            beacon_size=seq + 2,
+        )
+    publish(assembly.ledger, now)
+    return lottery
+
+
+def do_add_randomness(lottery: Lottery, member: Member, now: datetime, value: str | None = None) -> int:
+    """A member's random contribution: an entry after the announcement, so its root (the beacon) is unpredictable."""
+    with transaction.atomic(durable=True):
+        assembly = lock(lottery.assembly)
+        lottery = Lottery.objects.get(pk=lottery.pk)
+        if lottery.result is not None:
+            raise Refused("already_drawn", _("This draw has already been made."), 409)
+        body: JSONObject = {
+            "draw": lottery.draw_id,
+            "member": member.public_name,
+            "value": value or secrets.token_hex(32),
+        }
+        (seq,) = append_in_transaction(assembly.ledger, [Record("draw.contribution", body)], now)
+    publish(assembly.ledger, now)
+    return seq
+
+
+def do_draw_lottery(lottery: Lottery, now: datetime) -> RoleTerm:
+    """Draw the announced lottery from the ledger's root at the beacon size and seat the person chosen.
+
+    Raises:
+        Refused: already drawn, or the ledger has not yet reached the beacon size.
+    """
+    with transaction.atomic(durable=True):
+        assembly = lock(lottery.assembly)
+        lottery = Lottery.objects.select_for_update().get(pk=lottery.pk)
+        if lottery.result is not None:
+            raise Refused("already_drawn", _("This draw has already been made."), 409)
+        if assembly.ledger.size < lottery.beacon_size:
+            raise Refused(
+                "draw_waiting",
+                _(
+                    "The draw waits for the ledger to move on: its randomness is the ledger's root at "
+                    "%(size)s entries, a value nobody knew when it was announced. Add randomness, or wait for "
+                    "the assembly's next public act."
+                )
+                % {"size": lottery.beacon_size},
+                409,
+            )
+        announcement_hash = bytes(
+            LedgerEntry.objects.get(ledger=assembly.ledger, seq=lottery.announcement_seq).leaf_hash
+        ).hex()
+        beacon = ledger_root(assembly.ledger, lottery.beacon_size).hex()
+        try:
+            pool = pool_from_announcement(lottery.announcement)
+            chosen_lottery = select(pool)
+        except SortitionError as exc:
+            raise Refused(exc.code, exc.message, 409) from exc
+        result = result_body(lottery.draw_id, announcement_hash, lottery.beacon_size, beacon, chosen_lottery,
+                             pool.features)  # fmt: skip
+        (lottery.result_seq,) = append_in_transaction(assembly.ledger, [Record("draw.result", result)], now)
+        lottery.result = result
+        lottery.drawn_at = now
+        chosen = str(result["chosen"][0])  # type: ignore[index]
+        holder = assembly.members.filter(public_name=chosen, left_at__isnull=True).first()
+        term = None
+        if holder is not None:
+            rules = _rules(assembly, lottery.role)
+            start, end = next_term(_core_terms(history(assembly, lottery.role)), rules, now.date())
+            pick: JSONObject = {
+                "holder": chosen,
+                "method": Rotation.LOTTERY.value,
+                "eligible": [p["id"] for p in lottery.announcement["pool"]],
+                "excluded": lottery.announcement.get("excluded", []),
+                "service": [{"member": p["id"], "terms": p["served"]} for p in lottery.announcement["pool"]],
+                "seed_hex": str(result["seed"]),
+                "draw": None,
+                "lottery": lottery.number,
+                "explanation": f"{chosen} takes the role by a fair lottery (draw {lottery.draw_id}); "
+                "anyone can check the draw",
+            }
+            term = _assignment(assembly, lottery.role, holder, start, end, pick, now)
+            lottery.term = term
+        lottery.save()
+    publish(assembly.ledger, now)
+    if term is None:
+        raise Refused(
+            "chosen_left",
+            _("%(name)s was drawn but has left the assembly: announce a new draw.") % {"name": chosen},
+            409,
+        )
+    return term
+
+
+def check_lottery(lottery: Lottery) -> DrawAudit | None:
+    """Re-derive a drawn lottery from the ledger as stored here (the same checks as ``confederal audit-draw``)."""
+    if lottery.result is None:
+        return None
+    ledger = lottery.assembly.ledger
+    entry = LedgerEntry.objects.filter(ledger=ledger, seq=lottery.announcement_seq).first()
+    if entry is None:
+        audit = DrawAudit()
+        audit.failed.append(_("The announcement is missing from the ledger."))
+        return audit
+    announced = decode_entry(bytes(entry.body)).body
+    beacon = ledger_root(ledger, lottery.beacon_size).hex() if ledger.size >= lottery.beacon_size else None
+    result_entry = (
+        LedgerEntry.objects.filter(ledger=ledger, seq=lottery.result_seq).first()
+        if lottery.result_seq is not None
+        else None
+    )
+    result = decode_entry(bytes(result_entry.body)).body if result_entry is not None else {}
+    return audit_draw(announced, bytes(entry.leaf_hash).hex(), beacon, result)

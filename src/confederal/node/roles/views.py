@@ -14,10 +14,11 @@ from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
 from confederal.node.web import back_with, now, see_other
 from confederal.permissions import Action, may
-from confederal.roles import RotationError, rerun_draw
+from confederal.roles import Rotation, RotationError, rerun_draw
+from confederal.sortition import lottery_from_json
 
 from . import services
-from .models import RoleTerm
+from .models import Lottery, RoleTerm
 
 
 @require_safe
@@ -33,8 +34,11 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
         service: dict[str, int] = {}
         for t in terms:
             service[t.member.public_name] = service.get(t.member.public_name, 0) + 1
+        pending = services.pending_lottery(assembly, key)
         roles.append(
             {
+                "pending": pending,
+                "ready": pending is not None and services.lottery_ready(pending),
                 "key": key,
                 "rules": rule.value,
                 "review_on": rule.review_on,
@@ -56,6 +60,7 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
             "can_rotate": may(who, Action.ROTATE_ROLES),
             "can_propose": may(who, Action.PROPOSE),
             "me": me,
+            "lotteries": Lottery.objects.filter(assembly=assembly, result__isnull=False)[:10],
         },
     )
 
@@ -66,7 +71,22 @@ def rotate(request: HttpRequest, slug: str, role: str) -> HttpResponse:
     here = reverse("roles", args=[slug])
     try:
         require(request.user, assembly, Action.ROTATE_ROLES, now().date())
-        term = services.do_rotate(assembly, role, now())
+        rule = charter_of(assembly).roles.get(role)
+        if rule is not None and rule.value.rotation is Rotation.LOTTERY:
+            step = services.do_lottery_step(assembly, role, now())
+            if isinstance(step, Lottery):
+                messages.success(
+                    request,
+                    _(
+                        "The draw for %(role)s is announced in the ledger: who can be drawn and how often each has "
+                        "served are fixed. It can be drawn once the ledger has moved on."
+                    )
+                    % {"role": role},
+                )
+                return see_other(here)
+            term = step
+        else:
+            term = services.do_rotate(assembly, role, now())
     except Refused as exc:
         return back_with(request, exc, here)
     messages.success(
@@ -122,4 +142,45 @@ def draw(request: HttpRequest, slug: str, term_id: int) -> HttpResponse:
         request,
         "roles/draw.html",
         {"assembly": assembly, "term": term, "draw": recorded, "result": result, "problem": problem},
+    )
+
+
+@require_POST
+def add_randomness(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    assembly = access_assembly(slug)
+    lottery = get_object_or_404(Lottery, assembly=assembly, number=number)
+    here = reverse("roles", args=[slug])
+    try:
+        member = require(request.user, assembly, Action.PROPOSE, now().date())
+        assert member is not None
+        services.do_add_randomness(lottery, member, now())
+    except Refused as exc:
+        return back_with(request, exc, here)
+    messages.success(request, _("Your random contribution is in the ledger: nobody could have known the draw's seed."))
+    return see_other(here)
+
+
+@require_safe
+def lottery(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """A draw in full: who could be drawn, their chances, the randomness, the result, and its check."""
+    assembly = access_assembly(slug)
+    found = get_object_or_404(Lottery.objects.select_related("term__member"), assembly=assembly, number=number)
+    check = services.check_lottery(found)
+    chances: list[tuple[str, str, int]] = []
+    if found.result is not None:
+        recorded = lottery_from_json(found.result["lottery"])
+        served = {p["id"]: p["served"] for p in found.announcement["pool"]}
+        ranked = sorted(recorded.probabilities().items(), key=lambda kv: (-kv[1], kv[0]))
+        chances = [(name, f"{p:.1%}", served.get(name, 0)) for name, p in ranked]
+    return render(
+        request,
+        "roles/lottery.html",
+        {
+            "assembly": assembly,
+            "lottery": found,
+            "chances": chances,
+            "check": check,
+            "ready": services.lottery_ready(found),
+            "ledger_url": request.build_absolute_uri(reverse("ledgers:page", args=[assembly.ledger.slug])).rstrip("/"),
+        },
     )
