@@ -93,8 +93,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"  Open the food hub's public ledger:  {ledger_url}/",
             "  Sign in as a demo member (amara, jonas, kwame, nadia, …) with the password "
             f"'{DEMO_PASSWORD}': the sign-in page lists them all.",
-            "  Check a ledger from another terminal:",
+            f"  See a fair draw for a role, and check it:  {url}/assemblies/food-hub/roles/",
+            "  Check a ledger, and re-derive its draws, from another terminal:",
             f"      .venv/bin/confederal verify {ledger_url}",
+            f"      .venv/bin/confederal audit-draw {ledger_url}",
             "",
             "  Press Ctrl-C to stop.",
         ]
