@@ -22,7 +22,7 @@ from confederal.sortition import build_pool, read_features_csv, read_people_csv,
 from sortition_data import SHAPES, synthetic
 
 MARK_START, MARK_END = "<!-- bench:sortition:start -->", "<!-- bench:sortition:end -->"
-PUBLIC = ROOT.parent / "shared" / "data" / "sortition"
+PUBLIC = ROOT / "tests" / "data" / "sortition"
 PEER_PYTHON = ROOT / ".bench" / "peers" / "bin" / "python"
 WORK = ROOT / ".bench" / "sortition"
 PUBLIC_SIZES = {"example_small_20": 20, "sa_fixture_22": 22, "example_large_200": 200}

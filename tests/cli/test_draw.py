@@ -10,7 +10,7 @@ from confederal.ledger import Verifier, audit_ledger, decode_entry, leaf_hash
 from confederal.sortition import Person, Quota, announcement_body, build_pool, result_body, select
 from tests.support.nodes import CONFEDERAL, run
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "sortition"
+POOLS = Path(__file__).resolve().parents[1] / "data" / "sortition"
 BEACON = "5e" * 32
 
 
@@ -23,7 +23,7 @@ def audit(*args: str):
 
 
 def test_it_draws_a_panel_from_the_shared_data_with_its_certificate_and_the_record_audits(tmp_path):
-    folder = SHARED / "sa_fixture_22"
+    folder = POOLS / "sa_fixture_22"
     record = tmp_path / "draw.json"
     result = draw(
         "--features", str(folder / "features.csv"), "--people", str(folder / "people.csv"), "--size", "22",
@@ -52,7 +52,7 @@ def test_it_draws_a_panel_from_the_shared_data_with_its_certificate_and_the_reco
 
 
 def test_it_draws_from_the_large_public_pool_in_json():
-    folder = SHARED / "example_large_200"
+    folder = POOLS / "example_large_200"
     result = draw("--features", str(folder / "features.csv"), "--people", str(folder / "people.csv"), "--size", "200",
                   "--json", "--beacon", BEACON)  # fmt: skip
     assert result.returncode == 0, result.stderr

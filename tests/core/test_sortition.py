@@ -35,7 +35,7 @@ from confederal.sortition import (
     shuffled_rota,
 )
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "sortition"
+POOLS = Path(__file__).resolve().parents[1] / "data" / "sortition"
 H = "ab" * 32  # a 32-byte hex value for announcement hashes and beacons
 
 
@@ -105,8 +105,8 @@ def test_it_finds_the_published_optimum_on_the_public_pools():
     # The README of ../shared/data/sortition gives the best possible minimum of each pool.
     cases = [("example_small_20", 20, 0.10), ("sa_fixture_22", 22, 0.0909), ("example_large_200", 200, 0.10)]
     for name, size, best in cases:
-        quotas = read_features_csv((SHARED / name / "features.csv").read_text())
-        pool = build_pool(read_people_csv((SHARED / name / "people.csv").read_text(), quotas), quotas, size)
+        quotas = read_features_csv((POOLS / name / "features.csv").read_text())
+        pool = build_pool(read_people_csv((POOLS / name / "people.csv").read_text(), quotas), quotas, size)
         lottery = select(pool, "maximin")
         assert lottery.minimum == pytest.approx(best, abs=5e-4), name
         assert lottery.certificate - lottery.minimum <= 5e-4
@@ -226,8 +226,8 @@ def test_it_refuses_malformed_input_with_a_stable_code(crowd, quotas, size, code
 
 
 def test_it_stops_when_asked_and_returns_a_valid_partial_lottery():
-    quotas = read_features_csv((SHARED / "sa_fixture_22" / "features.csv").read_text())
-    pool = build_pool(read_people_csv((SHARED / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
+    quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
+    pool = build_pool(read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
     reports = []
     lottery = select(pool, should_stop=lambda: len(reports) >= 3, progress=reports.append)
     assert not lottery.complete
@@ -241,8 +241,8 @@ def test_it_stops_when_asked_and_returns_a_valid_partial_lottery():
 
 
 def test_it_respects_a_time_limit_on_an_injected_clock():
-    quotas = read_features_csv((SHARED / "sa_fixture_22" / "features.csv").read_text())
-    pool = build_pool(read_people_csv((SHARED / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
+    quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
+    pool = build_pool(read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
     ticks = iter(range(10_000))
     lottery = select(pool, clock=lambda: float(next(ticks)), time_limit=5)
     assert not lottery.complete
@@ -399,9 +399,9 @@ def test_the_seed_depends_on_every_input():
 
 
 def test_it_reads_the_sortition_algorithms_files():
-    quotas = read_features_csv((SHARED / "sa_fixture_22" / "features.csv").read_text())
+    quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
     assert {qq.feature for qq in quotas} == {"Gender", "age_bracket", "geo_bucket", "edu_level"}
-    crowd = read_people_csv((SHARED / "sa_fixture_22" / "people.csv").read_text(), quotas, "nationbuilder_id")
+    crowd = read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas, "nationbuilder_id")
     assert len(crowd) == 150
     assert crowd[0].id == "p0"
     assert "email" not in crowd[0].features

@@ -1,9 +1,10 @@
-"""The three optimisation problems, on HiGHS (the only module that imports it).
+"""The optimisation problems, on HiGHS (with _feasibility, the only modules that import it).
 
-* :class:`PanelSearch` — the pricing problem: among all quota-feasible panels,
-  the one with the largest total weight (an integer programme over counts per type).
-* :class:`RestrictedDual` — the dual of "maximise the smallest probability" over
-  the panels found so far; its solution weighs the types for the next search.
+* :class:`PanelSearch` — the pricing problem: a quota-feasible panel heavier than a
+  cutoff, or proof that none exists (an integer programme over counts per type).
+* :class:`SwapSearch` — a fast local search for such panels, tried first.
+* :class:`RestrictedPrimal` — "maximise the smallest chance" over the panels found so
+  far; its row duals weigh the types for the next search.
 * :func:`best_mixture` — the lottery itself: the mixture of found panels that
   meets every type's target with the largest margin.
 """
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 from ._pool import Pool, SortitionError
 
-__all__ = ["PanelSearch", "RestrictedDual", "Search", "SwapSearch", "best_mixture"]
+__all__ = ["PanelSearch", "RestrictedPrimal", "Search", "SwapSearch", "best_mixture"]
 
 Vector = npt.NDArray[np.float64]
 INF = highspy.kHighsInf
@@ -197,12 +198,14 @@ class SwapSearch:
         return tuple(int(v) for v in x)
 
 
-class RestrictedDual:
-    """min w − b·y  s.t.  w − Σₜ aₜ(c)·yₜ ≥ 0 for every panel c found,  Σ_{t open} yₜ = 1,  y ≥ 0.
+class RestrictedPrimal:
+    """max z  s.t.  Σ_c aₜ(c)·λ_c − z ≥ bₜ (open types),  Σ_c aₜ(c)·λ_c ≥ bₜ (fixed),  Σ λ = 1,  λ ≥ 0.
 
-    With aₜ(c) = cₜ / nₜ (the probability a person of type t is on panel c), its
-    optimum is the best "smallest probability over the open types" that mixtures of
-    the found panels reach, with fixed types held at their levels through b.
+    With aₜ(c) = cₜ / nₜ (the chance a person of type t is on panel c), its optimum is the
+    best smallest chance (plus service) over the open types that mixtures of the panels
+    found so far reach, fixed types held at their levels. Panels are columns, so the basis
+    stays as small as the number of types however many panels are added, and the primal
+    simplex carries on from where it stopped. The row duals are the type weights y.
     """
 
     def __init__(self, sizes: Vector) -> None:
@@ -211,36 +214,42 @@ class RestrictedDual:
         self.n = n
         self.h = highspy.Highs()  # type: ignore[no-untyped-call]
         _quiet(self.h, None)
-        # Each solve differs from the last by a few rows: warm-started simplex, no presolve.
         self.h.setOptionValue("presolve", "off")
         self.h.setOptionValue("solver", "simplex")
-        self.h.addVars(n, np.zeros(n), np.full(n, INF))
-        self.h.addVar(-INF, INF)  # w
-        self.h.changeColCost(n, 1.0)
-        self.h.addRow(1.0, 1.0, n, np.arange(n, dtype=np.int32), np.ones(n))  # row 0: normalisation
+        # A new column keeps the basis primal feasible: the primal simplex carries on from it.
+        self.h.setOptionValue("simplex_strategy", 4)
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.h.addVar(-INF, INF)  # column 0: z
+        self.h.changeColCost(0, 1.0)
+        for _ in range(n):
+            self.h.addRow(0.0, INF, 0, np.array([], dtype=np.int32), np.array([], dtype=np.float64))
+        self.h.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([], dtype=np.float64))  # Σ λ = 1
         self.rows = 0
 
     def set_stage(self, b: Vector, open_types: npt.NDArray[np.bool_]) -> None:
-        n = self.n
-        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), -np.asarray(b, dtype=np.float64))
-        for t in range(n):
-            self.h.changeCoeff(0, t, 1.0 if open_types[t] else 0.0)
+        for t in range(self.n):
+            self.h.changeCoeff(t, 0, -1.0 if open_types[t] else 0.0)
+        idx = np.arange(self.n, dtype=np.int32)
+        # changeRowsBounds exists at run time but is missing from highspy's type stubs.
+        self.h.changeRowsBounds(self.n, idx, np.asarray(b, dtype=np.float64), np.full(self.n, INF))  # type: ignore[attr-defined]
 
     def add_panel(self, counts: Sequence[int]) -> None:
         idx = [t for t, c in enumerate(counts) if c]
-        vals = [-counts[t] / self.sizes[t] for t in idx]
-        self.h.addRow(0.0, INF, len(idx) + 1, np.array([*idx, self.n], dtype=np.int32), np.array([*vals, 1.0]))
+        vals = [counts[t] / self.sizes[t] for t in idx]
+        rows = np.array([*idx, self.n], dtype=np.int32)
+        self.h.addCol(0.0, 0.0, INF, len(rows), rows, np.array([*vals, 1.0], dtype=np.float64))
         self.rows += 1
 
     def solve(self, time_limit: float | None = None) -> tuple[Vector, float]:
-        """Return the type weights y and the restricted optimum."""
+        """Return the type weights y (Σ over open types = 1) and the restricted optimum."""
         self.h.setOptionValue("time_limit", INF if time_limit is None else max(float(time_limit), 0.001))
         self.h.run()
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise _Interrupted(str(self.h.modelStatusToString(status)))
-        values = np.array(self.h.getSolution().col_value)
-        y = np.clip(values[: self.n], 0.0, None)
+        duals = np.array(self.h.getSolution().row_dual[: self.n])
+        # HiGHS signs duals by the objective sense; the weights are their magnitudes on binding rows.
+        y = np.clip(-duals if duals.sum() < 0 else duals, 0.0, None)
         return y, float(self.h.getInfo().objective_function_value)
 
 

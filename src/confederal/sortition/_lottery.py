@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._feasibility import explain_infeasible
-from ._highs import PanelSearch, RestrictedDual, SwapSearch, _Interrupted, best_mixture
+from ._highs import PanelSearch, RestrictedPrimal, SwapSearch, _Interrupted, best_mixture
 from ._pool import PersonType, Pool, SortitionError
 
 __all__ = ["WEIGHT_TOTAL", "Lottery", "Progress", "select"]
@@ -150,7 +150,7 @@ class _Run:
         self.panels: list[tuple[int, ...]] = []
         self.matrix = np.zeros((64, len(pool.types)), dtype=np.float64)
         self.seen: set[tuple[int, ...]] = set()
-        self.dual = RestrictedDual(self.sizes)
+        self.dual = RestrictedPrimal(self.sizes)
         self.last_y: npt.NDArray[np.float64] | None = None
         self.last_b = np.zeros(len(self.sizes))
 
