@@ -203,3 +203,6 @@ def test_the_api_announces_takes_randomness_draws_and_checks_a_lottery(cell, cli
     page = client.get(f"/assemblies/oak-street/lotteries/{number}").content.decode()
     assert "the draw matches its record" in page
     assert f"--draw treasurer-{number}" in page
+    home = client.get("/assemblies/oak-street/").content.decode()
+    assert f"/assemblies/oak-street/lotteries/{number}" in home
+    assert "check this draw" in home

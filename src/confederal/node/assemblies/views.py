@@ -19,7 +19,7 @@ from confederal.node.decisions.services import do_close_due, due_for_review
 from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors
 from confederal.node.meetings.models import Meeting
-from confederal.node.roles.models import RoleTerm
+from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.roles.services import current_terms
 from confederal.node.web import back_with, now, see_other
 from confederal.permissions import Action, may
@@ -111,6 +111,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "roles": current_terms(assembly, today),
         "role_names": sorted(charter.roles),
         "chores": current_terms(assembly, today, RoleTerm.Kind.CHORE),
+        "lotteries": Lottery.objects.filter(assembly=assembly)[:5],
         "open_proposals": [(p, p.pk in voted) for p in open_proposals],
         "recent": assembly.proposals.filter(status=Proposal.Status.CLOSED).order_by("-closed_at")[:8],
         "due_review": due_for_review(assembly, today)[:10],
