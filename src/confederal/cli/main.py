@@ -94,6 +94,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "  Sign in as a demo member (amara, jonas, kwame, nadia, …) with the password "
             f"'{DEMO_PASSWORD}': the sign-in page lists them all.",
             f"  See a fair draw for a role, and check it:  {url}/assemblies/food-hub/roles/",
+            f"  Finish one: the energy co-op's treasurer draw is announced ({url}/assemblies/energy-coop/roles/);",
+            "  sign in as kwame, add your randomness, then draw it.",
             "  Check a ledger, and re-derive its draws, from another terminal:",
             f"      .venv/bin/confederal verify {ledger_url}",
             f"      .venv/bin/confederal audit-draw {ledger_url}",

@@ -216,8 +216,6 @@ class RestrictedPrimal:
         _quiet(self.h, None)
         self.h.setOptionValue("presolve", "off")
         self.h.setOptionValue("solver", "simplex")
-        # A new column keeps the basis primal feasible: the primal simplex carries on from it.
-        self.h.setOptionValue("simplex_strategy", 4)
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.h.addVar(-INF, INF)  # column 0: z
         self.h.changeColCost(0, 1.0)
@@ -242,9 +240,18 @@ class RestrictedPrimal:
 
     def solve(self, time_limit: float | None = None) -> tuple[Vector, float]:
         """Return the type weights y (Σ over open types = 1) and the restricted optimum."""
-        self.h.setOptionValue("time_limit", INF if time_limit is None else max(float(time_limit), 0.001))
+        limit = INF if time_limit is None else max(float(time_limit), 0.001)
+        # The primal simplex is fastest here but can stall on a degenerate programme: give it a
+        # few seconds, then let HiGHS choose its method from where it stopped.
+        self.h.setOptionValue("simplex_strategy", 4)
+        self.h.setOptionValue("time_limit", min(limit, 5.0))
         self.h.run()
         status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kTimeLimit and limit > 5.0:
+            self.h.setOptionValue("simplex_strategy", 0)
+            self.h.setOptionValue("time_limit", limit - 5.0)
+            self.h.run()
+            status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise _Interrupted(str(self.h.modelStatusToString(status)))
         duals = np.array(self.h.getSolution().row_dual[: self.n])
