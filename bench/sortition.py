@@ -85,7 +85,9 @@ def secs(r: dict[str, object]) -> str:
     return f"{float(r['wall']):.1f} s"  # type: ignore[arg-type]
 
 
-def render(facts: dict[str, str], rows: list[dict[str, object]], peer_cap: float, our_cap: float) -> str:
+def render(
+    facts: dict[str, str], rows: list[dict[str, object]], peer_cap: float, our_cap: float, note: str = ""
+) -> str:
     body = []
     for r in rows:
         lex, mx, cbc, hs = r["leximin"], r["maximin"], r["cbc"], r["highs"]  # type: ignore[misc]
@@ -93,7 +95,9 @@ def render(facts: dict[str, str], rows: list[dict[str, object]], peer_cap: float
         peer_times = [float(p["wall"]) for p in (cbc, hs) if "minimum" in p]  # type: ignore[operator,index]
         stopped = [float(p["wall"]) for p in (cbc, hs) if p.get("stopped")]  # type: ignore[attr-defined,index]
         best_peer = min(peer_times) if peer_times else None
-        if best_peer is not None:
+        if not lex["complete"]:  # type: ignore[index]
+            ratio = "— (leximin incomplete)"
+        elif best_peer is not None:
             ratio = f"{best_peer / float(lex['wall']):.1f}×"  # type: ignore[index]
         elif stopped:
             ratio = f"> {min(stopped) / float(lex['wall']):.0f}×"  # type: ignore[index]
@@ -104,7 +108,7 @@ def render(facts: dict[str, str], rows: list[dict[str, object]], peer_cap: float
                 r["name"],
                 f"{lex['people']} / {r['size']} / {lex['features']} / {lex['types']}",  # type: ignore[index]
                 f"{pct(lex['minimum'])} (cert {pct(lex['certificate'])}, gap {gap:.1e})",  # type: ignore[index]
-                secs(lex) + ("" if lex["complete"] else " (time limit)"),  # type: ignore[arg-type,index]
+                secs(lex) + ("" if lex["complete"] else " (stopped: incomplete)"),  # type: ignore[arg-type,index]
                 f"{pct(mx['minimum'])} / {secs(mx)}",  # type: ignore[index,arg-type]
                 f"{pct(cbc.get('minimum'))} / {secs(cbc)}",  # type: ignore[attr-defined,arg-type]
                 f"{pct(hs.get('minimum'))} / {secs(hs)}",  # type: ignore[attr-defined,arg-type]
@@ -117,6 +121,23 @@ def render(facts: dict[str, str], rows: list[dict[str, object]], peer_cap: float
     )
     large = next((r for r in rows if r["name"] == "example_large_200"), None)
     largest = next((r for r in rows if str(r["name"]).startswith("syn_sf_e")), None)
+
+    def outcome(r: dict[str, object] | None) -> str:
+        if r is None:
+            return "not run"
+        lex: dict[str, object] = r["leximin"]  # type: ignore[assignment]
+        return secs(lex) + ("" if lex["complete"] else ", incomplete: not met")
+
+    compared = [r for r in rows if r["leximin"]["complete"]]  # type: ignore[index]
+    faster = sum(
+        1
+        for r in compared
+        if all(
+            p.get("stopped") or float(p["wall"]) > float(r["leximin"]["wall"])  # type: ignore[index,attr-defined,arg-type]
+            for p in (r["cbc"], r["highs"])
+            if "error" not in p  # type: ignore[operator]
+        )
+    )
     return f"""{MARK_START}
 ## Fair lotteries (issue 4)
 
@@ -125,8 +146,8 @@ start {facts["load"]}. One run of `bench/run sortition`, every solver on one thr
 
 Goals: minimum equals the certificate within 5·10⁻⁴ on every instance — worst gap **{worst_gap:.1e}**;
 leximin faster than the peer's maximin everywhere (last column: best peer time ÷ our leximin time, above 1× is
-faster); `example_large_200` under 30 s — **{secs(large["leximin"]) if large else "not run"}**;
-the largest shape (sf_e, n = 1727, k = 110) under 10 minutes — **{secs(largest["leximin"]) if largest else "not run"}**.
+faster) — **{faster} of {len(rows)} instances**; `example_large_200` under 30 s — **{outcome(large)}**;
+the largest shape (sf_e, n = 1727, k = 110) under 10 minutes — **{outcome(largest)}**.
 
 {
         table(
@@ -150,7 +171,33 @@ run in its own process; time of the distribution step only, capped at {peer_cap:
 the same values on every quota feature are interchangeable, so the programme has one variable per type, not per
 person; a pool of 2,000 described by two binary features is 3–4 types. Synthetic pools are not the paper's real
 pools (those are private): compare the columns with each other, not with the paper's figures.
+{note}
 {MARK_END}"""
+
+
+def rerender(log: Path, peer_cap: float, our_cap: float, note: str) -> str:
+    """The section again from the per-instance lines a run printed (same numbers, current wording)."""
+    import ast
+    import re
+
+    rows: dict[str, dict[str, object]] = {}
+    keys = {"ours leximin": "leximin", "ours maximin": "maximin", "peer mip": "cbc", "peer highspy": "highs"}
+    for line in log.read_text().splitlines():
+        found = re.match(r"(\S+) (ours leximin|ours maximin|peer mip|peer highspy): (\{.*\})$", line)
+        if found:
+            name, what, data = found.groups()
+            row = rows.setdefault(name, {"name": name})
+            row[keys[what]] = ast.literal_eval(data)
+    sizes = dict(PUBLIC_SIZES) | {synthetic(s).name: synthetic(s).size for s in SHAPES}
+    for name, row in rows.items():
+        row["size"] = sizes.get(name, 0)
+    section = log.read_text().split(MARK_START, 1)[1]
+    stamp = re.search(r"Measured (.+?) on (.+?), ([\d.]+ GiB); Python (\S+); load average at\nstart (.+?)\. ", section)
+    if stamp is None:
+        raise SystemExit(f"{log} holds no finished run")
+    date, cpu, memory, python, load = stamp.groups()
+    facts = {"date": date, "cpu": cpu, "memory": memory, "python": python, "load": load}
+    return render(facts, list(rows.values()), peer_cap, our_cap, note)
 
 
 def write(section: str, path: Path) -> None:
@@ -169,7 +216,14 @@ def main() -> None:
     parser.add_argument("--peer-cap", type=float, default=300.0, help="seconds before a peer run is stopped")
     parser.add_argument("--our-cap", type=float, default=600.0, help="our time limit in seconds")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--note", default="", help="a paragraph to add under the table (conditions of the run)")
+    parser.add_argument(
+        "--rerender", type=Path, help="write the table again from a run's log (its stderr), without measuring"
+    )
     args = parser.parse_args()
+    if args.rerender:
+        write(rerender(args.rerender, args.peer_cap, args.our_cap, args.note), args.out)
+        return
     if not PEER_PYTHON.exists():
         raise SystemExit("The peer's environment is missing: run bench/run, which creates .bench/peers")
     facts = machine()
@@ -183,7 +237,7 @@ def main() -> None:
             row[key] = peer(features, people, size, backend, args.peer_cap)
             print(f"{name} peer {backend}: {row[key]}", file=sys.stderr, flush=True)
         rows.append(row)
-    section = render(facts, rows, args.peer_cap, args.our_cap)
+    section = render(facts, rows, args.peer_cap, args.our_cap, args.note)
     print(section)
     if not args.only:
         write(section, args.out)
