@@ -271,6 +271,8 @@ class _Run:
                 self.report(Progress(stage, int((~open_types).sum()), int(open_types.sum()), len(self.panels), lower))
             if not self.try_swaps(weights, cutoff):
                 found = self.search.better_than(weights, cutoff, self.remaining())
+                if found is None and not self.stopped():
+                    found = self.exact_search(weights, cutoff)
                 if found is None:
                     return None
                 if not found:
@@ -279,6 +281,14 @@ class _Run:
                     self.add(panel)
             if self.stopped():
                 return None
+
+    def exact_search(self, weights: npt.NDArray[np.float64], cutoff: float) -> list[tuple[int, ...]] | None:
+        """The slower, exact search, for when the cutoff search ends without a verdict (numerical noise)."""
+        found = self.search.best(weights, self.remaining())
+        heavier = [p for p in (found.counts, *found.others) if p is not None and float(np.dot(weights, p)) > cutoff]
+        if heavier:
+            return heavier
+        return [] if found.optimal or found.bound <= cutoff else None
 
     def bound(self, y: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
         """The certificate: no lottery lifts the stage's level above the heaviest panel under y, less b·y."""
