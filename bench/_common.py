@@ -94,3 +94,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def rate(count: float, seconds: float) -> str:
     per = count / seconds if seconds else float("inf")
     return f"{per:,.0f}/s"
+
+
+def write_section(name: str, section: str, path: Path) -> None:
+    """Replace (or add) the ``<!-- bench:NAME:start/end -->`` section of docs/benchmarks.md."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    header = "# Benchmarks\n\nEach section is written by a script in `bench/`; run `bench/run` to refresh them.\n\n"
+    text = path.read_text() if path.exists() else header
+    if start in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)

@@ -22,7 +22,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from _common import ROOT, best_of_interleaved, machine, measure, percentile, table
+from _common import ROOT, best_of_interleaved, machine, measure, percentile, table, write_section
 from confederal.ledger import (
     Checkpoint,
     Entry,
@@ -323,18 +323,6 @@ Assemblies write perhaps 10²–10⁴ records a day.
 {MARK_END}"""
 
 
-def write(section: str, path: Path) -> None:
-    header = "# Benchmarks\n\nEach section is written by a script in `bench/`; run `bench/run` to refresh them.\n\n"
-    text = path.read_text() if path.exists() else header
-    if MARK_START in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=1_000_000)
@@ -351,7 +339,7 @@ def main() -> None:
     appends = bench_appends(args.single, args.batched)
     section = report(facts, verify, proofs, appends)
     print(section)
-    write(section, args.out)
+    write_section("ledger", section, args.out)
     log(f"wrote {args.out}")
 
 

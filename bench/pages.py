@@ -23,7 +23,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from _common import ROOT, machine, percentile, table
+from _common import ROOT, machine, percentile, table, write_section
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 PG_ADMIN = os.environ.get("CONFEDERAL_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -177,16 +177,6 @@ measured here reads them.
 {MARK_END}"""
 
 
-def write(section: str, path: Path) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        before, rest = text.split(MARK_START, 1)
-        text = before + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--assemblies", type=int, default=1000)
@@ -208,7 +198,7 @@ def main() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
     section = report(facts, results, args)
     print(section)
-    write(section, args.out)
+    write_section("pages", section, args.out)
     log(f"wrote {args.out}")
 
 

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, machine, table
+from _common import ROOT, machine, table, write_section
 from confederal.sortition import build_pool, read_features_csv, read_people_csv, select
 from sortition_data import SHAPES, synthetic
 
@@ -200,16 +200,6 @@ def rerender(log: Path, peer_cap: float, our_cap: float, note: str) -> str:
     return render(facts, list(rows.values()), peer_cap, our_cap, note)
 
 
-def write(section: str, path: Path) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if MARK_START in text:
-        before, rest = text.split(MARK_START, 1)
-        text = before + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="run only instances whose name contains one of these")
@@ -222,7 +212,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.rerender:
-        write(rerender(args.rerender, args.peer_cap, args.our_cap, args.note), args.out)
+        write_section("sortition", rerender(args.rerender, args.peer_cap, args.our_cap, args.note), args.out)
         return
     if not PEER_PYTHON.exists():
         raise SystemExit("The peer's environment is missing: run bench/run, which creates .bench/peers")
@@ -240,7 +230,7 @@ def main() -> None:
     section = render(facts, rows, args.peer_cap, args.our_cap, args.note)
     print(section)
     if not args.only:
-        write(section, args.out)
+        write_section("sortition", section, args.out)
         print(f"wrote {args.out}", file=sys.stderr)
 
 

@@ -137,6 +137,16 @@ def _assignment(
     return term
 
 
+def _check_vacant(assembly: Assembly, role: str, today: date) -> None:
+    running = current_terms(assembly, today).get(role)
+    if running is not None:
+        raise Refused(
+            "term_not_over",
+            _("%(holder)s holds this role until %(end)s.") % {"holder": running.member.public_name, "end": running.end},
+            409,
+        )
+
+
 def do_rotate(
     assembly: Assembly, role: str, now: datetime, seed: SeedSource = lambda: secrets.token_bytes(32)
 ) -> RoleTerm:
@@ -153,14 +163,7 @@ def do_rotate(
     with transaction.atomic(durable=True):
         assembly = lock(assembly)
         rules = _rules(assembly, role)
-        running = current_terms(assembly, today).get(role)
-        if running is not None:
-            raise Refused(
-                "term_not_over",
-                _("%(holder)s holds this role until %(end)s.")
-                % {"holder": running.member.public_name, "end": running.end},
-                409,
-            )
+        _check_vacant(assembly, role, today)
         if rules.rotation is Rotation.ELECTION:
             raise Refused("elected_role", _("This role is filled by election: propose an election instead."), 409)
         members, away = _present(assembly, today)
@@ -305,14 +308,7 @@ def do_announce_lottery(assembly: Assembly, role: str, now: datetime) -> Lottery
         rules = _rules(assembly, role)
         if rules.rotation is not Rotation.LOTTERY:
             raise Refused("not_a_lottery", _("This role is not filled by lottery."), 409)
-        running = current_terms(assembly, today).get(role)
-        if running is not None:
-            raise Refused(
-                "term_not_over",
-                _("%(holder)s holds this role until %(end)s.")
-                % {"holder": running.member.public_name, "end": running.end},
-                409,
-            )
+        _check_vacant(assembly, role, today)
         if pending_lottery(assembly, role) is not None:
             raise Refused("draw_pending", _("A draw for this role is already announced."), 409)
         members, away = _present(assembly, today)
