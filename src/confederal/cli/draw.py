@@ -92,13 +92,14 @@ def run_draw(args: argparse.Namespace) -> int:
 
         def report(p: Progress) -> None:
             if sys.stderr.isatty():
-                print(
-                    f"\r  level {p.stage}: {p.fixed_types} of {p.fixed_types + p.open_types} groups settled, "
-                    f"{p.panels} panels",
-                    end="",
-                    file=sys.stderr,
-                    flush=True,
-                )
+                if p.share is None:
+                    line = (
+                        f"level {p.stage}: {p.fixed_types} of {p.fixed_types + p.open_types} groups settled, "
+                        f"{p.panels} panels"
+                    )
+                else:
+                    line = f"every level known; {p.share:.2%} of the lottery built from {p.panels} panels"
+                print(f"\r  {line}\033[K", end="", file=sys.stderr, flush=True)
 
         started = time.monotonic()
         lottery = select(

@@ -1,8 +1,12 @@
 """The optimisation problems, on HiGHS (with _feasibility, the only modules that import it).
 
 * :class:`PanelSearch` — the pricing problem: a quota-feasible panel heavier than a
-  cutoff, or proof that none exists (an integer programme over counts per type).
+  cutoff, or proof that none exists (an integer programme over counts per type);
+  it can be narrowed to a face of the quota polytope and asked for any panel there.
 * :class:`SwapSearch` — a fast local search for such panels, tried first.
+* :class:`QuotaPolytope` — the quotas with fractional counts: leximin over it is a
+  short sequence of linear programmes, and its first level bounds every lottery.
+* :class:`PackingMaster` — how much of a target the panels found so far can express.
 * :class:`RestrictedPrimal` — "maximise the smallest chance" over the panels found so
   far; its row duals weigh the types for the next search.
 * :func:`best_mixture` — the lottery itself: the mixture of found panels that
@@ -21,7 +25,16 @@ import numpy.typing as npt
 
 from ._pool import Pool, SortitionError
 
-__all__ = ["PanelSearch", "RestrictedPrimal", "Search", "SwapSearch", "best_mixture"]
+__all__ = [
+    "Face",
+    "PackingMaster",
+    "PanelSearch",
+    "QuotaPolytope",
+    "RestrictedPrimal",
+    "Search",
+    "SwapSearch",
+    "best_mixture",
+]
 
 Vector = npt.NDArray[np.float64]
 INF = highspy.kHighsInf
@@ -33,6 +46,22 @@ def _quiet(h: highspy.Highs, time_limit: float | None) -> None:
     h.setOptionValue("random_seed", 0)
     if time_limit is not None:
         h.setOptionValue("time_limit", max(float(time_limit), 0.001))
+
+
+@dataclass(frozen=True)
+class Face:
+    """Bounds that pin a panel to a face of the quota polytope: per type, then per quota row."""
+
+    lower: Vector
+    upper: Vector
+    row_low: Vector
+    row_high: Vector
+
+    def holds(self, counts: Sequence[int], rows: Sequence[npt.NDArray[np.int64]]) -> bool:
+        c = np.asarray(counts, dtype=np.float64)
+        if (c < self.lower).any() or (c > self.upper).any():
+            return False
+        return all(self.row_low[r] <= c[m].sum() <= self.row_high[r] for r, m in enumerate(rows))
 
 
 @dataclass(frozen=True)
@@ -58,6 +87,11 @@ class PanelSearch:
         _quiet(self.h, None)
         self.h.setOptionValue("mip_rel_gap", 1e-9)
         self.h.setOptionValue("mip_abs_gap", 1e-12)
+        # Cuts pay off for proving optimality, but these searches mostly want one good panel: with cut
+        # separation kept to the root, a search is two to four times faster.
+        self.h.setOptionValue("mip_lp_age_limit", 1)
+        self.h.setOptionValue("mip_pool_soft_limit", 10)
+        self.h.setOptionValue("mip_allow_cut_separation_at_nodes", False)
         # Every improving panel the search meets is a useful column: keep them all.
         self.h.setOptionValue("mip_improving_solution_save", True)
         upper = self.sizes.copy()
@@ -68,11 +102,16 @@ class PanelSearch:
         self.h.addVars(n, np.zeros(n), upper)
         self.h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kInteger] * n))
         self.h.addRow(pool.size, pool.size, n, np.arange(n, dtype=np.int32), np.ones(n))
+        #: The quota rows that count anyone, as type indices, in the order of the model's rows 1, 2, …
+        self.rows: list[npt.NDArray[np.int64]] = []
+        self.row_bounds: list[tuple[float, float]] = []
         for quota, members in pool.quota_rows():
             if members:
                 self.h.addRow(
                     quota.min, quota.max, len(members), np.array(members, dtype=np.int32), np.ones(len(members))
                 )
+                self.rows.append(np.array(members, dtype=np.int64))
+                self.row_bounds.append((quota.min, quota.max))
             elif quota.min > 0:
                 self.h.addRow(quota.min, quota.max, 0, np.array([], dtype=np.int32), np.array([]))
         # The cutoff row: Σ weightₜ·countₜ > cutoff. Asking only for a panel above the cutoff (or a proof
@@ -82,14 +121,101 @@ class PanelSearch:
         self.h.addRow(-INF, INF, n, np.arange(n, dtype=np.int32), np.zeros(n))
         self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.calls = 0
+        self.face: Face | None = None
+        self.relaxed: highspy.Highs | None = None
         self.stop_at = INF
         self.cancel: Callable[[], bool] | None = None
         self.h.setCallback(self._check, None)  # type: ignore[arg-type]
         self.h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
 
+    def face_of(self, x: Vector, tol: float = 1e-9) -> Face:
+        """The smallest face of the quota polytope holding ``x``: every bound and quota ``x`` meets exactly.
+
+        Any mixture of panels that averages to ``x`` uses only panels on this face.
+        """
+        lower = np.zeros(len(x))
+        upper = self.upper.copy()
+        at_top = x >= upper - tol
+        lower[at_top] = upper[at_top]
+        upper[x <= tol] = 0.0
+        low = np.array([b[0] for b in self.row_bounds], dtype=np.float64)
+        high = np.array([b[1] for b in self.row_bounds], dtype=np.float64)
+        for r, members in enumerate(self.rows):
+            total = float(x[members].sum())
+            if total <= low[r] + tol:
+                high[r] = low[r]
+            elif total >= high[r] - tol:
+                low[r] = high[r]
+        return Face(lower, upper, low, high)
+
+    def restrict(self, face: Face | None) -> None:
+        """Search only panels on ``face`` from now on (None: every panel again)."""
+        n = len(self.pool.types)
+        idx = np.arange(n, dtype=np.int32)
+        if face is None:
+            self.h.changeColsBounds(n, idx, np.zeros(n), self.upper)
+            for r, (low, high) in enumerate(self.row_bounds, start=1):
+                self.h.changeRowBounds(r, low, high)
+        else:
+            self.h.changeColsBounds(n, idx, face.lower, face.upper)
+            for r in range(len(self.rows)):
+                self.h.changeRowBounds(r + 1, float(face.row_low[r]), float(face.row_high[r]))
+        self.face = face
+
+    def _relaxed(self) -> highspy.Highs:
+        if self.relaxed is None:
+            n = len(self.pool.types)
+            self.relaxed = highspy.Highs()  # type: ignore[no-untyped-call]
+            _quiet(self.relaxed, None)
+            self.relaxed.passModel(self.h.getModel())
+            self.relaxed.changeColsIntegrality(
+                n, np.arange(n, dtype=np.int32), np.array([highspy.HighsVarType.kContinuous] * n)
+            )
+            self.relaxed.setOptionValue("presolve", "off")
+            self.relaxed.changeRowBounds(self.cutoff_row, -INF, INF)
+        return self.relaxed
+
+    def any_panel(self, weights: Vector, time_limit: float | None = None) -> tuple[int, ...] | None:
+        """Some panel on the current face, fast: the first the solver meets (None if there is none).
+
+        A vertex of the fractional programme is often whole already, and then costs a
+        warm-started simplex instead of an integer search.
+        """
+        n = len(self.pool.types)
+        lp = self._relaxed()
+        idx = np.arange(n, dtype=np.int32)
+        face = self.face
+        if face is None:
+            lp.changeColsBounds(n, idx, np.zeros(n), self.upper)
+        else:
+            lp.changeColsBounds(n, idx, face.lower, face.upper)
+        for r, (low, high) in enumerate(self.row_bounds):
+            if face is not None:
+                low, high = float(face.row_low[r]), float(face.row_high[r])
+            lp.changeRowBounds(r + 1, low, high)
+        lp.changeColsCost(n, idx, np.asarray(weights, dtype=np.float64))
+        lp.run()
+        if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            values = np.array(lp.getSolution().col_value)
+            whole = np.rint(values)
+            if np.abs(values - whole).max() < 1e-7:
+                panel = tuple(int(v) for v in whole)
+                if self.pool.meets_quotas(panel) and (face is None or face.holds(panel, self.rows)):
+                    return panel
+        self.h.changeRowBounds(self.cutoff_row, -INF, INF)
+        self.stop_at = -INF
+        try:
+            self._run(weights, time_limit)
+        finally:
+            self.stop_at = INF
+        for panel in self._panels(weights):
+            if self.face is None or self.face.holds(panel, self.rows):
+                return panel
+        return None
+
     def _check(self, _kind: int, _message: str, out: Any, into: Any, _data: object) -> None:
         found = out.mip_primal_bound
-        good = abs(found) < INF and found > self.stop_at
+        good = abs(found) < INF and (found > self.stop_at or self.stop_at == -INF)
         into.user_interrupt = bool(good or (self.cancel is not None and self.cancel()))
 
     def _run(self, weights: Vector, time_limit: float | None) -> Any:
@@ -146,6 +272,8 @@ class PanelSearch:
         if status == highspy.HighsModelStatus.kInfeasible:
             return []
         panels = [p for p in self._panels(weights) if float(np.dot(weights, p)) > cutoff]
+        if self.face is not None:
+            panels = [p for p in panels if self.face.holds(p, self.rows)]
         if panels:
             return panels
         if status == highspy.HighsModelStatus.kOptimal:
@@ -162,8 +290,9 @@ class SwapSearch:
     which also proves the bound.
     """
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Pool, face: Face | None = None) -> None:
         self.sizes = np.array([t.size for t in pool.types], dtype=np.int64)
+        self.lower = np.zeros_like(self.sizes)
         rows = pool.quota_rows()
         self.low = np.array([q.min for q, _ in rows], dtype=np.int64)
         self.high = np.array([q.max for q, _ in rows], dtype=np.int64)
@@ -172,30 +301,194 @@ class SwapSearch:
         self.row = np.array(
             [[row_of[(f, t.profile[i])] for i, f in enumerate(pool.features)] for t in pool.types], dtype=np.int64
         ).reshape(len(pool.types), len(pool.features))
+        if face is not None:
+            # Face rows are the quota rows that count anyone, in order (see PanelSearch.rows).
+            counted = [r for r, (_, members) in enumerate(rows) if members]
+            self.low[counted] = np.rint(face.row_low).astype(np.int64)
+            self.high[counted] = np.rint(face.row_high).astype(np.int64)
+            self.lower = np.rint(face.lower).astype(np.int64)
+            self.sizes = np.minimum(self.sizes, np.rint(face.upper).astype(np.int64))
 
-    def improve(self, counts: Sequence[int], weights: Vector, max_steps: int = 500) -> tuple[int, ...]:
+    def improve(self, counts: Sequence[int], weights: Vector, max_steps: int = 1000) -> tuple[int, ...]:
         """Climb from ``counts`` by best single swaps until none is heavier."""
         x = np.array(counts, dtype=np.int64)
-        features = self.row.shape[1]
+        row = self.row
+        filled = np.bincount(row.ravel(), weights=np.repeat(x, row.shape[1]), minlength=len(self.low)).astype(np.int64)
         for _ in range(max_steps):
-            filled = np.bincount(self.row.ravel(), weights=np.repeat(x, features), minlength=len(self.low))
-            out = np.flatnonzero(x > 0)
-            into = np.flatnonzero((x < self.sizes) & (weights > weights[out].min()))
-            if not len(into):
+            can_leave = filled > self.low
+            can_enter = filled < self.high
+            # Candidates to leave, lightest first; to enter, heaviest first.
+            out = np.flatnonzero(x > self.lower)
+            out = out[np.argsort(weights[out], kind="stable")]
+            into = np.flatnonzero(x < self.sizes)
+            into = into[np.argsort(-weights[into], kind="stable")]
+            if not len(into) or not len(out):
                 break
-            can_leave = (filled > self.low)[self.row[out]]
-            can_enter = (filled < self.high)[self.row[into]]
-            # A swap of a (on the panel) for b (not yet) is allowed when, for every feature, a and b
-            # share the value or a's value can lose one person and b's can gain one.
-            same = self.row[out][:, None, :] == self.row[into][None, :, :]
-            ok = (same | (can_leave[:, None, :] & can_enter[None, :, :])).all(axis=2)
-            gain = np.where(ok, weights[into][None, :] - weights[out][:, None], -np.inf)
-            i, j = np.unravel_index(int(np.argmax(gain)), gain.shape)
-            if not gain[i, j] > 1e-12:
+            heavy = -weights[into]  # ascending, for searchsorted
+            enters = can_enter[row[into]]
+            best, pick = 1e-12, (-1, -1)
+            for a in out:
+                wa = float(weights[a])
+                if -heavy[0] - wa <= best:
+                    break  # no later (heavier) a can beat the best swap found
+                # Only people heavier than a by more than the best gain so far are worth a look.
+                end = int(np.searchsorted(heavy, -(wa + best), side="left"))
+                if not end:
+                    continue
+                ra = row[a]
+                # a for b keeps every quota when, per feature, they share the value or a's value can
+                # lose one person and b's can gain one.
+                ok = ((row[into[:end]] == ra) | (can_leave[ra] & enters[:end])).all(axis=1)
+                j = int(np.argmax(ok))
+                if ok[j]:
+                    best, pick = -float(heavy[j]) - wa, (int(a), int(into[j]))
+            if pick[0] < 0:
                 break
-            x[out[i]] -= 1
-            x[into[j]] += 1
+            leaving, entering = pick
+            x[leaving] -= 1
+            x[entering] += 1
+            filled[row[leaving]] -= 1
+            filled[row[entering]] += 1
         return tuple(int(v) for v in x)
+
+
+class QuotaPolytope:
+    """The quotas with fractional counts per type: Σ xₜ = k, each quota's sum within its bounds, 0 ≤ x ≤ upper.
+
+    Every lottery's expected counts lie in it, so leximin over it — a few linear
+    programmes, no panels — bounds every lottery from above, level by level. When
+    its answer can be written as a mixture of panels, that mixture is the leximin
+    lottery, and its first level is the certificate.
+    """
+
+    def __init__(self, pool: Pool, upper: Vector) -> None:
+        self.pool = pool
+        self.sizes = np.array([t.size for t in pool.types], dtype=np.float64)
+        self.upper = upper
+        n = len(pool.types)
+        self.n = n
+        self.h = highspy.Highs()  # type: ignore[no-untyped-call]
+        _quiet(self.h, None)
+        # Levels are compared to decide who is settled: ask for more accuracy than the defaults give.
+        self.h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+        self.h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.h.addVars(n, np.zeros(n), upper)
+        self.h.addVar(-INF, INF)  # column n: the level z
+        self.h.addRow(pool.size, pool.size, n, np.arange(n, dtype=np.int32), np.ones(n))
+        for quota, members in pool.quota_rows():
+            if members or quota.min > 0:
+                idx = np.array(members, dtype=np.int32)
+                self.h.addRow(quota.min, quota.max, len(idx), idx, np.ones(len(idx)))
+        self.first_level_row = self.h.getNumRow()
+
+    def largest(self, t: int) -> float:
+        """The most of type t any point of the polytope holds (before any level is added)."""
+        n = self.n
+        cost = np.zeros(n + 1)
+        cost[t] = 1.0
+        self.h.changeColsCost(n + 1, np.arange(n + 1, dtype=np.int32), cost)
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return 0.0
+        return float(self.h.getInfo().objective_function_value)
+
+    def leximin(
+        self, served: Vector, include: npt.NDArray[np.bool_], settle: float = 1e-9
+    ) -> tuple[Vector, Vector, float] | None:
+        """Leximin over served + chance for the ``include``d types.
+
+        Returns the counts per type, each type's level (served + chance) and the first
+        level; None if the quotas leave no point at all. A type is settled when its
+        level row carries a dual weight: then it sits at that level in every optimum.
+        """
+        n = self.n
+        h = self.h
+        cost = np.zeros(n + 1)
+        cost[n] = 1.0
+        h.changeColsCost(n + 1, np.arange(n + 1, dtype=np.int32), cost)
+        base = self.first_level_row
+        for t in range(n):
+            # Scaled by nₜ: xₜ − nₜ·z ≥ −nₜ·servedₜ, i.e. chance + served ≥ z.
+            if include[t]:
+                h.addRow(-self.sizes[t] * served[t], INF, 2, np.array([t, n], dtype=np.int32),
+                         np.array([1.0, -self.sizes[t]]))  # fmt: skip
+            else:
+                h.addRow(-INF, INF, 0, np.array([], dtype=np.int32), np.array([]))
+        open_types = include.copy()
+        levels = np.zeros(n)
+        first = np.nan
+        slack = 1e-9
+        try:
+            while open_types.any():
+                h.run()
+                while h.getModelStatus() != highspy.HighsModelStatus.kOptimal and np.isfinite(first) and slack < 1e-6:
+                    # Levels held to the last digit can clash by rounding: give them all a little more room.
+                    slack *= 10
+                    for held in np.flatnonzero(include & ~open_types):
+                        h.changeRowBounds(
+                            base + int(held), self.sizes[held] * (levels[held] - served[held] - slack), INF
+                        )
+                    h.run()
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    return None
+                z = float(h.getInfo().objective_function_value)
+                if np.isnan(first):
+                    first = z
+                duals = np.abs(np.array(h.getSolution().row_dual[base : base + n]))
+                settled = open_types & (duals > settle * max(duals[open_types].max(), 1e-300))
+                if not settled.any():
+                    settled = open_types & (duals >= duals[open_types].max())
+                for now in np.flatnonzero(settled):
+                    # Held at its level from now on (less a hair, so rounding cannot make it infeasible).
+                    h.changeCoeff(base + int(now), n, 0.0)
+                    h.changeRowBounds(base + int(now), self.sizes[now] * (z - served[now] - slack), INF)
+                    levels[now] = z
+                open_types &= ~settled
+            x = np.clip(np.array(h.getSolution().col_value[:n]), 0.0, self.upper)
+        finally:
+            h.deleteRows(n, np.arange(base, base + n, dtype=np.int32))
+        return x, levels, float(first)
+
+
+class PackingMaster:
+    """max Σ μ  s.t.  Σ_c μ_c·c ≤ target on the given types,  μ ≥ 0.
+
+    Every panel has k people and the target's counts sum to k, so the optimum is at
+    most 1, and it is 1 exactly when the target is a mixture of the panels found;
+    otherwise its duals y price the next panel: one with y·c < 1 adds to the mixture.
+    """
+
+    def __init__(self, target: Vector, rows: npt.NDArray[np.int64]) -> None:
+        self.rows = rows
+        self.h = highspy.Highs()  # type: ignore[no-untyped-call]
+        _quiet(self.h, None)
+        self.h.setOptionValue("presolve", "off")
+        self.h.setOptionValue("simplex_strategy", 4)  # primal: adding columns keeps the basis feasible
+        self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        for t in rows:
+            self.h.addRow(-INF, float(target[t]), 0, np.array([], dtype=np.int32), np.array([]))
+        self.columns = 0
+
+    def add_panel(self, counts: Sequence[int]) -> None:
+        values = np.asarray(counts, dtype=np.float64)[self.rows]
+        idx = np.flatnonzero(values)
+        self.h.addCol(1.0, 0.0, INF, len(idx), idx.astype(np.int32), values[idx])
+        self.columns += 1
+
+    def solve(self, time_limit: float | None = None) -> tuple[float, Vector, Vector]:
+        """The share of the target expressed, the duals on the rows, and the panel weights μ."""
+        self.h.setOptionValue("time_limit", INF if time_limit is None else max(float(time_limit), 0.001))
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise _Interrupted(str(self.h.modelStatusToString(status)))
+        solution = self.h.getSolution()
+        return (
+            float(self.h.getInfo().objective_function_value),
+            np.abs(np.array(solution.row_dual)),
+            np.clip(np.array(solution.col_value), 0.0, None),
+        )
 
 
 class RestrictedPrimal:

@@ -5,11 +5,18 @@ chance the drawn panel includes them. *Maximin* makes the smallest probability a
 large as the quotas allow. *Leximin* does that, then raises the next smallest, and
 so on, so nobody's chance is lower than it has to be.
 
-There are too many panels to list, so the linear programme grows one panel at a
-time (column generation): the dual of the programme over the panels found so far
-gives each type of person a weight, and the heaviest quota-feasible panel under
-those weights is the next panel to add. The same weights bound what any lottery
-could reach, and that bound is the certificate each result carries.
+Leximin first runs over the *fractional* quota polytope, where a type may be chosen
+in fractional numbers: a few linear programmes give every type's level, and since
+every lottery's expected counts lie in that polytope, its first level bounds every
+lottery's minimum — the certificate each result carries. Then ``_mixing`` writes
+those levels as a mixture of real panels. On every pool we measured that mixture
+exists, and then it is the leximin lottery, proven so by the bound it meets.
+
+When it does not exist (the fractional polytope has corners no panel sits on), the
+lottery is built level by level by column generation: the dual of the programme
+over the panels found so far gives each type of person a weight, and the heaviest
+quota-feasible panel under those weights is the next panel to add. The same
+weights bound what any lottery could reach, level by level.
 
 With a service history, the objective is each person's service so far plus their
 chance this time, so the lottery favours those who served less while every panel
@@ -26,7 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ._feasibility import explain_infeasible
-from ._highs import PanelSearch, RestrictedPrimal, SwapSearch, _Interrupted, best_mixture
+from ._highs import PanelSearch, QuotaPolytope, RestrictedPrimal, SwapSearch, _Interrupted, best_mixture
+from ._mixing import mix
 from ._pool import PersonType, Pool, SortitionError
 
 __all__ = ["WEIGHT_TOTAL", "Lottery", "Progress", "select"]
@@ -48,6 +56,8 @@ class Progress:
     panels: int
     #: The smallest chance (plus service) the open types are sure of so far.
     level: float
+    #: Once every level is known: the share of the lottery the panels found so far can express.
+    share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +227,10 @@ class _Run:
         return added
 
     def solve(self, method: Method) -> Lottery:
+        if method == "leximin":
+            found = self.solve_by_levels_first()
+            if found is not None:
+                return found
         self.seed_panels()
         fixed = np.full(len(self.sizes), np.nan)
         open_types = self.selectable.copy()
@@ -243,6 +257,46 @@ class _Run:
             fixed[tight] = lower - self.served[tight]
             open_types &= ~tight
         return self.finish(method, fixed, open_types, certificate, complete)
+
+    def solve_by_levels_first(self) -> Lottery | None:
+        """Leximin over the fractional polytope, then panels that mix to it; None to fall back."""
+        polytope = QuotaPolytope(self.pool, self.search.upper)
+        include = self.search.upper > 0
+        solved = polytope.leximin(self.served, include)
+        if solved is None:
+            raise SortitionError("quotas_infeasible", "No panel of this size meets every quota.")
+        target, levels, _ = solved
+        # Leximin leaves nobody at zero who could be above it, so a zero is a type no panel can hold,
+        # unless service put it there; then ask the polytope directly.
+        never = include & (target <= 1e-9)
+        if (self.served > 0).any():
+            for t in np.flatnonzero(never):
+                never[t] = polytope.largest(int(t)) <= 1e-9
+        selectable = include & ~never
+        certificate = float(levels[selectable].min()) if selectable.any() else np.inf
+
+        def report(panels: int, share: float) -> None:
+            if self.report is not None:
+                settled = int(selectable.sum())
+                self.report(Progress(1, settled, 0, panels, certificate, share))
+
+        mixture = mix(self.pool, target, self.search, self.remaining, self.stopped, report)
+        if mixture.exact:
+            self.selectable = selectable
+            kept = [(p, w) for p, w in zip(mixture.panels, mixture.weights, strict=True) if w > 0]
+            return self.lottery("leximin", [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
+        if self.stopped() and mixture.panels:
+            self.selectable = selectable
+            for panel in mixture.panels:
+                self.add(panel)
+            lower = np.where(selectable, -self.served, 0.0)
+            weights, _ = best_mixture(self.panels, self.sizes, lower, selectable, selectable)
+            return self.lottery("leximin", self.panels, weights, certificate, False)
+        # The levels are no mixture of panels (or the search gave no verdict): build level by level,
+        # starting from the panels found.
+        for panel in mixture.panels:
+            self.add(panel)
+        return None
 
     def stage(
         self, stage: int, fixed: npt.NDArray[np.float64], open_types: npt.NDArray[np.bool_]
@@ -312,8 +366,19 @@ class _Run:
             lower = np.where(open_types, -self.served, np.nan_to_num(fixed, nan=0.0))
             shifted = open_types if open_types.any() else sel
         mixture, _ = best_mixture(self.panels, self.sizes, lower, shifted, sel)
+        return self.lottery(method, self.panels, mixture, certificate, complete)
+
+    def lottery(
+        self,
+        method: Method,
+        panels_found: list[tuple[int, ...]],
+        mixture: npt.NDArray[np.float64],
+        certificate: float,
+        complete: bool,
+    ) -> Lottery:
+        sel = self.selectable
         weights = _integer_weights(mixture)
-        kept = [(p, w) for p, w in zip(self.panels, weights, strict=True) if w > 0]
+        kept = [(p, w) for p, w in zip(panels_found, weights, strict=True) if w > 0]
         panels = tuple(p for p, _ in kept)
         kept_weights = tuple(w for _, w in kept)
         totals = np.zeros(len(self.sizes))

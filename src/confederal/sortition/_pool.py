@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 __all__ = ["Person", "PersonType", "Pool", "Quota", "SortitionError", "build_pool"]
 
@@ -73,12 +74,16 @@ class Pool:
 
     def quota_rows(self) -> list[tuple[Quota, list[int]]]:
         """Each quota with the indices of the types it counts."""
+        return [(quota, list(members)) for quota, members in self._rows]
+
+    @cached_property
+    def _rows(self) -> tuple[tuple[Quota, tuple[int, ...]], ...]:
         position = {f: i for i, f in enumerate(self.features)}
         rows = []
         for quota in self.quotas:
             at = position[quota.feature]
-            rows.append((quota, [i for i, t in enumerate(self.types) if t.profile[at] == quota.value]))
-        return rows
+            rows.append((quota, tuple(i for i, t in enumerate(self.types) if t.profile[at] == quota.value)))
+        return tuple(rows)
 
     def type_of(self) -> dict[str, int]:
         return {person: i for i, t in enumerate(self.types) for person in t.members}
@@ -89,7 +94,7 @@ class Pool:
             return False
         if any(not 0 <= c <= t.size for c, t in zip(counts, self.types, strict=True)):
             return False
-        return all(q.min <= sum(counts[i] for i in members) <= q.max for q, members in self.quota_rows())
+        return all(q.min <= sum(counts[i] for i in members) <= q.max for q, members in self._rows)
 
 
 def build_pool(people: Sequence[Person], quotas: Sequence[Quota], size: int) -> Pool:
