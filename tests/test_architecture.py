@@ -9,7 +9,7 @@ from pathlib import Path
 import confederal.ledger
 
 SRC = Path(confederal.ledger.__file__).parents[1]
-CORE = ["ledger", "decisions", "charter", "roles", "splitting", "permissions", "meetings", "sortition"]
+CORE = ["ledger", "decisions", "charter", "roles", "splitting", "permissions", "meetings", "sortition", "federation"]
 # Pure libraries the core may use beyond the standard library; the solver only in sortition.
 PURE = {"orjson", "nacl", "confederal"}
 SOLVERS = {"sortition": {"highspy", "numpy"}}
