@@ -44,9 +44,10 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
     signal.signal(signal.SIGTERM, stop)
     from django.conf import settings
 
-    from confederal.node.ticker import start_ticking
+    from confederal.node.ticker import start_federating, start_ticking
 
     ticking = start_ticking(settings.TICK_SECONDS)
+    federating = start_federating(settings.FEDERATION_SECONDS)
     print(banner, flush=True)
     try:
         server.run()
@@ -54,18 +55,22 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
         pass
     finally:
         ticking.set()
+        federating.set()
         server.close()
     print("\nStopped. Nothing was lost: run the same command to carry on where you left off.")
     return 0
 
 
 def _sign_pending() -> None:
+    from django.conf import settings
     from django.utils import timezone
 
+    from confederal.node.federation.services import do_remember_peers
     from confederal.node.ledgers.services import do_sign_pending_checkpoints
 
     for checkpoint in do_sign_pending_checkpoints(timezone.now()):
         print(f"Signed a checkpoint left pending at {checkpoint.size} entries of {checkpoint.ledger.origin}.")
+    do_remember_peers(settings.PEERS, timezone.now())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

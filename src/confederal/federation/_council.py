@@ -380,8 +380,15 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
             if not isinstance(title, str) or not title.strip() or not isinstance(text, str):
                 ignore(act, "a motion has a title")
                 continue
-            motion = Motion(act.origin, act.seq, current.delegate, title.strip(), text,
-                            None if question is None else str(question), at)  # fmt: skip
+            motion = Motion(
+                act.origin,
+                act.seq,
+                current.delegate,
+                title.strip(),
+                text,
+                None if question is None else str(question),
+                at,
+            )
             motions[motion.id] = motion
             state.motions.append(motion)
             for later in waiting.pop(motion.id, []):

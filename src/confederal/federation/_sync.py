@@ -79,11 +79,19 @@ def verify_extension(
     """
     checkpoint, note = read_checkpoint(note, key)
     if checkpoint.size < size:
-        raise SyncError("behind", "The peer's checkpoint is at {n}, behind the {m} entries already verified.",
-                        n=checkpoint.size, m=size)  # fmt: skip
+        raise SyncError(
+            "behind",
+            "The peer's checkpoint is at {n}, behind the {m} entries already verified.",
+            n=checkpoint.size,
+            m=size,
+        )
     if len(entries) != checkpoint.size - size:
-        raise SyncError("malformed_entry", "The peer served {got} entries where {want} were expected.",
-                        got=len(entries), want=checkpoint.size - size)  # fmt: skip
+        raise SyncError(
+            "malformed_entry",
+            "The peer served {got} entries where {want} were expected.",
+            got=len(entries),
+            want=checkpoint.size - size,
+        )
     hashes = leaf_hashes(entries)
     records = []
     prev = last_hash
@@ -91,8 +99,9 @@ def verify_extension(
         try:
             record = decode_entry(data)
         except EntryError as exc:
-            raise SyncError("malformed_entry", "Entry {seq} is malformed: {why}", seq=size + offset,
-                            why=exc.message) from exc  # fmt: skip
+            raise SyncError(
+                "malformed_entry", "Entry {seq} is malformed: {why}", seq=size + offset, why=exc.message
+            ) from exc
         if record.log != checkpoint.origin or record.seq != size + offset or record.prev != prev:
             raise SyncError("malformed_entry", "Entry {seq} is out of place in its ledger.", seq=size + offset)
         records.append(record)

@@ -650,15 +650,18 @@ def _housing(now: datetime) -> None:
     _replay(s, start)
 
 
-def seed_demo(now: datetime | None = None) -> bool:
-    """Create the demo assemblies and their histories, unless the node already has assemblies.
+DEMO_ASSEMBLIES = ("food-hub", "energy-coop", "housing")
+
+
+def seed_demo(now: datetime | None = None, assemblies: tuple[str, ...] = DEMO_ASSEMBLIES) -> bool:
+    """Create the demo assemblies (all three, or those named) and their histories, unless the node has assemblies.
 
     Returns whether anything was created.
     """
     if Assembly.objects.exists():
         return False
     now = now or timezone.now()
-    _food_hub(now)
-    _energy_coop(now)
-    _housing(now)
+    stories = {"food-hub": _food_hub, "energy-coop": _energy_coop, "housing": _housing}
+    for slug in assemblies:
+        stories[slug](now)
     return True

@@ -13,6 +13,9 @@ CONFEDERAL_SIGNING_KEY_FILE  the node's Ed25519 key (default: signing.key in the
                           directory); back it up, ledgers cannot be signed without it
 CONFEDERAL_DEBUG          1 to show tracebacks
 CONFEDERAL_LOG_LEVEL      WARNING by default
+CONFEDERAL_TICK_SECONDS   how often votes close and terms end (default 30)
+CONFEDERAL_FEDERATION_SECONDS  how often peers are pulled and witnesses asked (default 3)
+CONFEDERAL_PEERS          peer node addresses to follow from the start, comma-separated
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ INSTALLED_APPS = [
     "confederal.node.decisions",
     "confederal.node.meetings",
     "confederal.node.roles",
+    "confederal.node.federation",
 ]
 
 MIDDLEWARE = [
@@ -169,7 +173,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _public.scheme == "https"
 CSRF_COOKIE_SECURE = _public.scheme == "https"
 # How often the node closes due votes and ends finished terms (seconds).
-TICK_SECONDS = int(os.environ.get("CONFEDERAL_TICK_SECONDS", "30"))
+TICK_SECONDS = float(os.environ.get("CONFEDERAL_TICK_SECONDS", "30"))
+# How often the node pulls peers that signalled news, asks witnesses to cosign and writes sunsets
+# (seconds); every peer is pulled at least once a minute regardless.
+FEDERATION_SECONDS = float(os.environ.get("CONFEDERAL_FEDERATION_SECONDS", "3"))
+# Peers to follow from the start (the demo starts three nodes that know each other this way).
+PEERS = envlist("CONFEDERAL_PEERS")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]

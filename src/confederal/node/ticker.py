@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import close_old_connections
@@ -17,7 +18,7 @@ from django.utils import timezone
 from .decisions.services import do_close_due
 from .roles.services import do_rotate_due
 
-__all__ = ["start_ticking", "tick"]
+__all__ = ["start_federating", "start_ticking", "tick"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,19 +30,34 @@ def tick(now: datetime) -> dict[str, int]:
     return {"closed": len(closed), "roles_filled": len(filled)}
 
 
-def start_ticking(every_seconds: int) -> threading.Event:
+def start_ticking(every_seconds: float) -> threading.Event:
     """Run :func:`tick` in a daemon thread until the returned event is set."""
+    return _every(every_seconds, tick, "confederal-ticker")
+
+
+def start_federating(every_seconds: float) -> threading.Event:
+    """Pull peers, ask witnesses to cosign and write sunsets in a daemon thread until the event is set.
+
+    Apart from the clock so a slow peer never delays votes closing; each round is
+    bounded by the peers' timeouts, and a peer that is down costs one of them.
+    """
+    from .federation.services import do_federation_round
+
+    return _every(every_seconds, do_federation_round, "confederal-federation")
+
+
+def _every(seconds: float, job: Callable[[datetime], object], name: str) -> threading.Event:
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(every_seconds):
+        while not stop.wait(seconds):
             close_old_connections()
             try:
-                tick(timezone.now())
+                job(timezone.now())
             except Exception:
                 logger.exception("A scheduled task failed; it will be tried again on the next tick")
             finally:
                 close_old_connections()
 
-    threading.Thread(target=loop, name="confederal-ticker", daemon=True).start()
+    threading.Thread(target=loop, name=name, daemon=True).start()
     return stop

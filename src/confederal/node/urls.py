@@ -56,6 +56,7 @@ urlpatterns = [
     path("invitations/<str:token>", assemblies.invitation, name="invitation"),
     path("blobs/<str:digest>", ledgers.blob, name="blob"),
     path("ledgers", ledgers.ledger_list, name="ledger-list"),
+    path("", include("confederal.node.federation.urls")),
     path("ledgers/", include("confederal.node.ledgers.urls")),
     path("api/", api.urls),
 ]

@@ -16,6 +16,7 @@ class Proposal(models.Model):
         AMENDMENT = "amendment", _("Charter amendment")
         SPLIT = "split", _("Split into two cells")
         ELECTION = "election", _("Election to a role")
+        FEDERATION = "federation", _("Federation or council")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open for votes")

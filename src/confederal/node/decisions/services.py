@@ -49,6 +49,7 @@ __all__ = [
     "check_amendment",
     "check_change_vote",
     "check_election",
+    "check_federation_proposal",
     "check_propose",
     "check_vote",
     "do_change_vote",
@@ -271,6 +272,23 @@ def check_election(author: Member, role: str, today: date) -> ProposalDraft:
     return ProposalDraft(**{**draft.__dict__, "options": options})
 
 
+def check_federation_proposal(author: Member, payload: dict[str, Any], text: str, now: datetime) -> ProposalDraft:
+    """Draft a proposal that founds, joins or leaves a federation, or acts on a council, by the assembly's decision.
+
+    Raises:
+        Refused: the action is unknown or cannot happen now.
+    """
+    from confederal.node.federation.services import check_federation_action
+
+    title, clean_payload = check_federation_action(author.assembly, payload, now)
+    # A yes-or-no question: the charter's method if it is one, else a simple majority.
+    method = charter_of(author.assembly).method.value
+    chosen = method.value if METHOD_OPTIONS[method] is not None else Method.SIMPLE_MAJORITY.value
+    return check_propose(
+        author, title=title[:200], text=text, method=chosen, kind=Proposal.Kind.FEDERATION, payload=clean_payload
+    )
+
+
 def do_propose(draft: ProposalDraft, now: datetime) -> Proposal:
     """Open the proposal for votes until the end of its window."""
     with transaction.atomic(durable=True):
@@ -475,12 +493,21 @@ def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal
             effects, extra = _amend(assembly, fresh, now)
         elif adopted and fresh.kind == Proposal.Kind.ELECTION:
             seat, effects = _election_winner(assembly, fresh, outcome, now)
+        elif adopted and fresh.kind == Proposal.Kind.FEDERATION:
+            from confederal.node.federation.services import federation_effects
+
+            effects, extra = federation_effects(assembly, fresh.payload, fresh.number, now)
         elif adopted and fresh.kind == Proposal.Kind.SPLIT:
             problem = split_problem(assembly, fresh.payload)
             split_ok = problem is None
             effects = {"split": "carried out" if split_ok else f"not carried out: {problem}"}
         fresh.save(update_fields=["status", "closed_at", "outcome", "eligible", "review_on"])
-        seqs = append_in_transaction(assembly.ledger, [_record(fresh, outcome, ballots, now, effects), *extra], now)
+        written = [_record(fresh, outcome, ballots, now, effects), *extra]
+        seqs = append_in_transaction(assembly.ledger, written, now)
+        if fresh.kind == Proposal.Kind.FEDERATION:
+            from confederal.node.federation.services import index_local
+
+            index_local(assembly.ledger, seqs, written)
         fresh.ledger_seq = seqs[0]
         fresh.save(update_fields=["ledger_seq"])
         if seat is not None:

@@ -1,0 +1,134 @@
+"""``confederal manage federation STEP …``: federation steps from the command line (the demo and tests use them).
+
+Each step is an assembly acting through the services: decisions are proposals its
+members adopt by vote. Ids and results are printed as JSON on the last line.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from confederal.node.assemblies.models import Assembly
+from confederal.node.errors import Refused
+from confederal.node.federation import selectors, services, story
+from confederal.node.federation.models import FederationRecord
+
+CHARTER = {
+    "principles": ["Decisions are made by those they affect.", "Resources move sideways, never upward."],
+    "transparency": "Every budget, decision and result sits in a public ledger anyone can check.",
+    "recall": "A home assembly may recall its delegate at any moment by its own decision.",
+    "mutual_aid": "Each assembly gives 2% of its budget to the mutual-aid pool.",
+    "sunset": "Every council dissolves at its end: its roles lapse, its minutes are archived, those who served are "
+    "thanked.",
+}
+
+
+class Command(BaseCommand):
+    help = "Run one federation step as an assembly of this node (or a federation round)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "step",
+            choices=[
+                "found",
+                "join",
+                "leave",
+                "convene",
+                "join-council",
+                "leave-council",
+                "appoint",
+                "recall",
+                "motion",
+                "vote",
+                "round",
+                "show",
+                "peer",
+            ],
+        )
+        parser.add_argument("--assembly")
+        parser.add_argument("--federation")
+        parser.add_argument("--council")
+        parser.add_argument("--name", default="Valley Commons")
+        parser.add_argument("--days", type=int, default=30)
+        parser.add_argument("--breach", choices=["refuse", "flag"], default="refuse")
+        parser.add_argument("--objective", default="Stop the river pipeline")
+        parser.add_argument("--starts")
+        parser.add_argument("--ends")
+        parser.add_argument("--agenda", action="append", default=[])
+        parser.add_argument("--delegate")
+        parser.add_argument("--mandate", default="Carry our assembly's position; report back after each session.")
+        parser.add_argument("--instruction", action="append", default=[], help="q1=for")
+        parser.add_argument("--red-line", action="append", default=[])
+        parser.add_argument("--title")
+        parser.add_argument("--question")
+        parser.add_argument("--motion")
+        parser.add_argument("--choice")
+        parser.add_argument("--url")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = self.step(options)
+        except Refused as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        self.stdout.write(json.dumps(result))
+
+    def step(self, o: dict[str, Any]) -> Any:
+        now = timezone.now()
+        step = o["step"]
+        if step == "round":
+            return services.do_federation_round(now, everyone=True)
+        if step == "peer":
+            return {"peer": services.do_add_peer(o["url"], now).url}
+        if step == "show":
+            return story.council_json(o["council"], now)
+        assembly = Assembly.objects.select_related("ledger").get(slug=o["assembly"])
+        if step == "found":
+            charter = {
+                **CHARTER,
+                "name": o["name"],
+                "max_council_days": o["days"],
+                "mandate_breach": o["breach"],
+                "witnesses": 1,
+            }
+            story.decide(assembly, {"action": "found", "charter": charter}, now)
+            record = FederationRecord.objects.filter(origin=assembly.ledger.origin, kind="federation.charter").last()
+            return {"federation": record.leaf_hash if record else None}
+        if step in {"join", "leave"}:
+            proposal = story.decide(assembly, {"action": step, "federation": o["federation"]}, now)
+            return {"proposal": proposal.number, "effects": (proposal.outcome or {}).get("status")}
+        if step == "convene":
+            agenda = [{"id": f"q{i}", "text": text} for i, text in enumerate(o["agenda"], 1)]
+            council = {
+                "federation": o["federation"],
+                "objective": o["objective"],
+                "starts_at": o["starts"],
+                "ends_at": o["ends"],
+                "agenda": agenda,
+            }
+            story.decide(assembly, {"action": "convene", "council": council}, now)
+            record = FederationRecord.objects.filter(origin=assembly.ledger.origin, kind="council.charter").last()
+            return {"council": record.leaf_hash if record else None}
+        if step in {"join-council", "leave-council", "recall"}:
+            action = {"join-council": "join_council", "leave-council": "leave_council", "recall": "recall"}[step]
+            proposal = story.decide(assembly, {"action": action, "council": o["council"]}, now)
+            return {"proposal": proposal.number}
+        if step == "appoint":
+            instructions = dict(item.split("=", 1) for item in o["instruction"])
+            mandate = {"text": o["mandate"], "instructions": instructions, "red_lines": o["red_line"]}
+            payload = {"action": "appoint", "council": o["council"], "delegate": o["delegate"], "mandate": mandate}
+            proposal = story.decide(assembly, payload, now)
+            return {"proposal": proposal.number}
+        if step == "motion":
+            return {"motion": story.motion(assembly, o["council"], o["title"], o["question"], now)}
+        # vote
+        delegate = story.delegate(assembly, o["council"], now)
+        seq = services.do_cast_council_vote(delegate, o["council"], o["motion"], o["choice"], now)
+        return {
+            "vote": seq,
+            "delegate": delegate.public_name,
+            "council": selectors.council(o["council"], now) is not None,
+        }

@@ -1,0 +1,173 @@
+"""Reading the federation: folds over the records this node holds, with their witnessed times.
+
+Every node answers these from its own verified copies, so two nodes holding the
+same records answer the same — that is what makes the council's tally the same
+everywhere without a council server.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from confederal.federation import (
+    Act,
+    CouncilState,
+    FederationError,
+    FederationState,
+    WitnessedClock,
+    council_state,
+    federation_state,
+    node_name,
+    witness_verifier,
+)
+from confederal.ledger import SIG_COSIGNATURE_V1, Verifier
+from confederal.node.ledgers.keys import node_signer
+from confederal.node.ledgers.models import Ledger
+
+from .models import Cosignature, FederationRecord, RemoteLedger
+
+__all__ = [
+    "Council",
+    "Federation",
+    "council",
+    "councils_of",
+    "federation",
+    "federations",
+    "here",
+    "ledger_keys",
+    "witness_keys",
+]
+
+
+def here() -> str:
+    """This node's name as a witness."""
+    return str(settings.ORIGIN_BASE)
+
+
+def ledger_keys() -> dict[str, Verifier]:
+    """Every ledger key this node knows: its own ledgers' and the pinned keys of ledgers it follows."""
+    keys = {origin: Verifier.from_vkey(vkey) for origin, vkey in Ledger.objects.values_list("origin", "verifier_key")}
+    for origin, vkey in RemoteLedger.objects.values_list("origin", "verifier_key"):
+        keys.setdefault(origin, Verifier.from_vkey(vkey))
+    return keys
+
+
+def witness_keys() -> dict[str, Verifier]:
+    """The cosignature key of every node this node knows, by node name (its own included)."""
+    keys = {here(): node_signer().with_name(here(), SIG_COSIGNATURE_V1).verifier}
+    for key in ledger_keys().values():
+        keys.setdefault(node_name(key.name), witness_verifier(key))
+    return keys
+
+
+def _acts(records: Iterable[FederationRecord]) -> list[Act]:
+    return [Act(r.origin, r.seq, r.kind, r.body, r.leaf_hash) for r in records]
+
+
+def _witnessed(acts: list[Act], members: Iterable[str], quorum: int) -> list[Act]:
+    """The acts with their witnessed times: cosignatures by the nodes of *other* members only."""
+    nodes = {node_name(o) for o in members}
+    stamps: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    origins = {a.origin for a in acts}
+    for origin, size, witness, timestamp in Cosignature.objects.filter(origin__in=origins).values_list(
+        "origin", "size", "witness", "timestamp"
+    ):
+        if witness in nodes and witness != node_name(origin):
+            stamps[origin][size].append(timestamp)
+    clocks = {o: WitnessedClock(list(sizes.items()), quorum) for o, sizes in stamps.items()}
+    out = []
+    for act in acts:
+        clock = clocks.get(act.origin)
+        moment = clock.at(act.seq) if clock is not None else None
+        when = None if moment is None else datetime.fromtimestamp(moment, UTC)
+        out.append(Act(act.origin, act.seq, act.kind, act.body, act.hash, when))
+    return out
+
+
+@dataclass
+class Federation:
+    state: FederationState
+    charter_act: Act
+    titles: dict[str, str]
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    def title(self, origin: str) -> str:
+        return self.titles.get(origin, origin)
+
+
+def _titles() -> dict[str, str]:
+    titles = dict(Ledger.objects.values_list("origin", "title"))
+    titles.update({o: t for o, t in RemoteLedger.objects.values_list("origin", "title") if t and o not in titles})
+    return titles
+
+
+def federations() -> list[Federation]:
+    """Every federation whose charter this node holds, valid ones only."""
+    found = []
+    titles = _titles()
+    for record in FederationRecord.objects.filter(kind="federation.charter"):
+        fed = federation(record.leaf_hash, titles)
+        if fed is not None:
+            found.append(fed)
+    return sorted(found, key=lambda f: f.state.charter.name)
+
+
+def federation(federation_id: str, titles: dict[str, str] | None = None) -> Federation | None:
+    charter = FederationRecord.objects.filter(kind="federation.charter", leaf_hash=federation_id).first()
+    if charter is None:
+        return None
+    records = _acts(FederationRecord.objects.filter(subject=federation_id))
+    charter_act = next(a for a in records if a.hash == federation_id)
+    try:
+        state = federation_state(charter_act, records)
+    except FederationError:
+        return None
+    return Federation(state, charter_act, titles if titles is not None else _titles())
+
+
+@dataclass
+class Council:
+    federation: Federation
+    state: CouncilState
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+
+def councils_of(fed: Federation, now: datetime) -> list[Council]:
+    found = []
+    for record in FederationRecord.objects.filter(kind="council.charter", body__federation=fed.id):
+        item = council(record.leaf_hash, now, fed)
+        if item is not None:
+            found.append(item)
+    return sorted(found, key=lambda c: c.state.charter.starts_at, reverse=True)
+
+
+def council(council_id: str, now: datetime, fed: Federation | None = None) -> Council | None:
+    """A council as this node folds it now; None if unknown or malformed."""
+    charter = FederationRecord.objects.filter(kind="council.charter", leaf_hash=council_id).first()
+    if charter is None:
+        return None
+    federation_id = charter.body.get("federation") if isinstance(charter.body, dict) else None
+    if fed is None:
+        fed = federation(str(federation_id)) if isinstance(federation_id, str) else None
+    if fed is None or fed.id != federation_id:
+        return None
+    records = _acts(FederationRecord.objects.filter(subject__in=[council_id, fed.id]))
+    members = [o for o, _ in fed.state.members] + [o for o, _ in fed.state.left]
+    acts = _witnessed(records, members, fed.state.charter.witnesses)
+    charter_act = next(a for a in acts if a.hash == council_id)
+    try:
+        state = council_state(charter_act, fed.state, acts, now)
+    except FederationError:
+        return None
+    return Council(fed, state)

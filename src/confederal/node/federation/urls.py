@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("federations/", views.federation_list, name="federations"),
+    path("federations/propose", views.propose, name="federation-propose"),
+    path("federations/<str:federation_id>/", views.federation_page, name="federation"),
+    path("federations/<str:federation_id>/councils/<str:council_id>/", views.council_page, name="council"),
+    path(
+        "federations/<str:federation_id>/councils/<str:council_id>.json", views.council_archive, name="council-archive"
+    ),
+    path("federations/<str:federation_id>/councils/<str:council_id>/motion", views.move_motion, name="motion"),
+    path("federations/<str:federation_id>/councils/<str:council_id>/vote", views.council_vote, name="council-vote"),
+    path("federation/peers", views.peers_page, name="federation-peers"),
+    path("federation/peers/add", views.add_peer, name="add-peer"),
+    path("federation/observed", views.observed, name="observed"),
+    path("witness/add-checkpoint", views.add_checkpoint, name="add-checkpoint"),
+    path("ledgers/<slug:slug>/cosignatures", views.cosignatures, name="cosignatures"),
+]

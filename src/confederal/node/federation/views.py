@@ -1,0 +1,425 @@
+"""Federation pages for people, and the endpoints other nodes call (witness, cosignatures, observed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from confederal.federation import INSTRUCTIONS
+from confederal.ledger import format_time
+from confederal.node.access import access_assembly, membership, require, signed_in
+from confederal.node.assemblies.models import Assembly
+from confederal.node.decisions.services import check_federation_proposal, do_propose
+from confederal.node.errors import Refused
+from confederal.node.ledgers.models import Checkpoint, Ledger
+from confederal.node.web import back_with, now, see_other
+from confederal.permissions import Action
+
+from . import selectors, services
+from .models import Cosignature, ForkEvidence, Peer, RemoteLedger
+
+COSIGNED_PAGE = 200
+
+
+def _text(status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> HttpResponse:
+    return HttpResponse(body, status=status, content_type=content_type)
+
+
+# -- endpoints for other nodes --------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def add_checkpoint(request: HttpRequest) -> HttpResponse:
+    """C2SP tlog-witness: cosign a consistent checkpoint of a log this node follows."""
+    status, body, content_type = services.do_add_checkpoint(request.body, now())
+    return _text(status, body, content_type)
+
+
+@require_safe
+def cosignatures(request: HttpRequest, slug: str) -> HttpResponse:
+    """The checkpoints of one of this node's ledgers that witnesses cosigned, with their cosignatures."""
+    ledger = get_object_or_404(Ledger, slug=slug)
+    after_text = request.GET.get("after", "0")
+    if not after_text.isascii() or not after_text.isdigit() or len(after_text) > 18:
+        return _text(400, _("'after' must be a ledger size.").encode())
+    after = int(after_text)
+    sizes = (
+        Cosignature.objects.filter(origin=ledger.origin, checkpoint__isnull=False, size__gt=after)
+        .order_by("size")
+        .values_list("size", flat=True)
+        .distinct()[:COSIGNED_PAGE]
+    )
+    items = []
+    for checkpoint in Checkpoint.objects.filter(ledger=ledger, size__in=list(sizes)).order_by("size"):
+        items.append({"size": checkpoint.size, "note": services.cosigned_note(checkpoint)})
+    response = JsonResponse({"origin": ledger.origin, "cosigned": items})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def observed(request: HttpRequest) -> HttpResponse:
+    """The latest checkpoint this node verified of every ledger it follows: peers compare, and a split view shows."""
+    found = {r.origin: r.note for r in RemoteLedger.objects.exclude(note="")}
+    return JsonResponse({"node": selectors.here(), "observed": found})
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+
+def _my_assemblies(request: HttpRequest) -> list[Assembly]:
+    if not request.user.is_authenticated:
+        return []
+    return list(Assembly.objects.filter(members__user=request.user, members__left_at__isnull=True).distinct())
+
+
+@require_safe
+def federation_list(request: HttpRequest) -> HttpResponse:
+    moment = now()
+    feds: list[dict[str, Any]] = []
+    for fed in selectors.federations():
+        councils = selectors.councils_of(fed, moment)
+        feds.append({"fed": fed, "sitting": [c for c in councils if c.state.status == "sitting"]})
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse({"federations": [_federation_json(f["fed"]) for f in feds]})
+    return render(
+        request,
+        "federation/list.html",
+        {
+            "feds": feds,
+            "mine": _my_assemblies(request),
+            "peers": Peer.objects.count(),
+            "forks": ForkEvidence.objects.count(),
+        },
+    )
+
+
+def _federation_json(fed: selectors.Federation) -> dict[str, Any]:
+    return {
+        "id": fed.id,
+        "charter": fed.state.charter.to_json(),
+        "founded_by": fed.state.founded_by,
+        "members": [{"origin": o, "title": fed.title(o)} for o, _ in fed.state.members],
+        "left": [o for o, _ in fed.state.left],
+        "url": reverse("federation", args=[fed.id]),
+    }
+
+
+def _federation_or_404(federation_id: str) -> selectors.Federation:
+    fed = selectors.federation(federation_id)
+    if fed is None:
+        raise Http404(_("This node knows no such federation."))
+    return fed
+
+
+@require_safe
+def federation_page(request: HttpRequest, federation_id: str) -> HttpResponse:
+    fed = _federation_or_404(federation_id)
+    moment = now()
+    councils = selectors.councils_of(fed, moment)
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        data = _federation_json(fed)
+        data["councils"] = [_council_summary(c, moment) for c in councils]
+        return JsonResponse(data)
+    mine = []
+    for assembly in _my_assemblies(request):
+        mine.append({"assembly": assembly, "member": fed.state.is_member(assembly.ledger.origin)})
+    context = {
+        "fed": fed,
+        "charter": fed.state.charter,
+        "members": [(o, fed.title(o)) for o, _ in fed.state.members],
+        "councils": [(c, _council_summary(c, moment)) for c in councils],
+        "mine": mine,
+        "default_start": format_time(moment + timedelta(minutes=5))[:16],
+        "default_end": format_time(moment + timedelta(days=min(7, fed.state.charter.max_council_days)))[:16],
+    }
+    return render(request, "federation/federation.html", context)
+
+
+def _council_summary(item: selectors.Council, moment: Any) -> dict[str, Any]:
+    charter = item.state.charter
+    return {
+        "id": item.id,
+        "objective": charter.objective,
+        "status": item.state.status,
+        "starts_at": format_time(charter.starts_at),
+        "ends_at": format_time(charter.ends_at),
+        "seconds_left": max(int((charter.ends_at - moment).total_seconds()), 0),
+        "members": item.state.members(),
+        "url": reverse("council", args=[item.federation.id, item.id]),
+    }
+
+
+def _council_or_404(federation_id: str, council_id: str) -> selectors.Council:
+    item = selectors.council(council_id, now())
+    if item is None or item.federation.id != federation_id:
+        raise Http404(_("This node knows no such council."))
+    return item
+
+
+@require_safe
+def council_page(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
+    item = _council_or_404(federation_id, council_id)
+    moment = now()
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse({**_council_summary(item, moment), "archive": item.state.archive()})
+    state = item.state
+    fed = item.federation
+    mine = []
+    for assembly in _my_assemblies(request):
+        origin = assembly.ledger.origin
+        seat = state.seats.get(origin)
+        seated = seat is not None and seat.left_at is None
+        member = membership(request.user, assembly)
+        grant = seat.current if seat is not None else None
+        mine.append(
+            {
+                "assembly": assembly,
+                "in_federation": fed.state.is_member(origin),
+                "seated": seated,
+                "grant": grant,
+                "delegate": grant is not None and member is not None and grant.delegate == member.public_name,
+                "names": list(assembly.members.filter(left_at__isnull=True).values_list("public_name", flat=True)),
+            }
+        )
+    seats = []
+    for origin, seat in sorted(state.seats.items()):
+        seats.append({"origin": origin, "title": fed.title(origin), "seat": seat, "ledger": _ledger_link(origin)})
+    motions = []
+    for motion in state.motions:
+        votes = [(fed.title(o), v) for o, v in sorted(motion.votes.items())]
+        waiting = [fed.title(o) for o in state.members() if o not in motion.votes]
+        motions.append(
+            {
+                "motion": motion,
+                "votes": votes,
+                "waiting": waiting,
+                "for": motion.count("for"),
+                "against": motion.count("against"),
+                "abstain": motion.count("abstain"),
+            }
+        )
+    context = {
+        "item": item,
+        "fed": fed,
+        "state": state,
+        "charter": state.charter,
+        "seats": seats,
+        "motions": motions,
+        "mine": mine,
+        "seconds_left": max(int((state.charter.ends_at - moment).total_seconds()), 0),
+        "until_start": max(int((state.charter.starts_at - moment).total_seconds()), 0),
+        "ignored": [(fed.title(i.origin), i) for i in state.ignored],
+        "pending": [(fed.title(a.origin), a) for a in state.pending],
+        "served": [(fed.title(o), name) for o, name in state.served()],
+        "instructions": INSTRUCTIONS,
+    }
+    return render(request, "federation/council.html", context)
+
+
+def _ledger_link(origin: str) -> str:
+    local = Ledger.objects.filter(origin=origin).first()
+    if local is not None:
+        return reverse("ledgers:page", args=[local.slug])
+    remote = RemoteLedger.objects.filter(origin=origin).first()
+    return remote.url if remote is not None else ""
+
+
+@require_safe
+def council_archive(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
+    item = _council_or_404(federation_id, council_id)
+    body = json.dumps(item.state.archive(), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="council-{council_id[:12]}.json"'
+    return response
+
+
+@require_safe
+def peers_page(request: HttpRequest) -> HttpResponse:
+    peers = list(Peer.objects.all())
+    followed = RemoteLedger.objects.select_related("peer").order_by("origin")
+    forks = ForkEvidence.objects.all()[:50]
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse(
+            {
+                "node": selectors.here(),
+                "peers": [
+                    {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
+                    for p in peers
+                ],
+                "followed": [
+                    {"origin": r.origin, "size": r.size, "forked": r.forked, "pinned": r.pinned} for r in followed
+                ],
+                "forks": [
+                    {
+                        "origin": f.origin,
+                        "reason": f.reason,
+                        "earlier": f.earlier,
+                        "later": f.later,
+                        "detected_at": f.detected_at,
+                        "source": f.source,
+                    }
+                    for f in forks
+                ],
+            }
+        )
+    return render(
+        request,
+        "federation/peers.html",
+        {"peers": peers, "followed": followed, "forks": forks, "here": selectors.here()},
+    )
+
+
+@require_POST
+def add_peer(request: HttpRequest) -> HttpResponse:
+    to = reverse("federation-peers")
+    try:
+        signed_in(request.user)
+        peer = services.do_add_peer(request.POST.get("url", ""), now())
+    except Refused as refused:
+        return back_with(request, refused, to)
+    if peer.last_error:
+        messages.warning(
+            request,
+            _("Added %(url)s, but it did not answer yet (%(error)s); it will be tried again.")
+            % {"url": peer.url, "error": peer.last_error},
+        )
+    else:
+        messages.success(request, _("Added %(url)s: its ledgers are followed and checked.") % {"url": peer.url})
+    return see_other(to)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _payload(request: HttpRequest) -> dict[str, Any]:
+    """A federation proposal's payload from a form."""
+    post = request.POST
+    action = post.get("action", "")
+    if action == "found":
+        return {
+            "action": action,
+            "charter": {
+                "name": post.get("name", ""),
+                "principles": _lines(post.get("principles", "")),
+                "transparency": post.get("transparency", ""),
+                "recall": post.get("recall", ""),
+                "max_council_days": _int(post.get("max_council_days", "")),
+                "mutual_aid": post.get("mutual_aid", ""),
+                "sunset": post.get("sunset", ""),
+                "mandate_breach": post.get("mandate_breach", "refuse"),
+                "witnesses": _int(post.get("witnesses", "1")),
+            },
+        }
+    if action == "convene":
+        agenda = [{"id": f"q{i}", "text": text} for i, text in enumerate(_lines(post.get("agenda", "")), 1)]
+        return {
+            "action": action,
+            "council": {
+                "federation": post.get("federation", ""),
+                "objective": post.get("objective", ""),
+                "starts_at": _minute(post.get("starts_at", "")),
+                "ends_at": _minute(post.get("ends_at", "")),
+                "agenda": agenda,
+            },
+        }
+    if action == "appoint":
+        instructions = {
+            key[len("instruction-") :]: value
+            for key, value in post.items()
+            if key.startswith("instruction-") and value and value != "none"
+        }
+        return {
+            "action": action,
+            "council": post.get("council", ""),
+            "delegate": post.get("delegate", ""),
+            "mandate": {
+                "text": post.get("mandate", ""),
+                "instructions": instructions,
+                "red_lines": _lines(post.get("red_lines", "")),
+            },
+        }
+    return {"action": action, "federation": post.get("federation", ""), "council": post.get("council", "")}
+
+
+def _int(text: str) -> int | str:
+    return int(text) if text.strip().isdigit() and len(text.strip()) < 6 else text
+
+
+def _minute(text: str) -> str:
+    """A datetime-local value (2026-12-01T18:00) as a ledger time, in UTC."""
+    text = text.strip()
+    return text + ":00Z" if len(text) == 16 else text
+
+
+@require_POST
+def propose(request: HttpRequest) -> HttpResponse:
+    """Put a federation action to an assembly's own decision."""
+    back = request.POST.get("back") or reverse("federations")
+    if not back.startswith("/"):
+        back = reverse("federations")
+    try:
+        assembly = access_assembly(request.POST.get("assembly", ""))
+        member = require(request.user, assembly, Action.PROPOSE, now().date())
+        assert member is not None
+        draft = check_federation_proposal(member, _payload(request), request.POST.get("text", ""), now())
+        proposal = do_propose(draft, now())
+    except Refused as refused:
+        return back_with(request, refused, back)
+    messages.success(
+        request, _("Proposed to %(assembly)s: it happens if the assembly decides so.") % {"assembly": assembly.name}
+    )
+    return see_other(reverse("proposal", args=[assembly.slug, proposal.number]))
+
+
+@require_POST
+def move_motion(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
+    back = reverse("council", args=[federation_id, council_id])
+    try:
+        assembly = access_assembly(request.POST.get("assembly", ""))
+        member = require(request.user, assembly, Action.VOTE, now().date())
+        assert member is not None
+        question = request.POST.get("question") or None
+        services.do_move_motion(
+            member, council_id, request.POST.get("title", ""), request.POST.get("text", ""), question, now()
+        )
+    except Refused as refused:
+        return back_with(request, refused, back)
+    messages.success(
+        request,
+        _(
+            "Your motion is in %(assembly)s's ledger; it counts once other members' nodes have "
+            "witnessed it, in a few seconds."
+        )
+        % {"assembly": assembly.name},
+    )
+    return see_other(back)
+
+
+@require_POST
+def council_vote(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
+    back = reverse("council", args=[federation_id, council_id])
+    try:
+        assembly = access_assembly(request.POST.get("assembly", ""))
+        member = require(request.user, assembly, Action.VOTE, now().date())
+        assert member is not None
+        services.do_cast_council_vote(
+            member, council_id, request.POST.get("motion", ""), request.POST.get("choice", ""), now()
+        )
+    except Refused as refused:
+        return back_with(request, refused, back)
+    messages.success(
+        request, _("Your vote is in %(assembly)s's ledger; it counts once witnessed.") % {"assembly": assembly.name}
+    )
+    return see_other(back)
