@@ -110,6 +110,8 @@ FEDERATION_KINDS = {
 MAX_PULL_ENTRIES = 200_000
 #: A full round over every peer, even without hints, this often.
 SLOW_ROUND = timedelta(seconds=60)
+#: A peer that did not answer is tried again after this long (a node coming back is caught up soon).
+RETRY = timedelta(seconds=5)
 
 
 # -- the index the folds read ---------------------------------------------------------------------
@@ -875,9 +877,15 @@ def _sunset(assembly: Assembly, item: selectors.Council, delegates: list[str], n
 def do_federation_round(now: datetime, everyone: bool = False) -> dict[str, int]:
     """Sync the peers that hinted (all of them every minute), gather cosignatures, write sunsets."""
     pulled = 0
-    slow = now - SLOW_ROUND
     for peer in Peer.objects.all():
-        due = everyone or peer.wanted or peer.last_attempt_at is None or peer.last_attempt_at <= slow
+        last = peer.last_attempt_at
+        due = (
+            everyone
+            or peer.wanted
+            or last is None
+            or last <= now - SLOW_ROUND
+            or (bool(peer.last_error) and last <= now - RETRY)
+        )
         if due:
             pulled += do_sync_peer(peer, now)
     cosigned = do_request_cosignatures(now)
