@@ -40,6 +40,7 @@ __all__ = [
     "federations",
     "here",
     "ledger_keys",
+    "sunsets",
     "witness_keys",
 ]
 
@@ -171,3 +172,20 @@ def council(council_id: str, now: datetime, fed: Federation | None = None) -> Co
     except FederationError:
         return None
     return Council(fed, state)
+
+
+def sunsets(council_id: str) -> list[dict[str, object]]:
+    """The sunset records member assemblies wrote after the council dissolved, as this node holds them."""
+    found = []
+    for record in FederationRecord.objects.filter(kind="council.sunset", subject=council_id).order_by("origin", "seq"):
+        body = record.body if isinstance(record.body, dict) else {}
+        found.append(
+            {
+                "assembly": record.origin,
+                "seq": record.seq,
+                "thanks": body.get("thanks", []),
+                "archive": body.get("archive"),
+                "note": body.get("note", ""),
+            }
+        )
+    return found

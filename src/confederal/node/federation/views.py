@@ -172,7 +172,13 @@ def council_page(request: HttpRequest, federation_id: str, council_id: str) -> H
     item = _council_or_404(federation_id, council_id)
     moment = now()
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse({**_council_summary(item, moment), "archive": item.state.archive()})
+        return JsonResponse(
+            {
+                **_council_summary(item, moment),
+                "archive": item.state.archive(),
+                "sunsets": selectors.sunsets(item.id),
+            }
+        )
     state = item.state
     fed = item.federation
     mine = []
@@ -222,6 +228,7 @@ def council_page(request: HttpRequest, federation_id: str, council_id: str) -> H
         "ignored": [(fed.title(i.origin), i) for i in state.ignored],
         "pending": [(fed.title(a.origin), a) for a in state.pending],
         "served": [(fed.title(o), name) for o, name in state.served()],
+        "sunsets": [(fed.title(str(s["assembly"])), s) for s in selectors.sunsets(item.id)],
         "instructions": INSTRUCTIONS,
     }
     return render(request, "federation/council.html", context)

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from confederal.ledger import format_time
 from confederal.node.assemblies.models import Assembly
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services, story
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=30)
         parser.add_argument("--breach", choices=["refuse", "flag"], default="refuse")
         parser.add_argument("--objective", default="Stop the river pipeline")
-        parser.add_argument("--starts")
+        parser.add_argument("--starts", help="default: now")
         parser.add_argument("--ends")
         parser.add_argument("--agenda", action="append", default=[])
         parser.add_argument("--delegate")
@@ -105,7 +106,7 @@ class Command(BaseCommand):
             council = {
                 "federation": o["federation"],
                 "objective": o["objective"],
-                "starts_at": o["starts"],
+                "starts_at": o["starts"] or format_time(now.replace(microsecond=0)),
                 "ends_at": o["ends"],
                 "agenda": agenda,
             }
