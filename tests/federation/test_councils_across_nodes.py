@@ -6,7 +6,10 @@ council from the member ledgers it pulled and verified, and all must agree.
 
 from __future__ import annotations
 
+import json
+
 from tests.support.federation import later, same_everywhere, wait_until
+from tests.support.nodes import CONFEDERAL, run
 
 DELEGATES = {"food-hub": "Amara", "energy-coop": "Kwame", "housing": "Nadia"}
 
@@ -54,6 +57,29 @@ def appoint(node, council, delegate, **instructions):
     node.step(*args)
 
 
+def by_hand(node, tmp_path, body):
+    """Write a delegate's act straight into the node's ledger, around every check the pages make."""
+    path = tmp_path / f"act-{node.slug}.json"
+    path.write_text(json.dumps(body))
+    result = run([CONFEDERAL, "append", node.slug, "--kind", "delegate.act", "--body", str(path)], env=node.node.env)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.split("Appended entry ")[1].split()[0])
+
+
+def grant_of(data, origin, delegate):
+    seat = next(s for s in data["seats"] if s["assembly"] == origin)
+    return next(g["grant"] for g in seat["mandates"] if g["delegate"] == delegate)
+
+
+def ignored_everywhere(trio, fed, council, origin, seq):
+    def read(node):
+        data = node.archive(fed, council)
+        found = [i for i in data["ignored"] if i["assembly"] == origin and i["seq"] == seq] if data else []
+        return found[0]["why"] if found else None
+
+    return wait_until(f"every node ignores entry {seq} of {origin}", lambda: same_everywhere(trio, read))
+
+
 def current_delegate(data, origin):
     seat = next(s for s in data["seats"] if s["assembly"] == origin)
     live = [g for g in seat["mandates"] if g["ended_at"] is None]
@@ -68,7 +94,7 @@ def delegates_seen(trio, fed, council):
     return read
 
 
-def test_it_runs_a_council_from_convening_to_dissolution_with_the_same_result_on_every_node(trio):
+def test_it_runs_a_council_from_convening_to_dissolution_with_the_same_result_on_every_node(trio, tmp_path):
     fed = federate(trio)
     council = convene(trio, fed, seconds=75)
     for node in trio:
@@ -110,3 +136,101 @@ def test_it_runs_a_council_from_convening_to_dissolution_with_the_same_result_on
     thanks = wait_until("every node shows the three sunset records", lambda: same_everywhere(trio, sunsets))
     assert sorted(name for s in thanks for name in s["thanks"]) == sorted(DELEGATES.values())
     assert len({s["archive"] for s in thanks}) == 1  # the same archive, hashed alike by each assembly
+
+    # A vote written after the end, even straight into a member's ledger, counts nowhere.
+    housing = trio[2]
+    late = {
+        "council": council,
+        "grant": grant_of(archive, housing.origin, "Nadia"),
+        "act": "vote",
+        "motion": {"origin": trio[1].origin, "seq": int(motion.split("#")[1])},
+        "choice": "against",
+    }
+    seq = by_hand(housing, tmp_path, late)
+    assert ignored_everywhere(trio, fed, council, housing.origin, seq) == "witnessed after the council ended"
+    assert same_everywhere(trio, tally) == result
+    refused = housing.step("vote", "--council", council, "--motion", motion, "--choice", "for", ok=False)
+    assert "no_delegate" in refused or "dissolved" in refused
+
+
+def test_it_refuses_a_vote_against_the_mandate_and_recalls_a_delegate_mid_vote(trio, tmp_path):
+    food, energy, housing = trio
+    fed = federate(trio)
+    council = convene(trio, fed, seconds=240)
+    appoint(food, council, "Amara", q1="for")
+    appoint(energy, council, "Kwame", q1="for")
+    appoint(housing, council, "Nadia", q1="judgement")
+    wait_until(
+        "every node sees the three mandates",
+        lambda: same_everywhere(trio, delegates_seen(trio, fed, council)) == ("Amara", "Kwame", "Nadia"),
+    )
+    motion = food.step("motion", "--council", council, "--title", "Blockade on 12 December", "--question", "q1")[
+        "motion"
+    ]
+    for node in trio:
+        wait_until(f"{node.slug} sees the motion", lambda n=node: n.archive(fed, council)["motions"])
+    food.step("vote", "--council", council, "--motion", motion, "--choice", "for")
+
+    # Kwame's mandate says "for": the charter refuses his vote against, and nothing is written.
+    size = energy.get("/ledgers/energy-coop/")["size"]
+    refused = energy.step("vote", "--council", council, "--motion", motion, "--choice", "against", ok=False)
+    assert "against_mandate" in refused
+    assert energy.get("/ledgers/energy-coop/")["size"] == size
+    # The same vote written around the pages is refused by every node's fold.
+    archive = energy.archive(fed, council)
+    motion_ref = {"origin": food.origin, "seq": int(motion.split("#")[1])}
+    breach = {
+        "council": council,
+        "grant": grant_of(archive, energy.origin, "Kwame"),
+        "act": "vote",
+        "motion": motion_ref,
+        "choice": "against",
+    }
+    seq = by_hand(energy, tmp_path, breach)
+    assert ignored_everywhere(trio, fed, council, energy.origin, seq).startswith("refused:")
+    energy.step("vote", "--council", council, "--motion", motion, "--choice", "for")
+
+    # Mid-vote, the housing assembly recalls Nadia before she votes.
+    nadia = grant_of(archive, housing.origin, "Nadia")
+    housing.step("recall", "--council", council)
+
+    def nadia_recalled(node):
+        data = node.archive(fed, council)
+        seat = next(s for s in data["seats"] if s["assembly"] == housing.origin) if data else None
+        return seat and [g["end"] for g in seat["mandates"]] == ["recalled"]
+
+    wait_until("every node sees the recall", lambda: all(nadia_recalled(n) for n in trio))
+    assert "no_delegate" in housing.step("vote", "--council", council, "--motion", motion, "--choice", "for", ok=False)
+    stale = {"council": council, "grant": nadia, "act": "vote", "motion": motion_ref, "choice": "for"}
+    seq = by_hand(housing, tmp_path, stale)
+    assert ignored_everywhere(trio, fed, council, housing.origin, seq) == (
+        "the delegate holds no live mandate from this assembly"
+    )
+
+    def open_tally(node):
+        data = node.archive(fed, council)
+        m = data["motions"][0] if data else None
+        return (m["for"], m["against"], m["decided_at"]) if m else None
+
+    assert same_everywhere(trio, open_tally) == (2, 0, None)
+
+    # A replacement is appointed at once and her vote counts.
+    appoint(housing, council, "Paula", q1="against")
+    wait_until(
+        "every node sees the replacement",
+        lambda: same_everywhere(trio, delegates_seen(trio, fed, council)) == ("Amara", "Kwame", "Paula"),
+    )
+    housing.step("vote", "--council", council, "--motion", motion, "--choice", "against")
+
+    def decided(node):
+        data = node.archive(fed, council)
+        m = data["motions"][0] if data else None
+        return (
+            (m["for"], m["against"], m["adopted"], [v["delegate"] for v in m["votes"]])
+            if m and m["decided_at"]
+            else None
+        )
+
+    result = wait_until("the motion is decided alike everywhere", lambda: same_everywhere(trio, decided))
+    assert result[:2] == (2, 1)
+    assert sorted(result[3]) == ["Amara", "Kwame", "Paula"]

@@ -155,8 +155,8 @@ class FedNode:
         return self.try_get(f"/federations/{federation}/councils/{council}.json")
 
 
-def start_federation(templates: list[Template], root: Path) -> list[FedNode]:
-    """Copy every template and serve the copies, each following the others."""
+def start_federation(templates: list[Template], root: Path, peers: dict[str, list[str]] | None = None) -> list[FedNode]:
+    """Copy every template and serve the copies, each following the others (or the ``peers`` given by slug)."""
     nodes = []
     tag = uuid.uuid4().hex[:8]
     for template in templates:
@@ -166,9 +166,15 @@ def start_federation(templates: list[Template], root: Path) -> list[FedNode]:
         if template.pg_name:
             pg_name = f"confederal_fn_{uuid.uuid4().hex[:10]}"
             _pg_admin(f'CREATE DATABASE "{pg_name}" TEMPLATE "{template.pg_name}"')
-        peers = [t.url for t in templates if t is not template]
-        env = node_env(data, template.port, peers, pg_name)
-        db = NodeDB(pg_url=env["CONFEDERAL_DATABASE_URL"]) if pg_name else NodeDB(sqlite_path=data / "confederal.sqlite3")
+        followed = [t.url for t in templates if t is not template]
+        if peers is not None:
+            followed = peers.get(template.slug, [])
+        env = node_env(data, template.port, followed, pg_name)
+        db = (
+            NodeDB(pg_url=env["CONFEDERAL_DATABASE_URL"])
+            if pg_name
+            else NodeDB(sqlite_path=data / "confederal.sqlite3")
+        )
         nodes.append(FedNode(template.slug, template.port, Node(template.url, data, db, None, env)))
     for fed_node in nodes:
         fed_node.start()

@@ -132,8 +132,9 @@ def cmd_append(args: argparse.Namespace) -> int:
     _setup_django()
     from django.utils import timezone
 
+    from confederal.node.federation.services import do_append_by_hand
     from confederal.node.ledgers.models import Ledger
-    from confederal.node.ledgers.services import CheckpointPending, LedgerInputError, check_record_bytes, do_append
+    from confederal.node.ledgers.services import CheckpointPending, LedgerInputError, check_record_bytes
 
     ledger = Ledger.objects.filter(slug=args.ledger).first()
     if ledger is None:
@@ -146,7 +147,7 @@ def cmd_append(args: argparse.Namespace) -> int:
         return 2
     try:
         record = check_record_bytes(args.kind, data)
-        (seq,) = do_append(ledger, [record], timezone.now())
+        (seq,) = do_append_by_hand(ledger, [record], timezone.now())
     except LedgerInputError as exc:
         print(f"confederal append: nothing was written. {exc.message}", file=sys.stderr)
         return 2

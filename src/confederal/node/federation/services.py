@@ -57,7 +57,13 @@ from confederal.node.ledgers import selectors as ledger_selectors
 from confederal.node.ledgers.keys import node_signer
 from confederal.node.ledgers.models import Blob, Ledger, LedgerEntry
 from confederal.node.ledgers.models import Checkpoint as StoredCheckpoint
-from confederal.node.ledgers.services import Record, append_in_transaction, publish
+from confederal.node.ledgers.services import (
+    CheckpointPending,
+    Record,
+    append_in_transaction,
+    do_sign_checkpoint,
+    publish,
+)
 from confederal.node.text import clean, one_line
 
 from . import selectors, transport
@@ -88,6 +94,7 @@ __all__ = [
     "do_sunsets",
     "do_sync_peer",
     "federation_effects",
+    "do_append_by_hand",
     "index_local",
     "live_grant",
 ]
@@ -151,6 +158,26 @@ def _append(assembly: Assembly, records: list[Record], now: datetime) -> list[in
     """Append federation records to an assembly's ledger and index them, all in the caller's transaction."""
     seqs = append_in_transaction(assembly.ledger, records, now)
     index_local(assembly.ledger, seqs, records)
+    return seqs
+
+
+def do_append_by_hand(ledger: Ledger, records: Sequence[Record], now: datetime) -> list[int]:
+    """``confederal append``: what an operator writes by hand, indexed like any federation record.
+
+    No mandate or term is checked here on purpose: every node's fold decides what
+    counts, so a record written around the pages is held to the same rules.
+
+    Raises:
+        LedgerInputError: a record does not fit (nothing is stored).
+        CheckpointPending: the entries are stored but their checkpoint could not be signed.
+    """
+    with transaction.atomic(durable=True):
+        seqs = append_in_transaction(ledger, records, now)
+        index_local(ledger, seqs, records)
+    try:
+        do_sign_checkpoint(ledger, now)
+    except Exception as exc:
+        raise CheckpointPending(seqs, exc) from exc
     return seqs
 
 

@@ -28,6 +28,8 @@ from . import selectors, services
 from .models import Cosignature, ForkEvidence, Peer, RemoteLedger
 
 COSIGNED_PAGE = 200
+#: A checkpoint, a few cosignatures and a consistency proof of up to 63 hashes fit easily.
+ADD_CHECKPOINT_LIMIT = 64 << 10
 
 
 def _text(status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> HttpResponse:
@@ -41,6 +43,9 @@ def _text(status: int, body: bytes, content_type: str = "text/plain; charset=utf
 @require_POST
 def add_checkpoint(request: HttpRequest) -> HttpResponse:
     """C2SP tlog-witness: cosign a consistent checkpoint of a log this node follows."""
+    length = request.headers.get("Content-Length", "0")
+    if not length.isdigit() or int(length) > ADD_CHECKPOINT_LIMIT:
+        return _text(413, _("An add-checkpoint request is at most 64 KiB.").encode() + b"\n")
     status, body, content_type = services.do_add_checkpoint(request.body, now())
     return _text(status, body, content_type)
 
