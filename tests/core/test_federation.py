@@ -414,6 +414,7 @@ def test_a_pull_refuses_what_does_not_verify():
     cases = {
         "wrong_root": (note, [*history[4:6], entries(1, 6, leaf_hash(history[5]), "forged")[0]]),
         "malformed_entry": (note, [history[4], history[6], history[5]]),
+        "broken_chain": (note, [*history[4:6], entries(1, 6, leaf_hash(history[4]), "forged")[0]]),
         "bad_checkpoint": (note.replace("7\n", "8\n", 1), history[4:]),
         "behind": (grown(history[:3])[1], []),
     }

@@ -188,14 +188,18 @@ def stop_federation(nodes: list[FedNode]) -> None:
             drop_database(fed_node.node.db.pg_url.rsplit("/", 1)[1])
 
 
-def wait_until(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
+def wait_until(
+    what: str, check: Callable[[], Any], timeout: float = 60, detail: Callable[[], Any] | None = None
+) -> Any:
+    """Poll ``check`` until it gives something true; ``detail`` says what was seen instead, on failure."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting until {what}")
+            seen = f"; saw {detail()!r}" if detail is not None else ""
+            raise AssertionError(f"timed out after {timeout} s waiting until {what}{seen}")
         time.sleep(0.25)
 
 
@@ -209,3 +213,67 @@ def same_everywhere(nodes: list[FedNode], read: Callable[[FedNode], Any]) -> Any
     values = [read(n) for n in nodes]
     first = values[0]
     return first if first and all(v == first for v in values) else None
+
+
+class HostilePeer:
+    """A real HTTP server in front of a real node that passes its answers on, spoiled as ``mode`` says.
+
+    Modes: ``honest``; ``not-json`` (the list of ledgers is not JSON); ``corrupt`` (entry
+    bundles cut short by a byte); ``oversized`` (entry bundles of 9 MiB); ``gzip-bomb``
+    (entry bundles that inflate past any limit).
+    """
+
+    def __init__(self, target: str) -> None:
+        import http.server
+        import threading
+
+        self.target = target
+        self.mode = "honest"
+        self.served: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer.served.append(self.path)
+                body, status, headers = outer.answer(self.path, self.headers.get("Accept", "*/*"))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, path: str, accept: str) -> tuple[bytes, int, dict[str, str]]:
+        import gzip
+
+        request = urllib.request.Request(self.target + path, headers={"Accept": accept})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                body, status, kind = response.read(), response.status, response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            body, status, kind = exc.read(), exc.code, exc.headers.get("Content-Type", "")
+        headers = {"Content-Type": kind}
+        bundle = "/tile/entries/" in path
+        if path.rstrip("/") == "/ledgers" or path.startswith("/ledgers?"):
+            if self.mode == "not-json":
+                return b"<html>Service temporarily unavailable</html>", 200, {"Content-Type": "text/html"}
+            body = body.replace(self.target.encode(), self.url.encode())
+        elif bundle and self.mode == "corrupt":
+            body = body[:-1]
+        elif bundle and self.mode == "oversized":
+            body = b"\0" * (9 << 20)
+        elif bundle and self.mode == "gzip-bomb":
+            body = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
+            headers["Content-Encoding"] = "gzip"
+        return body, status, headers
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -102,8 +102,13 @@ def verify_extension(
             raise SyncError(
                 "malformed_entry", "Entry {seq} is malformed: {why}", seq=size + offset, why=exc.message
             ) from exc
-        if record.log != checkpoint.origin or record.seq != size + offset or record.prev != prev:
+        if record.log != checkpoint.origin or record.seq != size + offset:
             raise SyncError("malformed_entry", "Entry {seq} is out of place in its ledger.", seq=size + offset)
+        if record.prev != prev:
+            # Not chained to what was verified: the history behind it changed, which may be a fork.
+            raise SyncError(
+                "broken_chain", "Entry {seq} does not follow the entries already verified.", seq=size + offset
+            )
         records.append(record)
         prev = hashed
     extended = Frontier(frontier.size, list(frontier.hashes))

@@ -86,6 +86,7 @@ __all__ = [
     "check_peer_url",
     "do_add_checkpoint",
     "do_add_peer",
+    "do_append_by_hand",
     "do_cast_council_vote",
     "do_federation_round",
     "do_move_motion",
@@ -94,7 +95,6 @@ __all__ = [
     "do_sunsets",
     "do_sync_peer",
     "federation_effects",
-    "do_append_by_hand",
     "index_local",
     "live_grant",
 ]
@@ -343,7 +343,7 @@ def _pull(ledger: RemoteLedger, note: str | None, now: datetime) -> int:
     try:
         extension = verify_extension(key, ledger.size, frontier, last, note, entries)
     except SyncError as exc:
-        if exc.code == "wrong_root":
+        if exc.code in {"wrong_root", "broken_chain"}:
             _check_fork(ledger, checkpoint, note, ledger.url, now)
         raise
     with transaction.atomic(durable=True):
