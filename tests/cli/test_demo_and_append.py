@@ -20,10 +20,14 @@ def _start_demo(data_dir, port):
     )
 
 
-def _ledger_size(url):
-    request = urllib.request.Request(url + "/ledgers/food-hub/", headers={"Accept": "application/json"})
+def _json(url):
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
     with urllib.request.urlopen(request) as response:
-        return json.load(response)["size"]
+        return json.load(response)
+
+
+def _ledger_size(url):
+    return _json(url + "/ledgers/food-hub/")["size"]
 
 
 def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
@@ -35,8 +39,16 @@ def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
     assert size > 20
     with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:
         assert b"Ledger of Riverside Food Hub" in page.read()
+    # The other two assemblies run on their own nodes, next door, with their own keys.
+    for offset, slug in ((1, "energy-coop"), (2, "housing")):
+        wait_for_http(f"http://127.0.0.1:{port + offset}/ledgers", demo)
+        other = _json(f"http://127.0.0.1:{port + offset}/ledgers/{slug}/")
+        assert other["origin"] == f"127.0.0.1:{port + offset}/ledgers/{slug}"
+        public_key = other["verifier_key"].rsplit("+", 1)[1]
+        assert public_key != _json(url + "/ledgers/food-hub/")["verifier_key"].rsplit("+", 1)[1]
     assert stop(demo) == 0
     first_output = demo.stdout.read()
+    assert f"http://127.0.0.1:{port + 2}/" in first_output
     assert "Seeded a new demo" in first_output
     assert f"{url}/ledgers/food-hub/" in first_output
     assert "Stopped. Nothing was lost" in first_output

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from confederal import __version__
 
+from . import demo as demo_mod
 from . import draw, verify
 
 
@@ -25,7 +26,7 @@ def _setup_django(data_dir: Path | None = None, public_url: str | None = None) -
     django.setup()
 
 
-def _serve(host: str, port: int, threads: int, banner: str) -> int:
+def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.DemoNode] | None = None) -> int:
     from waitress.server import create_server
 
     from confederal.node.wsgi import application
@@ -48,6 +49,9 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
 
     ticking = start_ticking(settings.TICK_SECONDS)
     federating = start_federating(settings.FEDERATION_SECONDS)
+    others = demo_mod.start_other_nodes(demo) if demo else []
+    if demo:
+        demo_mod.Story(demo, ticking).start()
     print(banner, flush=True)
     try:
         server.run()
@@ -57,6 +61,7 @@ def _serve(host: str, port: int, threads: int, banner: str) -> int:
         ticking.set()
         federating.set()
         server.close()
+        demo_mod.stop_nodes(others)
     print("\nStopped. Nothing was lost: run the same command to carry on where you left off.")
     return 0
 
@@ -75,40 +80,53 @@ def _sign_pending() -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir.resolve()
-    url = f"http://{args.host}:{args.port}"
+    nodes = demo_mod.demo_nodes(data_dir, args.host, args.port)
+    first = nodes[0]
+    first.data_dir.mkdir(parents=True, exist_ok=True)
     # The demo is self-contained: it never touches a database configured for a real node.
+    for name, value in first.env(demo_mod.peers_of(first, nodes)).items():
+        if name.startswith("CONFEDERAL_"):
+            os.environ[name] = value
     os.environ.pop("CONFEDERAL_DATABASE_URL", None)
     os.environ.pop("CONFEDERAL_SIGNING_KEY_FILE", None)
-    os.environ["CONFEDERAL_DEMO"] = "1"
-    _setup_django(data_dir, url)
+    _setup_django()
     from django.core.management import call_command
 
     from confederal.node.demo import DEMO_PASSWORD, seed_demo
 
     call_command("migrate", verbosity=0)
-    seeded = seed_demo()
+    seeded = seed_demo(assemblies=(first.slug,))
     _sign_pending()
-    ledger_url = f"{url}/ledgers/food-hub"
+    food, energy, housing = nodes
+    ledger_url = f"{food.url}/ledgers/food-hub"
     state = "Seeded a new demo" if seeded else "Reusing the demo data"
     banner = "\n".join(
         [
             f"{state} in {data_dir}",
             "",
-            f"  Confederal is running at {url}/",
+            "  Three Confederal nodes, each with its own database and key, federate on this machine:",
+            f"    {food.url}/  Riverside Food Hub (this process)",
+            f"    {energy.url}/  Hillside Energy Co-op      (log: {energy.data_dir / 'node.log'})",
+            f"    {housing.url}/  Tenants of Elm Street      (log: {housing.data_dir / 'node.log'})",
+            f"  Watch the federation and its council live:  {food.url}/federations/",
+            "    (the first time, the story below founds it, convenes a council for "
+            f"{demo_mod.COUNCIL_MINUTES} minutes, mandates",
+            "    delegates, votes, recalls one mid-vote and lets the council dissolve by itself)",
             f"  Open the food hub's public ledger:  {ledger_url}/",
             "  Sign in as a demo member (amara, jonas, kwame, nadia, …) with the password "
-            f"'{DEMO_PASSWORD}': the sign-in page lists them all.",
-            f"  See a fair draw for a role, and check it:  {url}/assemblies/food-hub/roles/",
-            f"  Finish one: the energy co-op's treasurer draw is announced ({url}/assemblies/energy-coop/roles/);",
-            "  sign in as kwame, add your randomness, then draw it.",
+            f"'{DEMO_PASSWORD}': each node's sign-in page lists its own.",
+            f"  See a fair draw for a role, and check it:  {food.url}/assemblies/food-hub/roles/",
+            "  Finish one: the energy co-op's treasurer draw is announced "
+            f"({energy.url}/assemblies/energy-coop/roles/);",
+            "  sign in there as kwame, add your randomness, then draw it.",
             "  Check a ledger, and re-derive its draws, from another terminal:",
             f"      .venv/bin/confederal verify {ledger_url}",
             f"      .venv/bin/confederal audit-draw {ledger_url}",
             "",
-            "  Press Ctrl-C to stop.",
+            "  Press Ctrl-C to stop all three.",
         ]
     )
-    return _serve(args.host, args.port, args.threads, banner)
+    return _serve(args.host, args.port, args.threads, banner, demo=nodes)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -177,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"confederal {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run a demo node with an assembly and its ledger")
+    demo = sub.add_parser("demo", help="run three federating demo nodes (ports PORT, PORT+1, PORT+2) and a council")
     demo.add_argument(
         "--data-dir", type=Path, default=Path(".demo"), help="where the demo keeps its data (default .demo)"
     )

@@ -198,4 +198,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CONFEDERAL_LOG_LEVEL", "WARNING")},
+    # A peer asking about a ledger this node does not follow yet is routine, not a warning.
+    "loggers": {"django.request": {"level": os.environ.get("CONFEDERAL_REQUEST_LOG_LEVEL", "ERROR")}},
 }

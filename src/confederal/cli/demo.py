@@ -1,0 +1,232 @@
+"""``confederal demo``: three real nodes on loopback, and a council a person can watch live and dissolve.
+
+This process serves the food hub's node itself (on the address the one-node demo
+had) and starts the energy co-op's and the housing group's nodes as child
+processes, each with its own SQLite database and signing key under the data
+directory. The first time, a story thread then acts the federation out through
+the same management steps the tests use: each is an assembly deciding on its own
+node, never a shortcut.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DemoNode", "Story", "demo_nodes", "start_other_nodes", "stop_nodes"]
+
+CONFEDERAL = str(Path(sys.executable).parent / "confederal")
+#: How long the demo's council sits: long enough to watch, short enough to see it dissolve.
+COUNCIL_MINUTES = 8
+
+
+@dataclass
+class DemoNode:
+    slug: str
+    title: str
+    port: int
+    data_dir: Path
+    host: str = "127.0.0.1"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def env(self, peers: list[str]) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFEDERAL_", "DJANGO_"))}
+        env.update(
+            {
+                "CONFEDERAL_DATA_DIR": str(self.data_dir),
+                "CONFEDERAL_PUBLIC_URL": self.url,
+                "CONFEDERAL_PEERS": ",".join(peers),
+                "CONFEDERAL_DEMO": "1",
+                # Quick rounds and ticks, so what people would see within a minute shows in seconds.
+                "CONFEDERAL_FEDERATION_SECONDS": "1",
+                "CONFEDERAL_TICK_SECONDS": "2",
+            }
+        )
+        return env
+
+
+def demo_nodes(data_dir: Path, host: str, port: int) -> list[DemoNode]:
+    specs = [
+        ("food-hub", "Riverside Food Hub"),
+        ("energy-coop", "Hillside Energy Co-op"),
+        ("housing", "Tenants of Elm Street"),
+    ]
+    return [DemoNode(slug, title, port + i, data_dir / slug, host) for i, (slug, title) in enumerate(specs)]
+
+
+def peers_of(node: DemoNode, nodes: list[DemoNode]) -> list[str]:
+    return [n.url for n in nodes if n is not node]
+
+
+def start_other_nodes(nodes: list[DemoNode]) -> list[subprocess.Popen[bytes]]:
+    """Seed (the first time) and serve every node but the first, each in its own process; output goes to node.log."""
+    procs = []
+    for node in nodes[1:]:
+        node.data_dir.mkdir(parents=True, exist_ok=True)
+        env = node.env(peers_of(node, nodes))
+        script = (
+            f"{CONFEDERAL} manage migrate -v0 && {CONFEDERAL} manage seed_demo --assemblies {node.slug} && "
+            f"exec {CONFEDERAL} serve --host {node.host} --port {node.port}"
+        )
+        with (node.data_dir / "node.log").open("ab") as log:
+            # The script is built from our own paths, slugs and ports only.
+            procs.append(
+                subprocess.Popen(["/bin/sh", "-c", script], env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            )
+    return procs
+
+
+def stop_nodes(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(2)  # SIGINT: the node finishes what it is doing and says so in its log
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _later(minutes: float) -> str:
+    return (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Story(threading.Thread):
+    """The federation acted out once: found, join, convene, mandate, vote, a refused vote, a recall, a replacement."""
+
+    def __init__(self, nodes: list[DemoNode], stopping: threading.Event) -> None:
+        super().__init__(name="demo-story", daemon=True)
+        self.nodes = nodes
+        self.stopping = stopping
+        self.state_file = nodes[0].data_dir.parent / "story.json"
+
+    def say(self, text: str) -> None:
+        print(f"  [story] {text}", flush=True)
+
+    def pause(self, seconds: float) -> None:
+        if self.stopping.wait(seconds):
+            raise InterruptedError
+
+    def step(self, node: DemoNode, *args: str, ok: bool = True) -> Any:
+        command = [CONFEDERAL, "manage", "federation", *args, "--assembly", node.slug]
+        result = subprocess.run(  # noqa: S603 — our own executable, our own arguments
+            command, env=node.env(peers_of(node, self.nodes)), capture_output=True, text=True, timeout=120, check=False
+        )
+        if ok and result.returncode != 0:
+            raise RuntimeError(result.stderr.strip() or result.stdout.strip())
+        if not ok:
+            return result.stderr.strip()
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def read(self, node: DemoNode, path: str) -> Any:
+        request = urllib.request.Request(node.url + path, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return json.load(response)
+        except (urllib.error.URLError, OSError, ValueError):
+            return None
+
+    def until(self, check: Any, timeout: float = 120) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            self.pause(0.5)
+        raise TimeoutError("the nodes did not catch up in time")
+
+    def run(self) -> None:
+        if self.state_file.exists():
+            return
+        self.state_file.write_text(json.dumps({"started": datetime.now(UTC).isoformat()}))
+        try:
+            self.act()
+        except InterruptedError:
+            pass
+        except Exception as exc:  # the nodes keep serving whatever the story hits
+            self.say(f"the story stopped early: {exc}")
+
+    def act(self) -> None:
+        food, energy, housing = self.nodes
+        self.until(lambda: all(self.read(n, "/ledgers") for n in self.nodes), timeout=300)
+        self.say("all three nodes are up; each follows and witnesses the other two.")
+        fed = self.step(food, "found", "--name", "River Valley Federation", "--days", "30")["federation"]
+        self.say(f"the food hub founded the River Valley Federation: {food.url}/federations/{fed}/")
+        for node in (energy, housing):
+            self.until(lambda n=node: self.read(n, f"/federations/{fed}/"))
+            self.step(node, "join", "--federation", fed)
+            self.say(f"the {node.slug} assembly decided to join.")
+        self.until(lambda: len((self.read(food, f"/federations/{fed}/") or {}).get("members", [])) == 3)
+        council = self.step(
+            food,
+            "convene",
+            "--federation",
+            fed,
+            "--objective",
+            "Stop the pipeline under the river",
+            "--ends",
+            _later(COUNCIL_MINUTES),
+            "--agenda",
+            "Join the blockade of the pipeline route on 12 December",
+            "--agenda",
+            "Pool our legal funds for the blockade",
+        )["council"]
+        page = f"{food.url}/federations/{fed}/councils/{council}/"
+        self.say(f"a council is convened for {COUNCIL_MINUTES} minutes; watch it at {page}")
+        for node in (energy, housing):
+            self.until(lambda n=node: self.read(n, f"/federations/{fed}/councils/{council}/"))
+            self.step(node, "join-council", "--council", council)
+        for node, name, instructions in (
+            (food, "Amara", ["q1=for", "q2=judgement"]),
+            (energy, "Kwame", ["q1=for", "q2=against"]),
+            (housing, "Nadia", ["q1=judgement"]),
+        ):
+            args = ["appoint", "--council", council, "--delegate", name]
+            for item in instructions:
+                args += ["--instruction", item]
+            self.step(node, *args)
+            self.say(f"{node.slug} sends {name} with a written mandate ({', '.join(instructions)}).")
+
+        def seated(n: DemoNode) -> bool:
+            data = self.read(n, f"/federations/{fed}/councils/{council}/")
+            return bool(data) and len(data.get("members", [])) == 3
+
+        self.until(lambda: all(seated(n) for n in self.nodes))
+        self.pause(15)
+        motion = self.step(
+            energy, "motion", "--council", council, "--title", "Join the blockade on 12 December", "--question", "q1"
+        )["motion"]
+        self.say("Kwame moves a motion: join the blockade on 12 December.")
+        for node in (food, housing):
+            self.until(lambda n=node: (self.read(n, f"/federations/{fed}/councils/{council}/") or {}).get("archive"))
+        self.pause(10)
+        self.step(food, "vote", "--council", council, "--motion", motion, "--choice", "for")
+        self.say("Amara votes for, as her mandate says.")
+        self.pause(5)
+        refused = self.step(energy, "vote", "--council", council, "--motion", motion, "--choice", "against", ok=False)
+        self.say(f"Kwame tries to vote against: refused ({refused.split(': ', 2)[-1][:90]}…)")
+        self.step(energy, "vote", "--council", council, "--motion", motion, "--choice", "for")
+        self.say("Kwame votes for.")
+        self.pause(20)
+        self.step(housing, "recall", "--council", council)
+        self.say("Mid-vote, the housing assembly recalls Nadia: from that entry on, her acts do not count.")
+        self.pause(10)
+        self.step(housing, "appoint", "--council", council, "--delegate", "Oscar", "--instruction", "q1=against")
+        self.say("The housing assembly sends Oscar instead, mandated to vote against.")
+        self.pause(15)
+        self.step(housing, "vote", "--council", council, "--motion", motion, "--choice", "against")
+        self.say("Oscar votes against; every node tallies 2 for, 1 against from the member ledgers.")
+        self.say(f"the council dissolves by itself at its end, {COUNCIL_MINUTES} minutes after it was convened.")
