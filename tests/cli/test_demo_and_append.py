@@ -7,7 +7,7 @@ import socket
 import subprocess
 import urllib.request
 
-from tests.support.nodes import CONFEDERAL, base_env, free_port, run, stop, wait_for_http
+from tests.support.nodes import CONFEDERAL, NodeDB, base_env, free_port, run, stop, wait_for_http
 
 
 def _start_demo(data_dir, port):
@@ -35,8 +35,7 @@ def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
     url = f"http://127.0.0.1:{port}"
     demo = _start_demo(tmp_path / "demo", port)
     wait_for_http(url + "/ledgers", demo)
-    size = _ledger_size(url)
-    assert size > 20
+    assert _ledger_size(url) > 20
     with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:
         assert b"Ledger of Riverside Food Hub" in page.read()
     # The other two assemblies run on their own nodes, next door, with their own keys.
@@ -47,6 +46,10 @@ def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
         public_key = other["verifier_key"].rsplit("+", 1)[1]
         assert public_key != _json(url + "/ledgers/food-hub/")["verifier_key"].rsplit("+", 1)[1]
     assert stop(demo) == 0
+    # What the first run wrote (its federation story included) is what the second run serves.
+    ((size,),) = NodeDB(sqlite_path=tmp_path / "demo" / "food-hub" / "confederal.sqlite3").execute(
+        "SELECT size FROM ledgers_ledger WHERE slug = 'food-hub'"
+    )
     first_output = demo.stdout.read()
     assert f"http://127.0.0.1:{port + 2}/" in first_output
     assert "Seeded a new demo" in first_output

@@ -10,8 +10,10 @@ node, never a shortcut.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -72,19 +74,26 @@ def peers_of(node: DemoNode, nodes: list[DemoNode]) -> list[str]:
 
 
 def start_other_nodes(nodes: list[DemoNode]) -> list[subprocess.Popen[bytes]]:
-    """Seed (the first time) and serve every node but the first, each in its own process; output goes to node.log."""
+    """Seed (the first time) and serve every node but the first, each in its own process; output goes to node.log.
+
+    A seed cut short by Ctrl-C leaves no ``seeded`` mark, so the next start seeds that node afresh.
+    """
     procs = []
     for node in nodes[1:]:
         node.data_dir.mkdir(parents=True, exist_ok=True)
         env = node.env(peers_of(node, nodes))
         script = (
+            f"cd {node.data_dir} && {{ [ -f seeded ] || {{ rm -f confederal.sqlite3 confederal.sqlite3-* && "
             f"{CONFEDERAL} manage migrate -v0 && {CONFEDERAL} manage seed_demo --assemblies {node.slug} && "
-            f"exec {CONFEDERAL} serve --host {node.host} --port {node.port}"
+            f"touch seeded; }}; }} && exec {CONFEDERAL} serve --host {node.host} --port {node.port}"
         )
         with (node.data_dir / "node.log").open("ab") as log:
-            # The script is built from our own paths, slugs and ports only.
+            # The script is built from our own paths, slugs and ports only. Its own session, so that
+            # Ctrl-C reaches whatever it is running, seeding included.
             procs.append(
-                subprocess.Popen(["/bin/sh", "-c", script], env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+                subprocess.Popen(  # noqa: S603
+                    ["/bin/sh", "-c", script], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
             )
     return procs
 
@@ -92,12 +101,15 @@ def start_other_nodes(nodes: list[DemoNode]) -> list[subprocess.Popen[bytes]]:
 def stop_nodes(procs: list[subprocess.Popen[bytes]]) -> None:
     for proc in procs:
         if proc.poll() is None:
-            proc.send_signal(2)  # SIGINT: the node finishes what it is doing and says so in its log
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)  # the node finishes what it is doing and says so in its log
     for proc in procs:
         try:
-            proc.wait(15)
+            proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def _later(minutes: float) -> str:

@@ -50,8 +50,9 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
     ticking = start_ticking(settings.TICK_SECONDS)
     federating = start_federating(settings.FEDERATION_SECONDS)
     others = demo_mod.start_other_nodes(demo) if demo else []
-    if demo:
-        demo_mod.Story(demo, ticking).start()
+    story = demo_mod.Story(demo, ticking) if demo else None
+    if story is not None:
+        story.start()
     print(banner, flush=True)
     try:
         server.run()
@@ -61,6 +62,8 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
         ticking.set()
         federating.set()
         server.close()
+        if story is not None:
+            story.join(10)  # let a step in flight finish, so the story never stops half-written
         demo_mod.stop_nodes(others)
     print("\nStopped. Nothing was lost: run the same command to carry on where you left off.")
     return 0
