@@ -126,6 +126,8 @@ def test_it_runs_a_council_from_convening_to_dissolution_with_the_same_result_on
     archive = wait_until("the council dissolves on every node", lambda: same_everywhere(trio, dissolved), timeout=120)
     for seat in archive["seats"]:
         assert [g["end"] for g in seat["mandates"]] == ["dissolved"]
+    for node in trio:  # the JSON API serves the same archive
+        assert node.get(f"/api/federations/{fed}/councils/{council}")["archive"]["motions"] == archive["motions"]
 
     # Each member assembly thanks its delegate in its own ledger, and every node carries all three sunsets.
     def sunsets(node):

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from confederal.node.errors import Refused
 
-from . import accounts, assemblies, decisions, ledgers, meetings, roles  # noqa: F401  (they register routes)
+from . import accounts, assemblies, decisions, federation, ledgers, meetings, roles  # noqa: F401  (they register routes)
 from ._base import api
 
 __all__ = ["api"]

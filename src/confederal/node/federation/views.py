@@ -96,7 +96,7 @@ def federation_list(request: HttpRequest) -> HttpResponse:
         councils = selectors.councils_of(fed, moment)
         feds.append({"fed": fed, "sitting": [c for c in councils if c.state.status == "sitting"]})
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse({"federations": [_federation_json(f["fed"]) for f in feds]})
+        return JsonResponse({"federations": [federation_json(f["fed"]) for f in feds]})
     return render(
         request,
         "federation/list.html",
@@ -109,7 +109,7 @@ def federation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _federation_json(fed: selectors.Federation) -> dict[str, Any]:
+def federation_json(fed: selectors.Federation) -> dict[str, Any]:
     return {
         "id": fed.id,
         "charter": fed.state.charter.to_json(),
@@ -133,8 +133,8 @@ def federation_page(request: HttpRequest, federation_id: str) -> HttpResponse:
     moment = now()
     councils = selectors.councils_of(fed, moment)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        data = _federation_json(fed)
-        data["councils"] = [_council_summary(c, moment) for c in councils]
+        data = federation_json(fed)
+        data["councils"] = [council_summary(c, moment) for c in councils]
         return JsonResponse(data)
     mine = []
     for assembly in _my_assemblies(request):
@@ -143,7 +143,7 @@ def federation_page(request: HttpRequest, federation_id: str) -> HttpResponse:
         "fed": fed,
         "charter": fed.state.charter,
         "members": [(o, fed.title(o)) for o, _ in fed.state.members],
-        "councils": [(c, _council_summary(c, moment)) for c in councils],
+        "councils": [(c, council_summary(c, moment)) for c in councils],
         "mine": mine,
         "default_start": format_time(moment + timedelta(minutes=5))[:16],
         "default_end": format_time(moment + timedelta(days=min(7, fed.state.charter.max_council_days)))[:16],
@@ -151,7 +151,7 @@ def federation_page(request: HttpRequest, federation_id: str) -> HttpResponse:
     return render(request, "federation/federation.html", context)
 
 
-def _council_summary(item: selectors.Council, moment: Any) -> dict[str, Any]:
+def council_summary(item: selectors.Council, moment: Any) -> dict[str, Any]:
     charter = item.state.charter
     return {
         "id": item.id,
@@ -179,7 +179,7 @@ def council_page(request: HttpRequest, federation_id: str, council_id: str) -> H
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         return JsonResponse(
             {
-                **_council_summary(item, moment),
+                **council_summary(item, moment),
                 "archive": item.state.archive(),
                 "sunsets": selectors.sunsets(item.id),
             }

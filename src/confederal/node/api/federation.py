@@ -1,0 +1,190 @@
+"""Federation routes: federations, councils and their archives, peers, and what delegates and assemblies do.
+
+An assembly's federation actions (found, join, leave, convene, join or leave a
+council, appoint or recall a delegate) are proposals it decides on like any other;
+a delegate's motions and votes are written to the home assembly's ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from confederal.node.access import access_assembly, require, signed_in
+from confederal.node.decisions.services import check_federation_proposal, do_propose
+from confederal.node.errors import Refused
+from confederal.node.federation import selectors, services
+from confederal.node.federation.models import ForkEvidence, Peer, RemoteLedger
+from confederal.node.federation.views import council_summary, federation_json
+from confederal.node.web import now
+from confederal.permissions import Action
+
+from ._base import AUTH, JSON, ErrorOut, api, user_of
+from .decisions import ProposalOut, proposal_out
+
+router = Router(tags=["federation"])
+
+
+def _federation(federation_id: str) -> selectors.Federation:
+    fed = selectors.federation(federation_id)
+    if fed is None:
+        raise Refused("unknown_federation", "This node knows no such federation.", 404)
+    return fed
+
+
+def _council(federation_id: str, council_id: str) -> selectors.Council:
+    item = selectors.council(council_id, now())
+    if item is None or item.federation.id != federation_id:
+        raise Refused("unknown_council", "This node knows no such council.", 404)
+    return item
+
+
+@router.get("/federations", response={200: list[JSON]}, summary="Federations this node knows, with their members")
+def list_federations(request: HttpRequest) -> list[JSON]:
+    return [federation_json(f) for f in selectors.federations()]
+
+
+@router.get(
+    "/federations/{federation_id}", response={200: JSON, 404: ErrorOut}, summary="A federation and its councils"
+)
+def get_federation(request: HttpRequest, federation_id: str) -> JSON:
+    fed = _federation(federation_id)
+    moment = now()
+    return {
+        **federation_json(fed),
+        "councils": [council_summary(c, moment) for c in selectors.councils_of(fed, moment)],
+    }
+
+
+@router.get(
+    "/federations/{federation_id}/councils/{council_id}",
+    response={200: JSON, 404: ErrorOut},
+    summary="A council: seats, mandates, motions, votes, what was ignored and why, and its sunsets",
+)
+def get_council(request: HttpRequest, federation_id: str, council_id: str) -> JSON:
+    item = _council(federation_id, council_id)
+    return {
+        **council_summary(item, now()),
+        "archive": item.state.archive(),
+        "sunsets": selectors.sunsets(item.id),
+    }
+
+
+class FederationProposalIn(Schema):
+    action: Literal["found", "join", "leave", "convene", "join_council", "leave_council", "appoint", "recall"]
+    federation: str = ""
+    council: str | JSON = Field(
+        default="", description="The council's id; for 'convene', the council's charter (objective, times, agenda)."
+    )
+    charter: JSON = Field(default_factory=dict, description="For 'found': the federation's charter.")
+    delegate: str = ""
+    mandate: JSON = Field(default_factory=dict, description="For 'appoint': text, instructions, red_lines.")
+    text: str = ""
+
+
+@router.post(
+    "/assemblies/{slug}/federation-proposals",
+    auth=AUTH,
+    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Put a federation action to the assembly's decision",
+)
+def propose_federation_action(request: HttpRequest, slug: str, body: FederationProposalIn) -> Status[ProposalOut]:
+    assembly = access_assembly(slug)
+    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
+    assert member is not None
+    payload: dict[str, Any] = body.dict(exclude={"text"})
+    draft = check_federation_proposal(member, payload, body.text, now())
+    return Status(201, proposal_out(do_propose(draft, now()), member))
+
+
+class MotionIn(Schema):
+    assembly: str = Field(description="The delegate's home assembly")
+    title: str
+    text: str = ""
+    question: str | None = Field(default=None, description="The agenda question it decides, such as q1")
+
+
+class ActOut(Schema):
+    assembly: str
+    seq: int = Field(description="The entry in the home assembly's ledger")
+
+
+@router.post(
+    "/federations/{federation_id}/councils/{council_id}/motions",
+    auth=AUTH,
+    response={201: ActOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Move a motion, as a delegate with a live mandate",
+)
+def move_motion(request: HttpRequest, federation_id: str, council_id: str, body: MotionIn) -> Status[ActOut]:
+    _council(federation_id, council_id)
+    assembly = access_assembly(body.assembly)
+    member = require(user_of(request), assembly, Action.VOTE, now().date())
+    assert member is not None
+    seq = services.do_move_motion(member, council_id, body.title, body.text, body.question, now())
+    return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
+
+
+class CouncilVoteIn(Schema):
+    assembly: str = Field(description="The delegate's home assembly")
+    motion: str = Field(description="The motion's id, origin#seq")
+    choice: Literal["for", "against", "abstain"]
+
+
+@router.post(
+    "/federations/{federation_id}/councils/{council_id}/votes",
+    auth=AUTH,
+    response={201: ActOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Vote on a motion, as a delegate; a vote against the mandate is refused or flagged as the charter says",
+)
+def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: CouncilVoteIn) -> Status[ActOut]:
+    _council(federation_id, council_id)
+    assembly = access_assembly(body.assembly)
+    member = require(user_of(request), assembly, Action.VOTE, now().date())
+    assert member is not None
+    seq = services.do_cast_council_vote(member, council_id, body.motion, body.choice, now())
+    return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
+
+
+@router.get("/federation/peers", response={200: JSON}, summary="Peers, the ledgers followed, and fork evidence")
+def list_peers(request: HttpRequest) -> JSON:
+    return {
+        "node": selectors.here(),
+        "peers": [
+            {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
+            for p in Peer.objects.all()
+        ],
+        "followed": [
+            {"origin": r.origin, "size": r.size, "forked": r.forked} for r in RemoteLedger.objects.order_by("origin")
+        ],
+        "forks": [
+            {
+                "origin": f.origin,
+                "detected_at": f.detected_at,
+                "reason": f.reason,
+                "earlier": f.earlier,
+                "later": f.later,
+            }
+            for f in ForkEvidence.objects.all()[:50]
+        ],
+    }
+
+
+class PeerIn(Schema):
+    url: str
+
+
+@router.post(
+    "/federation/peers",
+    auth=AUTH,
+    response={201: JSON, 400: ErrorOut, 403: ErrorOut},
+    summary="Follow a node: its ledgers' keys are pinned on first contact",
+)
+def add_peer(request: HttpRequest, body: PeerIn) -> Status[JSON]:
+    signed_in(user_of(request))
+    peer = services.do_add_peer(body.url, now())
+    return Status(201, {"url": peer.url, "name": peer.name, "last_error": peer.last_error})
+
+
+api.add_router("/", router)
