@@ -17,3 +17,6 @@ def trio(templates, tmp_path):
     nodes = start_federation(templates, tmp_path)
     yield nodes
     stop_federation(nodes)
+
+
+from tests.browser.conftest import browser  # noqa: E402, F401  (Chromium, for the council page journeys)
