@@ -30,8 +30,21 @@ def _ledger_size(url):
     return _json(url + "/ledgers/food-hub/")["size"]
 
 
+def _three_free_ports():
+    """A port whose two neighbours are free too: the demo's other nodes take PORT+1 and PORT+2."""
+    while True:
+        port = free_port()
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port + 1))
+                b.bind(("127.0.0.1", port + 2))
+        except OSError:
+            continue
+        return port
+
+
 def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
-    port = free_port()
+    port = _three_free_ports()
     url = f"http://127.0.0.1:{port}"
     demo = _start_demo(tmp_path / "demo", port)
     wait_for_http(url + "/ledgers", demo)
