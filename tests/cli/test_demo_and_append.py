@@ -7,6 +7,8 @@ import socket
 import subprocess
 import urllib.request
 
+import pytest
+
 from tests.support.nodes import CONFEDERAL, NodeDB, base_env, free_port, run, stop, wait_for_http
 
 
@@ -43,10 +45,24 @@ def _three_free_ports():
         return port
 
 
-def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
+@pytest.fixture
+def demos():
+    """Start demos; any still running when the test ends (a failed assertion) is stopped with its nodes."""
+    started = []
+
+    def start(data_dir, port):
+        started.append(_start_demo(data_dir, port))
+        return started[-1]
+
+    yield start
+    for proc in started:
+        stop(proc, timeout=30)
+
+
+def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path, demos):
     port = _three_free_ports()
     url = f"http://127.0.0.1:{port}"
-    demo = _start_demo(tmp_path / "demo", port)
+    demo = demos(tmp_path / "demo", port)
     wait_for_http(url + "/ledgers", demo)
     assert _ledger_size(url) > 20
     with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:
@@ -69,7 +85,7 @@ def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path):
     assert f"{url}/ledgers/food-hub/" in first_output
     assert "Stopped. Nothing was lost" in first_output
 
-    again = _start_demo(tmp_path / "demo", port)
+    again = demos(tmp_path / "demo", port)
     wait_for_http(url + "/ledgers", again)
     assert _ledger_size(url) == size
     again.terminate()  # SIGTERM, as a service manager would send
