@@ -16,8 +16,7 @@ from confederal.node.access import access_assembly, require, signed_in
 from confederal.node.decisions.services import check_federation_proposal, do_propose
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services
-from confederal.node.federation.models import ForkEvidence, Peer, RemoteLedger
-from confederal.node.federation.views import council_summary, federation_json
+from confederal.node.federation.views import council_summary, federation_json, peers_json
 from confederal.node.web import now
 from confederal.permissions import Action
 
@@ -149,26 +148,7 @@ def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: C
 
 @router.get("/federation/peers", response={200: JSON}, summary="Peers, the ledgers followed, and fork evidence")
 def list_peers(request: HttpRequest) -> JSON:
-    return {
-        "node": selectors.here(),
-        "peers": [
-            {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
-            for p in Peer.objects.all()
-        ],
-        "followed": [
-            {"origin": r.origin, "size": r.size, "forked": r.forked} for r in RemoteLedger.objects.order_by("origin")
-        ],
-        "forks": [
-            {
-                "origin": f.origin,
-                "detected_at": f.detected_at,
-                "reason": f.reason,
-                "earlier": f.earlier,
-                "later": f.later,
-            }
-            for f in ForkEvidence.objects.all()[:50]
-        ],
-    }
+    return peers_json()
 
 
 class PeerIn(Schema):

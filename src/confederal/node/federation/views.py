@@ -256,35 +256,39 @@ def council_archive(request: HttpRequest, federation_id: str, council_id: str) -
     return response
 
 
+def peers_json() -> dict[str, Any]:
+    """Peers, the ledgers followed, and fork evidence: the page's JSON and the API's."""
+    return {
+        "node": selectors.here(),
+        "peers": [
+            {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
+            for p in Peer.objects.all()
+        ],
+        "followed": [
+            {"origin": r.origin, "size": r.size, "forked": r.forked, "pinned": r.pinned}
+            for r in RemoteLedger.objects.order_by("origin")
+        ],
+        "forks": [
+            {
+                "origin": f.origin,
+                "reason": f.reason,
+                "earlier": f.earlier,
+                "later": f.later,
+                "detected_at": f.detected_at,
+                "source": f.source,
+            }
+            for f in ForkEvidence.objects.all()[:50]
+        ],
+    }
+
+
 @require_safe
 def peers_page(request: HttpRequest) -> HttpResponse:
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse(peers_json())
     peers = list(Peer.objects.all())
     followed = RemoteLedger.objects.select_related("peer").order_by("origin")
     forks = ForkEvidence.objects.all()[:50]
-    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse(
-            {
-                "node": selectors.here(),
-                "peers": [
-                    {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
-                    for p in peers
-                ],
-                "followed": [
-                    {"origin": r.origin, "size": r.size, "forked": r.forked, "pinned": r.pinned} for r in followed
-                ],
-                "forks": [
-                    {
-                        "origin": f.origin,
-                        "reason": f.reason,
-                        "earlier": f.earlier,
-                        "later": f.later,
-                        "detected_at": f.detected_at,
-                        "source": f.source,
-                    }
-                    for f in forks
-                ],
-            }
-        )
     return render(
         request,
         "federation/peers.html",
