@@ -5,6 +5,9 @@ import pytest
 
 from tests.support.nodes import drop_database, seeded_template, start_node, stop_node
 
+# One Chromium for the whole run: a second sync Playwright inside the first one refuses to start.
+pytest_plugins = ["tests.support.browser"]
+
 
 def pytest_report_header(config):
     backend = "PostgreSQL" if os.environ.get("CONFEDERAL_DATABASE_URL") else "SQLite"

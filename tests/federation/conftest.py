@@ -18,5 +18,3 @@ def trio(templates, tmp_path):
     yield nodes
     stop_federation(nodes)
 
-
-from tests.browser.conftest import browser  # noqa: E402, F401  (Chromium, for the council page journeys)

@@ -1,3 +1,5 @@
+"""Chromium through Playwright, one browser per run for every suite that drives pages."""
+
 import shutil
 
 import pytest
