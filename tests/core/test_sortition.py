@@ -294,16 +294,22 @@ def test_both_ways_of_building_the_lottery_agree_on_a_public_pool(monkeypatch):
     quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
     pool = build_pool(read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
     mixed = select(pool)
+    mixed_maximin = select(pool, "maximin")
     import confederal.sortition._lottery as lottery_module
 
-    monkeypatch.setattr(lottery_module._Run, "solve_by_levels_first", lambda self: None)
+    monkeypatch.setattr(lottery_module._Run, "solve_by_levels_first", lambda self, method: None)
     by_levels = select(pool)
+    by_levels_maximin = select(pool, "maximin")
     assert mixed.complete
     assert by_levels.complete
     # Level by level, the later levels are solved to 10⁻⁴ (the first to 10⁻⁵); the mixture is exact.
     assert sorted(mixed.probabilities().values()) == pytest.approx(sorted(by_levels.probabilities().values()), abs=2e-4)
     assert mixed.minimum == pytest.approx(by_levels.minimum, abs=1e-5)
     assert mixed.minimum >= by_levels.minimum - 1e-7
+    # Maximin from the polytope's corner reaches the same minimum as maximin by column generation.
+    assert mixed_maximin.method == by_levels_maximin.method == "maximin"
+    assert mixed_maximin.minimum == pytest.approx(by_levels_maximin.minimum, abs=1e-5)
+    assert mixed_maximin.certificate - mixed_maximin.minimum < 5e-4
 
 
 # -- infeasible quotas ------------------------------------------------------------------------------

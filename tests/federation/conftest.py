@@ -17,4 +17,3 @@ def trio(templates, tmp_path):
     nodes = start_federation(templates, tmp_path)
     yield nodes
     stop_federation(nodes)
-

@@ -394,13 +394,16 @@ class QuotaPolytope:
         return float(self.h.getInfo().objective_function_value)
 
     def leximin(
-        self, served: Vector, include: npt.NDArray[np.bool_], settle: float = 1e-9
+        self, served: Vector, include: npt.NDArray[np.bool_], settle: float = 1e-9, first_only: bool = False
     ) -> tuple[Vector, Vector, float] | None:
         """Leximin over served + chance for the ``include``d types.
 
         Returns the counts per type, each type's level (served + chance) and the first
         level; None if the quotas leave no point at all. A type is settled when its
         level row carries a dual weight: then it sits at that level in every optimum.
+        With ``first_only`` (maximin) it stops after the first level and every type is
+        given that level: the point is then a vertex, on a small face, which is quicker
+        to write as a mixture of panels.
         """
         n = self.n
         h = self.h
@@ -435,6 +438,9 @@ class QuotaPolytope:
                 z = float(h.getInfo().objective_function_value)
                 if np.isnan(first):
                     first = z
+                    if first_only:
+                        levels[include] = z
+                        break
                 duals = np.abs(np.array(h.getSolution().row_dual[base : base + n]))
                 settled = open_types & (duals > settle * max(duals[open_types].max(), 1e-300))
                 if not settled.any():

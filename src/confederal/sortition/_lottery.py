@@ -11,6 +11,8 @@ every lottery's expected counts lie in that polytope, its first level bounds eve
 lottery's minimum — the certificate each result carries. Then ``_mixing`` writes
 those levels as a mixture of real panels. On every pool we measured that mixture
 exists, and then it is the leximin lottery, proven so by the bound it meets.
+Maximin stops after the first level and mixes the corner the solver lands on,
+which lies on a smaller face and needs fewer panels.
 
 When it does not exist (the fractional polytope has corners no panel sits on), the
 lottery is built level by level by column generation: the dual of the programme
@@ -227,10 +229,9 @@ class _Run:
         return added
 
     def solve(self, method: Method) -> Lottery:
-        if method == "leximin":
-            found = self.solve_by_levels_first()
-            if found is not None:
-                return found
+        found = self.solve_by_levels_first(method)
+        if found is not None:
+            return found
         self.seed_panels()
         fixed = np.full(len(self.sizes), np.nan)
         open_types = self.selectable.copy()
@@ -258,11 +259,15 @@ class _Run:
             open_types &= ~tight
         return self.finish(method, fixed, open_types, certificate, complete)
 
-    def solve_by_levels_first(self) -> Lottery | None:
-        """Leximin over the fractional polytope, then panels that mix to it; None to fall back."""
+    def solve_by_levels_first(self, method: Method) -> Lottery | None:
+        """Leximin (or maximin) over the fractional polytope, then panels that mix to it; None to fall back."""
         polytope = QuotaPolytope(self.pool, self.search.upper)
         include = self.search.upper > 0
-        solved = polytope.leximin(self.served, include)
+        solved = polytope.leximin(self.served, include, first_only=method == "maximin")
+        if solved is not None and method == "maximin" and solved[2] <= 1e-9:
+            # A first level of zero may only mean some type fits on no panel: the later levels
+            # tell those apart from the rest, whose minimum maximin must still raise.
+            solved = polytope.leximin(self.served, include)
         if solved is None:
             raise SortitionError("quotas_infeasible", "No panel of this size meets every quota.")
         target, levels, _ = solved
@@ -284,14 +289,14 @@ class _Run:
         if mixture.exact:
             self.selectable = selectable
             kept = [(p, w) for p, w in zip(mixture.panels, mixture.weights, strict=True) if w > 0]
-            return self.lottery("leximin", [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
+            return self.lottery(method, [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
         if self.stopped() and mixture.panels:
             self.selectable = selectable
             for panel in mixture.panels:
                 self.add(panel)
             lower = np.where(selectable, -self.served, 0.0)
             weights, _ = best_mixture(self.panels, self.sizes, lower, selectable, selectable)
-            return self.lottery("leximin", self.panels, weights, certificate, False)
+            return self.lottery(method, self.panels, weights, certificate, False)
         # The levels are no mixture of panels (or the search gave no verdict): build level by level,
         # starting from the panels found.
         for panel in mixture.panels:
