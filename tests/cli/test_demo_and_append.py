@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from confederal.cli.demo import resume_steps
 from tests.support.nodes import CONFEDERAL, NodeDB, base_env, free_port, run, stop, wait_for_http
 
 
-def _start_demo(data_dir, port):
+def _start_demo(data_dir, port, pace=None):
+    env = base_env(data_dir)
+    if pace is not None:
+        env["CONFEDERAL_DEMO_PACE"] = pace
     return subprocess.Popen(
         [CONFEDERAL, "demo", "--data-dir", str(data_dir), "--port", str(port)],
-        env=base_env(data_dir),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -50,8 +56,8 @@ def demos():
     """Start demos; any still running when the test ends (a failed assertion) is stopped with its nodes."""
     started = []
 
-    def start(data_dir, port):
-        started.append(_start_demo(data_dir, port))
+    def start(data_dir, port, pace=None):
+        started.append(_start_demo(data_dir, port, pace))
         return started[-1]
 
     yield start
@@ -93,6 +99,69 @@ def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path, demos
     output = again.stdout.read()
     assert "Reusing the demo data" in output
     assert "Stopped. Nothing was lost" in output
+
+
+def _story(data_dir, proc, until, timeout=300):
+    """The story's saved state once ``until`` holds for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read()
+        try:
+            state = json.loads((data_dir / "story.json").read_text())
+        except (OSError, ValueError):
+            state = None
+        if state and until(state):
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"the story did not get there in {timeout} s")
+
+
+def test_a_demo_stopped_mid_story_picks_it_up_with_the_same_federation_and_council(tmp_path, demos):
+    port = _three_free_ports()
+    url = f"http://127.0.0.1:{port}"
+    data = tmp_path / "demo"
+    demo = demos(data, port, pace="0.05")
+    before = _story(data, demo, lambda s: "appointed:food-hub" in s["steps"])
+    assert stop(demo, timeout=30) == 0
+    assert not json.loads((data / "story.json").read_text())["finished"]
+
+    again = demos(data, port, pace="0.05")
+    after = _story(data, again, lambda s: s["finished"])
+    steps = after["steps"]
+    assert steps["federation"] == before["steps"]["federation"]
+    assert steps["council"] == before["steps"]["council"]
+    federations = _json(url + "/api/federations")
+    assert [f["id"] for f in federations] == [steps["federation"]]
+    council = f"/api/federations/{steps['federation']}/councils/{steps['council']['id']}"
+    # Every node tallies the motion the resumed story voted on: 2 for (Amara, Kwame), 1 against (Oscar).
+    for offset in range(3):
+        tally = {}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            (motion,) = _json(f"http://127.0.0.1:{port + offset}{council}")["archive"]["motions"]
+            tally = (motion["for"], motion["against"])
+            if tally == (2, 1):
+                break
+            time.sleep(1)
+        assert tally == (2, 1), offset
+    assert stop(again, timeout=30) == 0
+    assert "picking the story up where it stopped" in again.stdout.read()
+
+
+def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+    def at(minutes):
+        return (now + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    before_council = {"federation": "f1", "joined:housing": True}
+    assert resume_steps(before_council, now) == (before_council, False)
+    sitting = {**before_council, "council": {"id": "c1", "ends": at(5)}, "appointed:food-hub": True, "motion": "m1"}
+    assert resume_steps(sitting, now) == (sitting, False)
+    ran_out = {**sitting, "council": {"id": "c1", "ends": at(1)}, "vote:food": True, "seated": True}
+    assert resume_steps(ran_out, now) == (before_council, True)
+    voted = {**ran_out, "vote:housing": True}
+    assert resume_steps(voted, now) == (voted, False)
 
 
 def test_the_demo_says_clearly_when_its_port_is_taken(tmp_path):

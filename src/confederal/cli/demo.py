@@ -116,20 +116,56 @@ def _later(minutes: float) -> str:
     return (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: Steps that belong to one council: a council whose term ran out while the demo was stopped is convened anew.
+COUNCIL_STEPS = (
+    "council",
+    "council-joined:",
+    "appointed:",
+    "seated",
+    "motion",
+    "vote:",
+    "refused",
+    "recall",
+    "replaced",
+)
+
+
+def resume_steps(steps: dict[str, Any], now: datetime) -> tuple[dict[str, Any], bool]:
+    """The finished steps a restarted story keeps, and whether it must convene a new council.
+
+    A council needs a few minutes left to be worth picking up; one that ran out (or nearly)
+    while the demo was stopped has dissolved on every node, so its remaining acts would be late.
+    """
+    council = steps.get("council")
+    if not isinstance(council, dict):
+        return steps, False
+    ends = datetime.strptime(str(council.get("ends", "")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    if ends - now > timedelta(minutes=2) or "vote:housing" in steps:
+        return steps, False
+    return {k: v for k, v in steps.items() if not k.startswith(COUNCIL_STEPS)}, True
+
+
 class Story(threading.Thread):
-    """The federation acted out once: found, join, convene, mandate, vote, a refused vote, a recall, a replacement."""
+    """The federation acted out once: found, join, convene, mandate, vote, a refused vote, a recall, a replacement.
+
+    Each finished step is written to ``story.json`` after the node has committed it, so a demo
+    stopped mid-story picks up after its last finished step the next time it starts.
+    """
 
     def __init__(self, nodes: list[DemoNode], stopping: threading.Event) -> None:
         super().__init__(name="demo-story", daemon=True)
         self.nodes = nodes
         self.stopping = stopping
         self.state_file = nodes[0].data_dir.parent / "story.json"
+        self.steps: dict[str, Any] = {}
+        # Pauses let a person watch each act land; tests shorten them.
+        self.pace = float(os.environ.get("CONFEDERAL_DEMO_PACE", "1"))
 
     def say(self, text: str) -> None:
         print(f"  [story] {text}", flush=True)
 
     def pause(self, seconds: float) -> None:
-        if self.stopping.wait(seconds):
+        if self.stopping.wait(seconds * self.pace):
             raise InterruptedError
 
     def step(self, node: DemoNode, *args: str, ok: bool = True) -> Any:
@@ -142,6 +178,20 @@ class Story(threading.Thread):
         if not ok:
             return result.stderr.strip()
         return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def once(self, key: str, act: Any) -> Any:
+        """Run a step unless an earlier run finished it; either way, what it returned."""
+        if key not in self.steps:
+            value = act()
+            self.steps[key] = True if value is None else value
+            self.save()
+        return self.steps[key]
+
+    def save(self, finished: bool = False) -> None:
+        state = {"steps": self.steps, "finished": finished}
+        partial = self.state_file.with_suffix(".tmp")
+        partial.write_text(json.dumps(state, indent=1))
+        partial.replace(self.state_file)
 
     def read(self, node: DemoNode, path: str) -> Any:
         request = urllib.request.Request(node.url + path, headers={"Accept": "application/json"})
@@ -157,15 +207,28 @@ class Story(threading.Thread):
             value = check()
             if value:
                 return value
-            self.pause(0.5)
+            self.stopping.wait(0.5)
+            if self.stopping.is_set():
+                raise InterruptedError
         raise TimeoutError("the nodes did not catch up in time")
 
     def run(self) -> None:
         if self.state_file.exists():
-            return
-        self.state_file.write_text(json.dumps({"started": datetime.now(UTC).isoformat()}))
+            try:
+                state = json.loads(self.state_file.read_text())
+            except ValueError:
+                state = {}
+            # An earlier demo wrote no steps: its story ran to the end.
+            if not isinstance(state, dict) or state.get("finished") or "steps" not in state:
+                return
+            self.steps, convene_again = resume_steps(dict(state["steps"]), datetime.now(UTC))
+            if convene_again:
+                self.say("the council's term ran out while the demo was stopped: convening a new one.")
+            self.say("picking the story up where it stopped.")
+        self.save()
         try:
             self.act()
+            self.save(finished=True)
         except InterruptedError:
             pass
         except Exception as exc:  # the nodes keep serving whatever the story hits
@@ -175,32 +238,41 @@ class Story(threading.Thread):
         food, energy, housing = self.nodes
         self.until(lambda: all(self.read(n, "/ledgers") for n in self.nodes), timeout=300)
         self.say("all three nodes are up; each follows and witnesses the other two.")
-        fed = self.step(food, "found", "--name", "River Valley Federation", "--days", "30")["federation"]
+        fed = self.once(
+            "federation",
+            lambda: self.step(food, "found", "--name", "River Valley Federation", "--days", "30")["federation"],
+        )
         self.say(f"the food hub founded the River Valley Federation: {food.url}/federations/{fed}/")
         for node in (energy, housing):
             self.until(lambda n=node: self.read(n, f"/federations/{fed}/"))
-            self.step(node, "join", "--federation", fed)
+            self.once(f"joined:{node.slug}", lambda n=node: self.step(n, "join", "--federation", fed))
             self.say(f"the {node.slug} assembly decided to join.")
         self.until(lambda: len((self.read(food, f"/federations/{fed}/") or {}).get("members", [])) == 3)
-        council = self.step(
-            food,
-            "convene",
-            "--federation",
-            fed,
-            "--objective",
-            "Stop the pipeline under the river",
-            "--ends",
-            _later(COUNCIL_MINUTES),
-            "--agenda",
-            "Join the blockade of the pipeline route on 12 December",
-            "--agenda",
-            "Pool our legal funds for the blockade",
-        )["council"]
+
+        def convene() -> dict[str, str]:
+            ends = _later(COUNCIL_MINUTES)
+            council = self.step(
+                food,
+                "convene",
+                "--federation",
+                fed,
+                "--objective",
+                "Stop the pipeline under the river",
+                "--ends",
+                ends,
+                "--agenda",
+                "Join the blockade of the pipeline route on 12 December",
+                "--agenda",
+                "Pool our legal funds for the blockade",
+            )["council"]
+            return {"id": council, "ends": ends}
+
+        council = self.once("council", convene)["id"]
         page = f"{food.url}/federations/{fed}/councils/{council}/"
         self.say(f"a council is convened for {COUNCIL_MINUTES} minutes; watch it at {page}")
         for node in (energy, housing):
             self.until(lambda n=node: self.read(n, f"/federations/{fed}/councils/{council}/"))
-            self.step(node, "join-council", "--council", council)
+            self.once(f"council-joined:{node.slug}", lambda n=node: self.step(n, "join-council", "--council", council))
         for node, name, instructions in (
             (food, "Amara", ["q1=for", "q2=judgement"]),
             (energy, "Kwame", ["q1=for", "q2=against"]),
@@ -209,36 +281,55 @@ class Story(threading.Thread):
             args = ["appoint", "--council", council, "--delegate", name]
             for item in instructions:
                 args += ["--instruction", item]
-            self.step(node, *args)
+            self.once(f"appointed:{node.slug}", lambda n=node, a=args: self.step(n, *a))
             self.say(f"{node.slug} sends {name} with a written mandate ({', '.join(instructions)}).")
 
         def seated(n: DemoNode) -> bool:
             data = self.read(n, f"/federations/{fed}/councils/{council}/")
             return bool(data) and len(data.get("members", [])) == 3
 
-        self.until(lambda: all(seated(n) for n in self.nodes))
-        self.pause(15)
-        motion = self.step(
-            energy, "motion", "--council", council, "--title", "Join the blockade on 12 December", "--question", "q1"
-        )["motion"]
+        def seat() -> None:
+            self.until(lambda: all(seated(n) for n in self.nodes))
+            self.pause(15)
+
+        self.once("seated", seat)
+        motion = self.once(
+            "motion",
+            lambda: self.step(
+                energy,
+                "motion",
+                "--council",
+                council,
+                "--title",
+                "Join the blockade on 12 December",
+                "--question",
+                "q1",
+            )["motion"],
+        )
         self.say("Kwame moves a motion: join the blockade on 12 December.")
         for node in (food, housing):
             self.until(lambda n=node: (self.read(n, f"/federations/{fed}/councils/{council}/") or {}).get("archive"))
         self.pause(10)
-        self.step(food, "vote", "--council", council, "--motion", motion, "--choice", "for")
+        vote = ["vote", "--council", council, "--motion", motion, "--choice"]
+        self.once("vote:food", lambda: self.step(food, *vote, "for"))
         self.say("Amara votes for, as her mandate says.")
         self.pause(5)
-        refused = self.step(energy, "vote", "--council", council, "--motion", motion, "--choice", "against", ok=False)
+        refused = self.once("refused", lambda: self.step(energy, *vote, "against", ok=False))
         self.say(f"Kwame tries to vote against: refused ({refused.split(': ', 2)[-1][:90]}…)")
-        self.step(energy, "vote", "--council", council, "--motion", motion, "--choice", "for")
+        self.once("vote:energy", lambda: self.step(energy, *vote, "for"))
         self.say("Kwame votes for.")
         self.pause(20)
-        self.step(housing, "recall", "--council", council)
+        self.once("recall", lambda: self.step(housing, "recall", "--council", council))
         self.say("Mid-vote, the housing assembly recalls Nadia: from that entry on, her acts do not count.")
         self.pause(10)
-        self.step(housing, "appoint", "--council", council, "--delegate", "Oscar", "--instruction", "q1=against")
+        self.once(
+            "replaced",
+            lambda: self.step(
+                housing, "appoint", "--council", council, "--delegate", "Oscar", "--instruction", "q1=against"
+            ),
+        )
         self.say("The housing assembly sends Oscar instead, mandated to vote against.")
         self.pause(15)
-        self.step(housing, "vote", "--council", council, "--motion", motion, "--choice", "against")
+        self.once("vote:housing", lambda: self.step(housing, *vote, "against"))
         self.say("Oscar votes against; every node tallies 2 for, 1 against from the member ledgers.")
         self.say(f"the council dissolves by itself at its end, {COUNCIL_MINUTES} minutes after it was convened.")
