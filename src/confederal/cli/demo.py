@@ -184,10 +184,10 @@ class Story(threading.Thread):
         if key not in self.steps:
             value = act()
             self.steps[key] = True if value is None else value
-            self.save()
+            self.write_state()
         return self.steps[key]
 
-    def save(self, finished: bool = False) -> None:
+    def write_state(self, finished: bool = False) -> None:
         state = {"steps": self.steps, "finished": finished}
         partial = self.state_file.with_suffix(".tmp")
         partial.write_text(json.dumps(state, indent=1))
@@ -225,10 +225,10 @@ class Story(threading.Thread):
             if convene_again:
                 self.say("the council's term ran out while the demo was stopped: convening a new one.")
             self.say("picking the story up where it stopped.")
-        self.save()
+        self.write_state()
         try:
             self.act()
-            self.save(finished=True)
+            self.write_state(finished=True)
         except InterruptedError:
             pass
         except Exception as exc:  # the nodes keep serving whatever the story hits

@@ -104,6 +104,8 @@ class Lottery:
 
 
 Clock = Callable[[], float]
+#: A type's count below this in the fractional polytope is rounding, not a chance of being chosen.
+NEARLY_NONE = 1e-7
 
 
 def select(
@@ -272,11 +274,12 @@ class _Run:
             raise SortitionError("quotas_infeasible", "No panel of this size meets every quota.")
         target, levels, _ = solved
         # Leximin leaves nobody at zero who could be above it, so a zero is a type no panel can hold,
-        # unless service put it there; then ask the polytope directly.
-        never = include & (target <= 1e-9)
-        if (self.served > 0).any():
-            for t in np.flatnonzero(never):
-                never[t] = polytope.largest(int(t)) <= 1e-9
+        # unless service put it there. Zero here is "within the slack the levels are held with", not
+        # exactly 0.0, so ask the polytope directly each time.
+        never = include & (target <= NEARLY_NONE)
+        for t in np.flatnonzero(never):
+            never[t] = polytope.largest(int(t)) <= NEARLY_NONE
+        target = np.where(never, 0.0, target)
         selectable = include & ~never
         certificate = float(levels[selectable].min()) if selectable.any() else np.inf
 
