@@ -112,8 +112,12 @@ def stop_nodes(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
+#: How the story writes the council's end, for the command line and story.json alike.
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def _later(minutes: float) -> str:
-    return (datetime.now(UTC) + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (datetime.now(UTC) + timedelta(minutes=minutes)).strftime(STAMP)
 
 
 #: Steps that belong to one council: a council whose term ran out while the demo was stopped is convened anew.
@@ -139,7 +143,7 @@ def resume_steps(steps: dict[str, Any], now: datetime) -> tuple[dict[str, Any], 
     council = steps.get("council")
     if not isinstance(council, dict):
         return steps, False
-    ends = datetime.strptime(str(council.get("ends", "")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    ends = datetime.strptime(str(council.get("ends", "")), STAMP).replace(tzinfo=UTC)
     if ends - now > timedelta(minutes=2) or "vote:housing" in steps:
         return steps, False
     return {k: v for k, v in steps.items() if not k.startswith(COUNCIL_STEPS)}, True
