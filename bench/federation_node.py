@@ -29,7 +29,8 @@ from confederal.node.assemblies.services import check_found_assembly, do_found_a
 from confederal.node.federation import selectors, services, story  # noqa: E402
 from confederal.node.federation.management.commands.federation import CHARTER  # noqa: E402
 from confederal.node.federation.models import FederationRecord, RemoteEntry  # noqa: E402
-from confederal.node.ledgers.services import check_record, do_append  # noqa: E402
+from confederal.node.ledgers.services import Record, do_append  # noqa: E402
+from confederal.records import Amount, FinanceNote  # noqa: E402
 
 
 def out(**values: object) -> None:
@@ -55,7 +56,7 @@ def grow(slug: str, count: int) -> None:
     ledger = Assembly.objects.get(slug=slug).ledger
     for start in range(0, count, 500):
         records = [
-            check_record("decision", {"title": f"Decision {i}", "outcome": "adopted", "votes": {"for": 7, "no": 2}})
+            Record(FinanceNote(f"Payment {i} for the community kitchen", "out", Amount(32000 + i, "EUR"), "rent"))
             for i in range(start, min(count, start + 500))
         ]
         do_append(ledger, records, timezone.now())

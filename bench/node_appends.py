@@ -27,13 +27,14 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from confederal.node.ledgers.services import check_record, do_append, do_create_ledger  # noqa: E402
+from confederal.node.ledgers.services import Record, do_append, do_create_ledger  # noqa: E402
+from confederal.records import Amount, FinanceNote  # noqa: E402
 
 call_command("migrate", verbosity=0)
 
 
 def record(i: int):
-    return check_record("decision", {"title": f"Decision {i}", "outcome": "adopted", "votes": {"for": 7, "against": 2}})
+    return Record(FinanceNote(f"Payment {i} for the community kitchen", "out", Amount(32000 + i, "EUR"), "rent"))
 
 
 results = {"backend": connection.vendor}

@@ -30,7 +30,8 @@ from django.utils import timezone  # noqa: E402
 
 from confederal.ledger import leaf_hash, verify_inclusion  # noqa: E402
 from confederal.node.ledgers import selectors  # noqa: E402
-from confederal.node.ledgers.services import check_ledger_slug, check_record, do_append, do_create_ledger  # noqa: E402
+from confederal.node.ledgers.services import Record, check_ledger_slug, do_append, do_create_ledger  # noqa: E402
+from confederal.records import Amount, FinanceNote  # noqa: E402
 
 call_command("migrate", verbosity=0)
 ledger = do_create_ledger(check_ledger_slug("bench"), "Benchmark", timezone.now())
@@ -39,9 +40,7 @@ start = time.perf_counter()
 batch = 1000
 for first in range(0, args.size, batch):
     records = [
-        check_record(
-            "finance.txn", {"title": "Kitchen rent", "amount": {"currency": "EUR", "minor": 32000 + i}, "n": i}
-        )
+        Record(FinanceNote(f"Kitchen rent {i}", "out", Amount(32000 + i, "EUR")))
         for i in range(first, min(first + batch, args.size))
     ]
     do_append(ledger, records, now)

@@ -9,7 +9,18 @@ from pathlib import Path
 import confederal.ledger
 
 SRC = Path(confederal.ledger.__file__).parents[1]
-CORE = ["ledger", "decisions", "charter", "roles", "splitting", "permissions", "meetings", "sortition", "federation"]
+CORE = [
+    "ledger",
+    "decisions",
+    "charter",
+    "roles",
+    "splitting",
+    "permissions",
+    "meetings",
+    "sortition",
+    "federation",
+    "records",
+]
 # Pure libraries the core may use beyond the standard library; the solver only in sortition.
 PURE = {"orjson", "nacl", "confederal"}
 SOLVERS = {"sortition": {"highspy", "numpy"}}

@@ -181,36 +181,52 @@ def _append(node, *args, stdin=None):
     return run([CONFEDERAL, "append", *args], env=node.env, input=stdin)
 
 
-def test_append_writes_a_record_and_refuses_bad_input_without_changing_anything(node, tmp_path):
+def test_append_writes_an_operators_note_and_refuses_bad_input_without_changing_anything(node, tmp_path):
     size = _ledger_size(node.url)
-    good = tmp_path / "decision.json"
-    good.write_text('{"title": "Open a seed library", "outcome": "adopted"}')
-    result = _append(node, "food-hub", "--kind", "decision", "--body", str(good))
+    good = tmp_path / "metric.json"
+    good.write_text('{"name": "meals_served", "value": 214, "unit": "meals", "period": "this week"}')
+    result = _append(node, "food-hub", "--kind", "metric", "--body", str(good))
     assert result.returncode == 0, result.stderr
-    assert f"Appended entry {size}" in result.stdout
+    assert f"Appended entry {size} " in result.stdout
+    assert "note of this node's operator" in result.stdout
     assert _ledger_size(node.url) == size + 1
+    entry = _entry(node.url, size)
+    assert entry["by_operator"] is True
+    assert entry["summary"] == "meals served: 214 meals (this week)"
 
     cases = [
         ("{not json", "not valid JSON"),
-        ('{"amount": 12.5}', "whole numbers only"),
-        ('{"minutes": "' + "x" * 70_000 + '"}', "most a ledger entry may hold"),
+        ('{"name": "kwh", "value": 12.5, "unit": "kWh"}', "value must be a whole number"),
+        ('{"name": "' + "x" * 70_000 + '", "value": 1, "unit": "kWh"}', "name must be text of at most 80"),
         ("[1, 2]", "must be a JSON object"),
+        ('{"name": "kwh", "value": 1, "unit": "kWh", "by": "the assembly"}', "has no field by"),
     ]
     for text, message in cases:
-        result = _append(node, "food-hub", "--kind", "decision", stdin=text)
+        result = _append(node, "food-hub", "--kind", "metric", stdin=text)
         assert result.returncode == 2
         assert "nothing was written" in result.stderr, result.stderr
         assert message in result.stderr, result.stderr
+    # An operator cannot write what only the assembly's own acts write.
+    for kind in ("decision", "mandate.grant", "role.assignment"):
+        result = _append(node, "food-hub", "--kind", kind, "--body", str(good))
+        assert result.returncode == 2
+        assert f"A {kind} record is written only by the act it records, never by hand." in result.stderr
+        assert "An operator may append: finance.txn, metric." in result.stderr
     result = _append(node, "food-hub", "--kind", "Not A Kind", "--body", str(good))
     assert result.returncode == 2
-    assert "is not a record kind" in result.stderr
-    result = _append(node, "no-such-ledger", "--kind", "decision", "--body", str(good))
+    assert "Not A Kind is not a kind of record." in result.stderr
+    result = _append(node, "no-such-ledger", "--kind", "metric", "--body", str(good))
     assert result.returncode == 2
     assert "no ledger called 'no-such-ledger'" in result.stderr
-    result = _append(node, "food-hub", "--kind", "decision", "--body", str(tmp_path / "missing.json"))
+    result = _append(node, "food-hub", "--kind", "metric", "--body", str(tmp_path / "missing.json"))
     assert result.returncode == 2
     assert "cannot read" in result.stderr
     assert _ledger_size(node.url) == size + 1
+
+
+def _entry(url, seq):
+    with urllib.request.urlopen(f"{url}/api/ledgers/food-hub/entries/{seq}") as response:
+        return json.load(response)
 
 
 def test_verify_usage_errors_exit_2(tmp_path):

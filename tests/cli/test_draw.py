@@ -8,7 +8,8 @@ from pathlib import Path
 from confederal.cli.verify import _fetch_published_key, http_reader
 from confederal.ledger import Verifier, audit_ledger, decode_entry, leaf_hash
 from confederal.sortition import Person, Quota, announcement_body, build_pool, result_body, select
-from tests.support.nodes import CONFEDERAL, run
+from tests.support.nodes import CONFEDERAL, forge, run
+from tests.support.records import metric
 
 POOLS = Path(__file__).resolve().parents[1] / "data" / "sortition"
 BEACON = "5e" * 32
@@ -80,10 +81,7 @@ def test_it_explains_bad_files_and_infeasible_quotas(tmp_path):
 
 
 def _append(node, kind: str, body: dict, tmp_path: Path) -> None:
-    file = tmp_path / f"{kind}.json"
-    file.write_text(json.dumps(body))
-    result = run([CONFEDERAL, "append", "food-hub", "--kind", kind, "--body", str(file)], env=node.env)
-    assert result.returncode == 0, result.stderr
+    forge(node.env, "food-hub", [(kind, body)])
 
 
 def _ledger(node):
@@ -99,7 +97,7 @@ def test_audit_draw_re_derives_a_draw_recorded_in_a_real_ledger(node, state, tmp
     beacon_size = report.checkpoint.size + 2
     announced = announcement_body("facilitator-7", "facilitator", crowd, quotas, 1, "leximin", beacon_size)
     _append(node, "draw.announced", announced, tmp_path)
-    _append(node, "decision", {"title": "Anything the assembly does next", "outcome": "adopted"}, tmp_path)
+    _append(node, "metric", metric(1).to_json(), tmp_path)  # anything the assembly does next
     _, report = _ledger(node)
     assert report.checkpoint.size == beacon_size
     announcement_hash = leaf_hash(report.entries[beacon_size - 2]).hex()
@@ -118,7 +116,7 @@ def test_audit_draw_re_derives_a_draw_recorded_in_a_real_ledger(node, state, tmp
     # A second draw whose result claims someone the seed does not pick.
     announced = announcement_body("facilitator-8", "facilitator", crowd, quotas, 1, "leximin", beacon_size + 3)
     _append(node, "draw.announced", announced, tmp_path)
-    _append(node, "decision", {"title": "Something else", "outcome": "adopted"}, tmp_path)
+    _append(node, "metric", metric(2).to_json(), tmp_path)
     _, report = _ledger(node)
     forged = result_body("facilitator-8", leaf_hash(report.entries[-2]).hex(), beacon_size + 3,
                          report.checkpoint.root.hex(), select(pool), pool.features)  # fmt: skip

@@ -6,10 +6,8 @@ council from the member ledgers it pulled and verified, and all must agree.
 
 from __future__ import annotations
 
-import json
-
 from tests.support.federation import later, same_everywhere, wait_until
-from tests.support.nodes import CONFEDERAL, run
+from tests.support.nodes import forge
 
 DELEGATES = {"food-hub": "Amara", "energy-coop": "Kwame", "housing": "Nadia"}
 
@@ -59,11 +57,8 @@ def appoint(node, council, delegate, **instructions):
 
 def by_hand(node, tmp_path, body):
     """Write a delegate's act straight into the node's ledger, around every check the pages make."""
-    path = tmp_path / f"act-{node.slug}.json"
-    path.write_text(json.dumps(body))
-    result = run([CONFEDERAL, "append", node.slug, "--kind", "delegate.act", "--body", str(path)], env=node.node.env)
-    assert result.returncode == 0, result.stderr
-    return int(result.stdout.split("Appended entry ")[1].split()[0])
+    (seq,) = forge(node.node.env, node.slug, [("delegate.act", body)])
+    return seq
 
 
 def grant_of(data, origin, delegate):

@@ -33,11 +33,12 @@ import django
 django.setup()
 from django.utils import timezone
 from confederal.node.ledgers.models import Ledger
-from confederal.node.ledgers.services import check_record, do_append
+from confederal.node.ledgers.services import Record, do_append
+from confederal.records import MetricNote
 ledger = Ledger.objects.get(slug="food-hub")
 while ledger.size < {target}:
     count = min(2000, {target} - ledger.size)
-    records = [check_record("metric", {{"name": "meals_served", "value": ledger.size + i}}) for i in range(count)]
+    records = [Record(MetricNote("meals_served", ledger.size + i, "meals")) for i in range(count)]
     do_append(ledger, records, timezone.now())
     ledger.refresh_from_db()
 """

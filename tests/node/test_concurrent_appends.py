@@ -8,7 +8,8 @@ from django.db import connections
 from confederal.ledger import decode_entry, leaf_hashes, open_checkpoint, parse_note, root_from_leaf_hashes
 from confederal.node.ledgers import models, selectors, services
 from confederal.node.ledgers.keys import ledger_verifier
-from confederal.node.ledgers.services import check_record, do_append
+from confederal.node.ledgers.services import Record, do_append
+from tests.support.records import metric
 
 WRITERS = 6
 APPENDS_EACH = 15
@@ -25,9 +26,7 @@ def test_concurrent_writers_each_get_distinct_contiguous_seqs_and_nothing_is_los
         try:
             start.wait()
             for i in range(APPENDS_EACH):
-                records = [
-                    check_record("metric", {"name": "w", "value": w * 1000 + i * 10 + j}) for j in range(1 + i % 3)
-                ]
+                records = [Record(metric(w * 1000 + i * 10 + j, "w")) for j in range(1 + i % 3)]
                 acknowledged[(w, i)] = do_append(ledger, records, now)
         except BaseException as exc:  # reported below, with the thread's own traceback
             errors.append(exc)

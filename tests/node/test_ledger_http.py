@@ -17,14 +17,15 @@ from confederal.ledger import (
     verify_inclusion,
 )
 from confederal.node.ledgers import models
-from confederal.node.ledgers.services import check_record, do_append
+from confederal.node.ledgers.services import Record, do_append
+from tests.support.records import decision, metric
 
 PREFIX = "/ledgers/food-hub/"
 
 
 @pytest.fixture
 def filled(ledger, now):
-    do_append(ledger, [check_record("decision", {"title": f"Decision {i}"}) for i in range(300)], now)
+    do_append(ledger, [Record(decision(i + 1, f"Decision {i}")) for i in range(300)], now)
     return ledger
 
 
@@ -255,7 +256,7 @@ def test_the_openapi_schema_is_valid_and_describes_every_api_route(client, fille
 
 
 def test_hash_tiles_above_level_zero_hold_roots_of_full_tiles_below(client, ledger, now):
-    do_append(ledger, [check_record("metric", {"name": "n", "value": i}) for i in range(513)], now)
+    do_append(ledger, [Record(metric(i, "n")) for i in range(513)], now)
     from confederal.ledger import root_from_leaf_hashes
 
     tile0 = client.get(PREFIX + "tile/0/000").content

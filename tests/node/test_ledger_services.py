@@ -15,7 +15,13 @@ from confederal.ledger import (
 )
 from confederal.node.ledgers import models, selectors, services
 from confederal.node.ledgers.keys import KeyError_, ledger_verifier
-from confederal.node.ledgers.services import LedgerInputError, Record, check_record, check_record_bytes, do_append
+from confederal.node.ledgers.services import LedgerInputError, Record, check_fits, check_operator_record, do_append
+from confederal.records import MetricNote
+from tests.support.records import decision, metric
+
+
+def _decisions(*titles):
+    return [Record(decision(i + 1, title)) for i, title in enumerate(titles)]
 
 
 def _stored(ledger):
@@ -33,7 +39,7 @@ def test_it_signs_an_empty_checkpoint_when_a_ledger_is_created(ledger):
 
 
 def test_it_appends_in_order_and_signs_a_checkpoint_covering_the_entries(ledger, now):
-    seqs = do_append(ledger, [check_record("decision", {"title": f"Decision {i}"}) for i in range(3)], now)
+    seqs = do_append(ledger, _decisions("Decision 0", "Decision 1", "Decision 2"), now)
     assert seqs == [0, 1, 2]
     stored = _stored(ledger)
     entries = [decode_entry(b) for b in stored]
@@ -47,7 +53,7 @@ def test_it_appends_in_order_and_signs_a_checkpoint_covering_the_entries(ledger,
 
 
 def test_it_keeps_the_tile_level_hashes_a_tree_needs(ledger, now):
-    do_append(ledger, [check_record("metric", {"name": "meals_served", "value": i}) for i in range(600)], now)
+    do_append(ledger, [Record(metric(i)) for i in range(600)], now)
     tree = TreeLevels(leaf_hashes(_stored(ledger)))
     rows = {(r.level, r.index): bytes(r.hash) for r in models.SubtreeHash.objects.filter(ledger=ledger)}
     assert rows == {(8, 0): tree.levels[8][0], (8, 1): tree.levels[8][1]}
@@ -62,54 +68,82 @@ def test_it_keeps_the_tile_level_hashes_a_tree_needs(ledger, now):
 
 
 @pytest.mark.parametrize(
-    ("kind", "body", "code"),
+    ("payload", "code"),
     [
-        ("decision", {"amount": 12.5}, "float"),
-        ("decision", {"votes": 2**60}, "unsafe_integer"),
-        ("decision", {"Bad Key": 1}, "bad_key"),
-        ("decision", {"minutes": "x" * 70_000}, "too_large"),
-        ("decision", ["not", "an", "object"], "bad_body"),
-        ("Decision!", {"title": "x"}, "bad_kind"),
+        ({"amount": 12.5}, "float"),
+        ({"votes": 2**60}, "unsafe_integer"),
+        ({"Bad Key": 1}, "bad_key"),
+        ({"minutes": "x" * 70_000}, "too_large"),
     ],
 )
-def test_a_record_that_does_not_fit_is_refused_and_changes_nothing(ledger, now, kind, body, code):
-    do_append(ledger, [check_record("decision", {"title": "kept"})], now)
+def test_a_record_that_does_not_fit_is_refused_and_changes_nothing(ledger, now, payload, code):
+    do_append(ledger, _decisions("kept"), now)
     before = (models.LedgerEntry.objects.count(), models.Checkpoint.objects.count(), _stored(ledger))
     with pytest.raises(LedgerInputError) as err:
-        check_record(kind, body)
+        check_fits("decision", {"payload": payload})
     assert err.value.code == code
     assert err.value.message
-    with pytest.raises(LedgerInputError):
-        do_append(ledger, [Record(kind, body)], now)  # unchecked input is refused by the append itself
+    with pytest.raises(LedgerInputError) as err:
+        do_append(
+            ledger, [Record(decision(2, payload=payload))], now
+        )  # unchecked input is refused by the append itself
+    assert err.value.code == code
     ledger.refresh_from_db()
     assert (models.LedgerEntry.objects.count(), models.Checkpoint.objects.count(), _stored(ledger)) == before
     assert ledger.size == 1
 
 
+def test_a_kind_nobody_declared_is_refused_at_the_append(ledger, now):
+    class Forged(MetricNote):
+        kind = "decision"  # pretends to be a decision, but is not the declared body
+
+    with pytest.raises(LedgerInputError) as err:
+        do_append(ledger, [Record(Forged("meals", 1, "meals"))], now)
+    assert err.value.code == "unknown_kind"
+    with pytest.raises(LedgerInputError) as err:
+        check_fits("Decision!", {"title": "x"})
+    assert err.value.code == "bad_kind"
+    assert ledger.size == 0
+
+
 def test_a_batch_with_one_bad_record_stores_none_of_them(ledger, now):
     with pytest.raises(LedgerInputError):
-        do_append(ledger, [Record("decision", {"title": "fine"}), Record("decision", {"x": 1.5})], now)
+        do_append(ledger, [Record(decision(1)), Record(decision(2, payload={"x": 1.5}))], now)
     ledger.refresh_from_db()
     assert ledger.size == 0
     assert not models.LedgerEntry.objects.exists()
 
 
 @pytest.mark.parametrize(
-    ("data", "code"),
+    ("kind", "data", "code"),
     [
-        (b"{not json", "malformed_json"),
-        (b'{"a": 1.0}', "float"),
-        (b'{"a": 1, "a": 2}', None),  # duplicate keys in input: the last wins, the stored entry is canonical
-        (b"[1, 2]", "bad_body"),
+        ("metric", b"{not json", "malformed_json"),
+        ("metric", b'{"name": "kwh", "value": 1.0, "unit": "kWh"}', "bad_field"),
+        ("metric", b"[1, 2]", "bad_body"),
+        ("metric", b'{"name": "kwh", "value": 3, "unit": "kWh", "colour": "red"}', "unknown_field"),
+        ("decision", b'{"title": "We decided"}', "not_operator_kind"),
+        ("mandate.grant", b"{}", "not_operator_kind"),
+        ("no.such", b"{}", "not_operator_kind"),
     ],
 )
-def test_record_bytes_from_files_are_parsed_with_clear_errors(data, code):
-    if code is None:
-        assert check_record_bytes("decision", data).body == {"a": 2}
-        return
+def test_an_operators_note_from_a_file_is_checked_with_clear_errors(kind, data, code):
     with pytest.raises(LedgerInputError) as err:
-        check_record_bytes("decision", data)
+        check_operator_record(kind, data)
     assert err.value.code == code
+    assert err.value.message
+
+
+def test_an_operators_note_is_written_as_the_operators_not_as_the_assemblys(ledger, now):
+    from confederal.ledger import did_key
+    from confederal.node.ledgers.keys import node_signer, operator_signer
+
+    note = check_operator_record("metric", b'{"name": "kwh", "value": 3, "unit": "kWh", "name": "energy"}')
+    assert note.json() == {"name": "energy", "value": 3, "unit": "kWh"}  # duplicate keys: the last wins
+    do_append(ledger, [note, *_decisions("Adopted by vote")], now)
+    by_hand, voted = (decode_entry(b) for b in _stored(ledger))
+    assert by_hand.author == did_key(operator_signer().verifier.public_key)
+    assert voted.author == did_key(node_signer().verifier.public_key)
+    assert by_hand.author != voted.author
 
 
 @pytest.mark.django_db(transaction=True)
@@ -132,7 +166,7 @@ def test_entries_are_committed_before_the_checkpoint_covering_them_is_signed(now
         return real_sign_note(text, signers)
 
     monkeypatch.setattr(services, "sign_note", spying_sign_note)
-    do_append(ledger, [check_record("decision", {"title": "A"}), check_record("decision", {"title": "B"})], now)
+    do_append(ledger, _decisions("A", "B"), now)
     assert seen_by_another_connection == [2]
 
 
@@ -145,7 +179,7 @@ def test_a_crash_before_signing_loses_nothing_acknowledged_and_the_next_checkpoi
 
     monkeypatch.setattr(services, "sign_note", crash)
     with pytest.raises(services.CheckpointPending) as pending:
-        do_append(ledger, [check_record("decision", {"title": "Kept"})], now)
+        do_append(ledger, _decisions("Kept"), now)
     assert pending.value.seqs == [0]
     monkeypatch.undo()
     assert models.LedgerEntry.objects.filter(ledger=ledger).count() == 1
@@ -163,7 +197,7 @@ def test_signing_refuses_a_key_that_is_not_the_ledgers(ledger, now):
     )
     ledger.refresh_from_db()
     with pytest.raises(services.CheckpointPending) as pending:
-        do_append(ledger, [check_record("decision", {"title": "x"})], now)
+        do_append(ledger, _decisions("x"), now)
     assert isinstance(pending.value.reason, KeyError_)
     assert "Refusing to sign" in str(pending.value.reason)
     assert selectors.latest_checkpoint(ledger).size == 0

@@ -42,6 +42,39 @@ def run(
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, check=False, **kw)
 
 
+_FORGE = """
+import json, sys
+from django.utils import timezone
+from confederal import records
+from confederal.node.federation.services import index_local
+from confederal.node.ledgers.models import Ledger
+from confederal.node.ledgers.services import Record, append_in_transaction, publish
+from django.db import transaction
+slug, items = json.load(sys.stdin)
+ledger = Ledger.objects.get(slug=slug)
+written = [Record(records.parse(kind, body)) for kind, body in items]
+with transaction.atomic():
+    seqs = append_in_transaction(ledger, written, timezone.now())
+    index_local(ledger, seqs, written)
+publish(ledger, timezone.now())
+print(json.dumps(seqs))
+"""
+
+
+def forge(env: dict[str, str], slug: str, items: list[tuple[str, Any]]) -> list[int]:
+    """Write records straight into a node's ledger, around every check the pages and services make.
+
+    What an operator with a shell on the node could do: the entries are signed by the node's
+    key like any act of the assembly. Tests use it to show that audits and folds judge what a
+    ledger holds, not what the services allowed.
+    """
+    import json
+
+    result = run([CONFEDERAL, "manage", "shell", "-c", _FORGE], env=env, input=json.dumps([slug, items]))
+    assert result.returncode == 0, result.stderr
+    return [int(s) for s in json.loads(result.stdout.strip().splitlines()[-1])]
+
+
 def wait_for_http(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

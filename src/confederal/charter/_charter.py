@@ -36,6 +36,8 @@ T = TypeVar("T")
 MAX_MEMBERS_LIMIT = 50
 _ROLE_KEY = re.compile(r"[a-z][a-z0-9-]{0,31}\Z")
 _FOCI = ("food", "energy", "housing", "care", "currency", "other")
+# The shape of an IANA time zone name; the shell checks that the zone exists.
+_ZONE = re.compile(r"UTC\Z|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+){1,2}\Z")
 DEFAULT_CHORES = ("set-up", "clean-up")
 
 
@@ -178,6 +180,8 @@ class Charter:
     chores: Rule[tuple[str, ...]]
     roles: Mapping[str, Rule[RoleRules]] = field(default_factory=dict)
     version: int = 1
+    #: Where the assembly meets: every date and time it shows is in this zone (an IANA name).
+    time_zone: str = "UTC"
 
     def __post_init__(self) -> None:
         _text(self.name, "name", 120)
@@ -201,6 +205,8 @@ class Charter:
                 )
         if self.version < 1:
             raise CharterError("bad_value", "A charter's version starts at 1.")
+        if not isinstance(self.time_zone, str) or not _ZONE.match(self.time_zone):
+            raise CharterError("bad_value", "time_zone must name a time zone, such as Europe/Berlin or UTC.")
 
     def decision_rules(self, method: Method | None = None) -> Rules:
         """Return the tally rules a proposal gets from this charter (optionally with another method)."""
@@ -229,7 +235,11 @@ class Charter:
             key: {"value": _role_json(rule.value), "review_on": rule.review_on.isoformat()}
             for key, rule in sorted(self.roles.items())
         }
-        return {"name": self.name, "focus": self.focus, "version": self.version, "rules": rules}
+        charter: dict[str, Any] = {"name": self.name, "focus": self.focus, "version": self.version, "rules": rules}
+        if self.time_zone != "UTC":
+            # Charters written before assemblies had a time zone are in UTC; they read back the same.
+            charter["time_zone"] = self.time_zone
+        return charter
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Charter:
@@ -249,7 +259,12 @@ class Charter:
                 for key, rule in rules["roles"].items()
             }
             return cls(
-                name=data["name"], focus=data["focus"], roles=roles, version=_int(data["version"], "version"), **values
+                name=data["name"],
+                focus=data["focus"],
+                roles=roles,
+                version=_int(data["version"], "version"),
+                time_zone=data.get("time_zone", "UTC"),
+                **values,
             )
         except (KeyError, TypeError) as exc:
             raise CharterError(
@@ -273,8 +288,8 @@ class Charter:
         for path, value in changes.items():
             if path == "name":
                 updates["name"] = _text(value, "name", 120)
-            elif path == "focus":
-                updates["focus"] = value
+            elif path in {"focus", "time_zone"}:
+                updates[path] = value
             elif path in _SCALARS:
                 updates[path] = Rule(_SCALARS[path][0](value, path), review_on)
             elif path.startswith("roles."):

@@ -153,9 +153,8 @@ def cmd_append(args: argparse.Namespace) -> int:
     _setup_django()
     from django.utils import timezone
 
-    from confederal.node.federation.services import do_append_by_hand
     from confederal.node.ledgers.models import Ledger
-    from confederal.node.ledgers.services import CheckpointPending, LedgerInputError, check_record_bytes
+    from confederal.node.ledgers.services import CheckpointPending, LedgerInputError, check_operator_record, do_append
 
     ledger = Ledger.objects.filter(slug=args.ledger).first()
     if ledger is None:
@@ -167,8 +166,8 @@ def cmd_append(args: argparse.Namespace) -> int:
         print(f"confederal append: cannot read {args.body}: {exc.strerror or exc}.", file=sys.stderr)
         return 2
     try:
-        record = check_record_bytes(args.kind, data)
-        (seq,) = do_append_by_hand(ledger, [record], timezone.now())
+        record = check_operator_record(args.kind, data)
+        (seq,) = do_append(ledger, [record], timezone.now())
     except LedgerInputError as exc:
         print(f"confederal append: nothing was written. {exc.message}", file=sys.stderr)
         return 2
@@ -179,7 +178,10 @@ def cmd_append(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(f"Appended entry {seq} to {ledger.origin}; a checkpoint of {seq + 1} entries is signed.")
+    print(
+        f"Appended entry {seq} to {ledger.origin}, as a note of this node's operator; "
+        f"a checkpoint of {seq + 1} entries is signed."
+    )
     return 0
 
 
@@ -242,9 +244,17 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_audit_arguments(audit)
     audit.set_defaults(func=draw.run_audit)
 
-    append = sub.add_parser("append", help="append a record to one of this node's ledgers")
+    from confederal.records import OPERATOR_KINDS
+
+    append = sub.add_parser(
+        "append",
+        help="append an operator's note (a payment, a measurement) to one of this node's ledgers",
+        description="Appends a note of this node's operator. Its entry's author is the operator's key, never the "
+        "assembly's, so nobody can mistake it for an act of the assembly; decisions, roles and every other kind are "
+        "written only by the acts they record.",
+    )
     append.add_argument("ledger", help="the ledger's short name, such as food-hub")
-    append.add_argument("--kind", required=True, help="the record's kind, such as decision or finance.txn")
+    append.add_argument("--kind", required=True, help="the note's kind: " + ", ".join(OPERATOR_KINDS))
     append.add_argument(
         "--body", default="-", metavar="FILE", help="a JSON file with the record's body (default: stdin)"
     )

@@ -196,6 +196,36 @@ class Rules:
             "max_stand_aside": fraction_json(self.max_stand_aside),
         }
 
+    @classmethod
+    def from_json(cls, data: object) -> Rules:
+        """Read rules written by :meth:`to_json`.
+
+        Raises:
+            DecisionError: ``bad_rules`` when a field is missing or not a fraction, or any code of the constructor.
+        """
+        if not isinstance(data, dict) or set(data) != {"method", "quorum", "threshold", "max_score", "max_stand_aside"}:
+            raise DecisionError(
+                "bad_rules", "A decision's rules name its method, quorum, threshold, scores and stand-asides."
+            )
+        return cls(
+            method=_as_method(data["method"]),
+            quorum=_fraction_from_json(data["quorum"]),
+            threshold=_fraction_from_json(data["threshold"]),
+            max_score=data["max_score"],  # checked by the constructor
+            max_stand_aside=_fraction_from_json(data["max_stand_aside"]),
+        )
+
+
+def _fraction_from_json(value: object) -> Fraction:
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"num", "den"}
+        or not all(isinstance(value[k], int) and not isinstance(value[k], bool) for k in ("num", "den"))
+        or value["den"] <= 0
+    ):
+        raise DecisionError("bad_rules", 'A fraction in a decision\'s rules is written {{"num": 1, "den": 2}}.')
+    return Fraction(value["num"], value["den"])
+
 
 @dataclass(frozen=True)
 class Ballot:

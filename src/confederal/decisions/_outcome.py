@@ -70,6 +70,41 @@ class Outcome:
             "explanation": self.explanation,
         }
 
+    @classmethod
+    def from_json(cls, data: object) -> Outcome:
+        """Read an outcome written by :meth:`to_json` (from any ledger).
+
+        Raises:
+            DecisionError: ``bad_outcome`` when a field is missing or of the wrong type.
+        """
+        fields = {"method", "status", "winners", "eligible", "participants", "quorum_needed", "counts", "explanation"}
+        if not isinstance(data, dict) or set(data) != fields:
+            raise DecisionError("bad_outcome", "An outcome names its method, status, winners, counts and explanation.")
+        numbers = [data[k] for k in ("eligible", "participants", "quorum_needed")]
+        winners = data["winners"]
+        if (
+            not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers)
+            or not isinstance(winners, list)
+            or not all(isinstance(w, str) for w in winners)
+            or not isinstance(data["counts"], dict)
+            or not isinstance(data["explanation"], str)
+        ):
+            raise DecisionError("bad_outcome", "An outcome's counts, winners or explanation are malformed.")
+        try:
+            method, status = Method(data["method"]), Status(data["status"])
+        except ValueError:
+            raise DecisionError("bad_outcome", "An outcome names an unknown method or status.") from None
+        return cls(
+            method=method,
+            status=status,
+            winners=tuple(winners),
+            eligible=numbers[0],
+            participants=numbers[1],
+            quorum_needed=numbers[2],
+            counts=copy.deepcopy(data["counts"]),
+            explanation=data["explanation"],
+        )
+
 
 def break_tie(tiebreak: bytes, round_number: int, among: Iterable[str]) -> str:
     """Pick one of the tied option ids ``among``, reproducibly from ``tiebreak``.

@@ -31,6 +31,7 @@ from ._council import (
     federation_state,
 )
 from ._errors import FederationError
+from ._records import FEDERATION_KINDS, subject_of
 from ._sync import Extension, SyncError, conflicts, read_checkpoint, verify_extension
 from ._witness import (
     MAX_PROOF_LINES,
@@ -47,6 +48,7 @@ from ._witness import (
 
 __all__ = [
     "BREACH_MODES",
+    "FEDERATION_KINDS",
     "INSTRUCTIONS",
     "MAX_PROOF_LINES",
     "SCREEN_LIMIT",
@@ -79,6 +81,7 @@ __all__ = [
     "parse_add_checkpoint",
     "parse_time",
     "read_checkpoint",
+    "subject_of",
     "verify_extension",
     "witness_verifier",
 ]

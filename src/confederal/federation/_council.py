@@ -16,14 +16,25 @@ Records nobody has witnessed yet wait.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from confederal.ledger import JSONObject, format_time
+from confederal.ledger import JSONObject, RecordBody, RecordError, format_time
 
-from ._charter import CHOICES, CouncilCharter, FederationCharter, Mandate, breach, parse_time
+from ._charter import CouncilCharter, FederationCharter, Mandate, breach
 from ._errors import FederationError
+from ._records import (
+    CouncilConvened,
+    CouncilJoined,
+    CouncilLeft,
+    DelegateAct,
+    FederationFounded,
+    FederationJoined,
+    FederationLeft,
+    MandateGranted,
+    MandateRecalled,
+)
 
 __all__ = [
     "Act",
@@ -75,13 +86,39 @@ def _membership(acts: Sequence[Act], federation_id: str, founder: Act) -> dict[s
     """Per ledger, the positions where it joined (True) or left (False) the federation, in log order."""
     changes: dict[str, list[tuple[int, bool]]] = {founder.origin: [(founder.seq, True)]}
     for act in sorted(acts, key=lambda a: (a.origin, a.seq)):
-        if act.body.get("federation") != federation_id:
+        if act.kind not in {FederationJoined.kind, FederationLeft.kind} or act.body.get("federation") != federation_id:
             continue
-        if act.kind == "federation.join":
-            changes.setdefault(act.origin, []).append((act.seq, True))
-        elif act.kind == "federation.leave":
-            changes.setdefault(act.origin, []).append((act.seq, False))
+        try:
+            _parse(act)
+        except RecordError:
+            continue  # a malformed join or leave changes nothing
+        changes.setdefault(act.origin, []).append((act.seq, act.kind == FederationJoined.kind))
     return changes
+
+
+_BODIES: dict[str, type[RecordBody]] = {
+    cls.kind: cls
+    for cls in (
+        FederationJoined,
+        FederationLeft,
+        CouncilJoined,
+        CouncilLeft,
+        MandateGranted,
+        MandateRecalled,
+        DelegateAct,
+    )
+}
+
+
+def _parse(act: Act) -> RecordBody:
+    return _BODIES[act.kind].from_json(dict(act.body))  # type: ignore[arg-type]
+
+
+def _charter_of(act: Act, body: type[FederationFounded] | type[CouncilConvened]) -> FederationFounded | CouncilConvened:
+    try:
+        return body.from_json(dict(act.body))  # type: ignore[arg-type]
+    except RecordError as exc:
+        raise FederationError(exc.code, exc.message) from exc
 
 
 def _member_at(changes: dict[str, list[tuple[int, bool]]], origin: str, seq: int) -> bool:
@@ -101,7 +138,9 @@ def federation_state(charter_act: Act, acts: Sequence[Act]) -> FederationState:
     Raises:
         FederationError: the charter record is malformed.
     """
-    charter = FederationCharter.from_json(charter_act.body)
+    founded = _charter_of(charter_act, FederationFounded)
+    assert isinstance(founded, FederationFounded)
+    charter = founded.charter
     changes = _membership(acts, charter_act.hash, charter_act)
     members: list[tuple[str, int]] = []
     left: list[tuple[str, int]] = []
@@ -264,7 +303,7 @@ class CouncilState:
         }
 
 
-_COUNCIL_KINDS = {"council.join", "council.leave", "mandate.grant", "mandate.recall", "delegate.act"}
+_COUNCIL_KINDS = {CouncilJoined.kind, CouncilLeft.kind, MandateGranted.kind, MandateRecalled.kind, DelegateAct.kind}
 
 
 def council_state(charter_act: Act, federation: FederationState, acts: Sequence[Act], now: datetime) -> CouncilState:
@@ -278,7 +317,9 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
     Raises:
         FederationError: the charter record is malformed or breaks the federation's limits.
     """
-    charter = CouncilCharter.from_json(charter_act.body)
+    convened = _charter_of(charter_act, CouncilConvened)
+    assert isinstance(convened, CouncilConvened)
+    charter = convened.charter
     if charter.federation != federation.id:
         raise FederationError("wrong_federation", "This council was convened in another federation.")
     charter.check_within(federation.charter)
@@ -297,7 +338,6 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
     events = [charter_act, *(a for a in relevant if a.witnessed_at is not None)]
     state.pending = [a for a in relevant if a.witnessed_at is None]
     events.sort(key=lambda a: a.key)
-    waiting: dict[str, list[Act]] = {}
     motions: dict[str, Motion] = {}
 
     def ignore(act: Act, reason: str) -> None:
@@ -308,12 +348,10 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
         motion.members = len(state.members())
         motion.adopted = motion.count("for") * 2 > motion.members
 
-    def vote(act: Act, at: datetime, motion: Motion, grant: Grant) -> None:
+    def vote(act: Act, body: DelegateAct, at: datetime, motion: Motion, grant: Grant) -> None:
         if motion.decided_at is not None:
             return ignore(act, "the motion was already decided")
-        choice = str(act.body.get("choice", ""))
-        if choice not in CHOICES:
-            return ignore(act, "a vote is for, against or abstain")
+        choice = str(body.choice)
         why = breach(grant.mandate, motion.question, choice)
         if why is not None and federation.charter.mandate_breach == "refuse":
             return ignore(act, f"refused: {why}")
@@ -322,6 +360,7 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
             decide(motion, at)
         return None
 
+    waiting_votes: dict[str, list[tuple[Act, DelegateAct]]] = {}
     for act in events:
         at = act.witnessed_at
         assert at is not None
@@ -329,7 +368,9 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
             ignore(act, "witnessed after the council ended")
             continue
         seat = state.seats.get(act.origin)
-        if act is charter_act or act.kind == "council.join":
+        if act is charter_act or act.kind == CouncilJoined.kind:
+            if act is not charter_act and not _readable(act, ignore):
+                continue
             if not _member_at(changes, act.origin, act.seq):
                 ignore(act, "the assembly is not in the federation")
             elif seat is None or seat.left_at is not None:
@@ -338,79 +379,49 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
         if seat is None or seat.left_at is not None:
             ignore(act, "the assembly is not on the council")
             continue
-        if act.kind == "council.leave":
+        body = _readable(act, ignore)
+        if body is None:
+            continue
+        if isinstance(body, CouncilLeft):
             seat.left_at = at
             _end(seat, at, "left")
             continue
-        if act.kind == "mandate.grant":
-            try:
-                mandate = Mandate.from_json(act.body.get("mandate"))
-                expires = parse_time(act.body["expires_at"], "expires_at") if "expires_at" in act.body else end
-            except FederationError as exc:
-                ignore(act, exc.message)
-                continue
-            delegate = act.body.get("delegate")
-            if not isinstance(delegate, str) or not delegate.strip():
-                ignore(act, "a mandate names its delegate")
-                continue
+        if isinstance(body, MandateGranted):
+            expires = body.expires_at or end
             _end(seat, at, "replaced")
-            seat.grants.append(Grant(act.origin, act.seq, delegate.strip(), mandate, at, min(expires, end)))
+            seat.grants.append(Grant(act.origin, act.seq, body.delegate, body.mandate, at, min(expires, end)))
             continue
         current = seat.current
-        named = act.body.get("grant")
-        if act.kind == "mandate.recall":
-            if current is None or current.seq != named:
+        if isinstance(body, MandateRecalled):
+            if current is None or current.seq != body.grant:
                 ignore(act, "no such mandate is held")
             else:
                 current.ended_at, current.end_reason = at, "recalled"
             continue
-        # delegate.act
-        if current is None or current.seq != named or not current.live(at):
+        assert isinstance(body, DelegateAct)
+        if current is None or current.seq != body.grant or not current.live(at):
             ignore(act, "the delegate holds no live mandate from this assembly")
             continue
         if at < start:
             ignore(act, "witnessed before the council started")
             continue
-        if act.body.get("act") == "motion":
-            question = act.body.get("question")
-            if question is not None and charter.question(str(question)) is None:
+        if body.act == "motion":
+            if body.question is not None and charter.question(body.question) is None:
                 ignore(act, "the motion names a question not on the agenda")
                 continue
-            title, text = act.body.get("title"), act.body.get("text", "")
-            if not isinstance(title, str) or not title.strip() or not isinstance(text, str):
-                ignore(act, "a motion has a title")
-                continue
             motion = Motion(
-                act.origin,
-                act.seq,
-                current.delegate,
-                title.strip(),
-                text,
-                None if question is None else str(question),
-                at,
+                act.origin, act.seq, current.delegate, str(body.title).strip(), body.text or "", body.question, at
             )
             motions[motion.id] = motion
             state.motions.append(motion)
-            for later in waiting.pop(motion.id, []):
-                vote(later, at, motion, _grant_of(state, later))
-        elif act.body.get("act") == "vote":
-            ref = act.body.get("motion")
-            if (
-                not isinstance(ref, dict)
-                or not isinstance(ref.get("origin"), str)
-                or not isinstance(ref.get("seq"), int)
-            ):
-                ignore(act, "a vote names its motion by origin and entry")
-                continue
-            motion_id = f"{ref['origin']}#{ref['seq']}"
-            if motion_id in motions:
-                vote(act, at, motions[motion_id], current)
-            else:
-                waiting.setdefault(motion_id, []).append(act)
+            for later, later_body in waiting_votes.pop(motion.id, []):
+                vote(later, later_body, at, motion, _grant_of(state, later, later_body))
+        elif body.motion in motions:
+            vote(act, body, at, motions[body.motion], current)
         else:
-            ignore(act, "a delegate's act is a motion or a vote")
-    for acts_waiting in waiting.values():
-        for act in acts_waiting:
+            waiting_votes.setdefault(body.motion, []).append((act, body))
+    for acts_waiting in waiting_votes.values():
+        for act, _body in acts_waiting:
             ignore(act, "the vote names a motion that does not count")
     if status == "dissolved":
         for motion in state.motions:
@@ -432,6 +443,15 @@ def _end(seat: Seat, at: datetime, reason: str) -> None:
         grant.ended_at, grant.end_reason = at, reason
 
 
-def _grant_of(state: CouncilState, act: Act) -> Grant:
+def _grant_of(state: CouncilState, act: Act, body: DelegateAct) -> Grant:
     seat = state.seats[act.origin]
-    return next(g for g in seat.grants if g.seq == act.body.get("grant"))
+    return next(g for g in seat.grants if g.seq == body.grant)
+
+
+def _readable(act: Act, ignore: Callable[[Act, str], None]) -> RecordBody | None:
+    """The act's body, or None once it is ignored as malformed (with the reason)."""
+    try:
+        return _parse(act)
+    except RecordError as exc:
+        ignore(act, f"malformed: {exc.message}")
+        return None

@@ -203,6 +203,15 @@ class Signer:
             raise NoteError("bad_skey", "The key ID in the signer key does not match its key.")
         return signer
 
+    def derive(self, purpose: str, name: str | None = None) -> Signer:
+        """Another key for a separate purpose, derived one way from this one (nobody can go back).
+
+        The node's operator signs as such a key, so a reader can always tell a note of
+        the operator from an act of the assembly, with no second secret to keep.
+        """
+        seed = hashlib.sha256(b"confederal derived key\0" + purpose.encode() + b"\0" + self._seed).digest()
+        return Signer(name or self.name, seed, self.verifier.sig_type)
+
     @property
     def skey(self) -> str:
         """The signer key string; keep it secret."""

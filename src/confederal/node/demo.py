@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from confederal.records import Amount, FinanceNote, MetricNote
 from confederal.roles import Rotation
 
 from .assemblies.models import Assembly, Member
@@ -30,7 +31,7 @@ from .assemblies.services import (
 )
 from .decisions.models import Proposal
 from .decisions.services import check_propose, do_close, do_propose, do_vote
-from .ledgers.services import check_record, do_append
+from .ledgers.services import Record, do_append
 from .meetings.services import (
     check_schedule,
     do_link_decision,
@@ -47,8 +48,8 @@ __all__ = ["DEMO_PASSWORD", "demo_accounts", "seed_demo"]
 DEMO_PASSWORD = "confederal-demo"  # noqa: S105
 
 
-def _money(euros: int, cents: int = 0) -> dict[str, Any]:
-    return {"currency": "EUR", "minor": euros * 100 + cents}
+def _money(euros: int, cents: int = 0) -> Amount:
+    return Amount(euros * 100 + cents, "EUR")
 
 
 @dataclass
@@ -234,17 +235,7 @@ def _food_hub(now: datetime) -> None:
         assert s.assembly is not None
         do_append(
             s.assembly.ledger,
-            [
-                check_record(
-                    "finance.txn",
-                    {
-                        "title": "Kitchen rent, first month",
-                        "direction": "out",
-                        "amount": _money(320),
-                        "category": "rent",
-                    },
-                )
-            ],
+            [Record(FinanceNote("Kitchen rent, first month", "out", _money(320), "rent"))],
             t + timedelta(days=1),
         )
 
@@ -290,21 +281,9 @@ def _food_hub(now: datetime) -> None:
         do_append(
             s.assembly.ledger,
             [
-                check_record(
-                    "metric", {"name": "meals_served", "value": 214, "unit": "meals", "period": "first two weeks"}
-                ),
-                check_record(
-                    "metric", {"name": "food_rescued", "value": 388, "unit": "kg", "period": "first two weeks"}
-                ),
-                check_record(
-                    "finance.txn",
-                    {
-                        "title": "Second-hand chest freezer",
-                        "direction": "out",
-                        "amount": _money(180),
-                        "category": "equipment",
-                    },
-                ),
+                Record(MetricNote("meals_served", 214, "meals", "first two weeks")),
+                Record(MetricNote("food_rescued", 388, "kg", "first two weeks")),
+                Record(FinanceNote("Second-hand chest freezer", "out", _money(180), "equipment")),
             ],
             t,
         )
@@ -350,19 +329,8 @@ def _food_hub(now: datetime) -> None:
         do_append(
             s.assembly.ledger,
             [
-                check_record(
-                    "finance.txn",
-                    {
-                        "title": "Kitchen rent, second month",
-                        "direction": "out",
-                        "amount": _money(320),
-                        "category": "rent",
-                    },
-                ),
-                check_record(
-                    "finance.txn",
-                    {"title": "Members' contributions", "direction": "in", "amount": _money(470), "category": "dues"},
-                ),
+                Record(FinanceNote("Kitchen rent, second month", "out", _money(320), "rent")),
+                Record(FinanceNote("Members' contributions", "in", _money(470), "dues")),
             ],
             t,
         )
@@ -403,12 +371,8 @@ def _food_hub(now: datetime) -> None:
         do_append(
             s.assembly.ledger,
             [
-                check_record(
-                    "metric", {"name": "meals_served", "value": 531, "unit": "meals", "period": "weeks three to seven"}
-                ),
-                check_record(
-                    "metric", {"name": "food_rescued", "value": 902, "unit": "kg", "period": "weeks three to seven"}
-                ),
+                Record(MetricNote("meals_served", 531, "meals", "weeks three to seven")),
+                Record(MetricNote("food_rescued", 902, "kg", "weeks three to seven")),
             ],
             t + timedelta(days=1),
         )
@@ -542,11 +506,7 @@ def _energy_coop(now: datetime) -> None:
         assert s.assembly is not None
         do_append(
             s.assembly.ledger,
-            [
-                check_record(
-                    "metric", {"name": "energy_produced", "value": 4120, "unit": "kWh", "period": "first month"}
-                )
-            ],
+            [Record(MetricNote("energy_produced", 4120, "kWh", "first month"))],
             t + timedelta(hours=3),
         )
 

@@ -16,6 +16,8 @@ CONFEDERAL_LOG_LEVEL      WARNING by default
 CONFEDERAL_TICK_SECONDS   how often votes close and terms end (default 30)
 CONFEDERAL_FEDERATION_SECONDS  how often peers are pulled and witnesses asked (default 3)
 CONFEDERAL_PEERS          peer node addresses to follow from the start, comma-separated
+CONFEDERAL_TIME_ZONE      the zone of pages that belong to no assembly, and the one a new
+                          assembly starts with (an IANA name; default UTC)
 """
 
 from __future__ import annotations
@@ -145,6 +147,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "confederal.node.zones.AssemblyTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "confederal.node.urls"
@@ -183,7 +186,7 @@ PEERS = envlist("CONFEDERAL_PEERS")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 USE_I18N = True
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("CONFEDERAL_TIME_ZONE", "UTC")
 USE_TZ = True
 
 STATIC_URL = "/static/"

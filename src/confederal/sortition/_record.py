@@ -12,17 +12,185 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Self
 
-from confederal.ledger import JSONObject
+from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
 
 from ._draw import draw_panel, draw_seed, lottery_from_json, lottery_to_json, ppb
 from ._lottery import Lottery
 from ._pool import Person, Pool, Quota, SortitionError, build_pool
 
-__all__ = ["DrawAudit", "announcement_body", "audit_draw", "pool_from_announcement", "result_body"]
+__all__ = [
+    "DrawAnnounced",
+    "DrawAudit",
+    "DrawContribution",
+    "DrawResult",
+    "announcement_body",
+    "audit_draw",
+    "pool_from_announcement",
+    "result_body",
+]
 
 #: How far a re-solved minimum may differ from the recorded one (the benchmark's goal).
 RESOLVE_TOLERANCE = 5e-4
+
+
+@dataclass(frozen=True)
+class DrawAnnounced(RecordBody):
+    """A draw fixed before its randomness exists: who can be drawn, their service, the quotas and the beacon size.
+
+    ``excluded`` lists the members left out of the pool and why (a role's draw records it; a panel's need not).
+    """
+
+    kind = "draw.announced"
+
+    draw: str
+    purpose: str
+    size: int
+    method: str
+    features: tuple[str, ...]
+    quotas: tuple[Quota, ...]
+    pool: tuple[Person, ...]
+    beacon_size: int
+    excluded: tuple[tuple[str, str], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if any(not set(self.features) <= set(p.features) for p in self.pool):
+            raise RecordError("bad_field", "Everyone in a draw's pool has a value for each of its features.")
+
+    def to_json(self) -> JSONObject:
+        body: JSONObject = {
+            "draw": self.draw,
+            "purpose": self.purpose,
+            "size": self.size,
+            "method": self.method,
+            "features": list(self.features),
+            "quotas": [{"feature": q.feature, "value": q.value, "min": q.min, "max": q.max} for q in self.quotas],
+            "pool": [
+                {"id": p.id, "served": p.served, "features": {f: p.features[f] for f in self.features}}
+                for p in self.pool
+            ],
+            "beacon_size": self.beacon_size,
+        }
+        if self.excluded is not None:
+            body["excluded"] = [{"member": m, "reason": r} for m, r in self.excluded]
+        return body
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        f = Fields(cls.kind, data)
+        features = f.texts("features", 50, 200)
+        quotas, pool = [], []
+        for q in f.each("quotas", 1000):
+            quotas.append(Quota(q.text("feature", 200), q.text("value", 200), q.integer("min"), q.integer("max")))
+            q.done()
+        for p in f.each("pool", 100_000):
+            values = p.obj("features")
+            if not all(isinstance(v, str) for v in values.values()):
+                raise RecordError("bad_field", "A person's features in a draw's pool are texts.")
+            pool.append(Person(p.text("id", 200), {k: str(v) for k, v in values.items()}, p.integer("served")))
+            p.done()
+        excluded = None
+        if f.has("excluded"):
+            excluded = []
+            for e in f.each("excluded", 1000):
+                excluded.append((e.text("member", 200), e.text("reason", 32)))
+                e.done()
+        body = cls(
+            draw=f.text("draw", 100),
+            purpose=f.text("purpose", 200),
+            size=f.integer("size", 1, 100_000),
+            method=f.text("method", 16),
+            features=features,
+            quotas=tuple(quotas),
+            pool=tuple(pool),
+            beacon_size=f.integer("beacon_size"),
+            excluded=tuple(excluded) if excluded is not None else None,
+        )
+        f.done()
+        return body
+
+    def describe(self) -> Phrase:
+        return Phrase(
+            N_("A fair lottery for %(purpose)s is announced: one person can be drawn"),
+            {"purpose": self.purpose, "count": len(self.pool)},
+            plural=N_("A fair lottery for %(purpose)s is announced: %(count)s people can be drawn"),
+            count=len(self.pool),
+        )
+
+
+@dataclass(frozen=True)
+class DrawContribution(RecordBody):
+    """A member's random value, after the announcement: it makes the beacon unknowable in advance."""
+
+    kind = "draw.contribution"
+
+    draw: str
+    member: str
+    value: str
+
+    def to_json(self) -> JSONObject:
+        return {"draw": self.draw, "member": self.member, "value": self.value}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        f = Fields(cls.kind, data)
+        body = cls(f.text("draw", 100), f.text("member", 80), f.hexdigest("value"))
+        f.done()
+        return body
+
+    def describe(self) -> Phrase:
+        return Phrase(
+            N_("%(member)s added randomness to the draw %(draw)s"), {"member": self.member, "draw": self.draw}
+        )
+
+
+@dataclass(frozen=True)
+class DrawResult(RecordBody):
+    """The draw made: the beacon, the seed, the lottery and who was chosen; everything the audit re-derives."""
+
+    kind = "draw.result"
+
+    draw: str
+    announcement: str
+    beacon_size: int
+    beacon_root: str
+    seed: str
+    lottery: JSONObject
+    panel: int
+    chosen: tuple[str, ...]
+
+    def to_json(self) -> JSONObject:
+        return {
+            "draw": self.draw,
+            "announcement": self.announcement,
+            "beacon": {"size": self.beacon_size, "root": self.beacon_root},
+            "seed": self.seed,
+            "lottery": self.lottery,
+            "panel": self.panel,
+            "chosen": list(self.chosen),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        f = Fields(cls.kind, data)
+        beacon = Fields("draw.result beacon", f.obj("beacon"))
+        body = cls(
+            draw=f.text("draw", 100),
+            announcement=f.hexdigest("announcement"),
+            beacon_size=beacon.integer("size"),
+            beacon_root=beacon.hexdigest("root"),
+            seed=f.hexdigest("seed"),
+            lottery=f.obj("lottery"),
+            panel=f.integer("panel"),
+            chosen=f.texts("chosen", 100_000, 200),
+        )
+        beacon.done()
+        f.done()
+        return body
+
+    def describe(self) -> Phrase:
+        return Phrase(N_("Drawn by lot in the draw %(draw)s: %(chosen)s"), {"draw": self.draw, "chosen": self.chosen})
 
 
 def announcement_body(
@@ -30,19 +198,11 @@ def announcement_body(
 ) -> JSONObject:
     """The body of a ``draw.announced`` record; checks the inputs as the draw itself will."""
     pool = build_pool(people, quotas, size)
-    return {
-        "draw": draw,
-        "purpose": purpose,
-        "size": size,
-        "method": method,
-        "features": list(pool.features),
-        "quotas": [{"feature": q.feature, "value": q.value, "min": q.min, "max": q.max} for q in quotas],
-        "pool": [
-            {"id": p.id, "served": p.served, "features": {f: p.features[f] for f in pool.features}}
-            for p in sorted(people, key=lambda p: p.id)
-        ],
-        "beacon_size": beacon_size,
-    }
+    entrants = tuple(Person(p.id, {f: p.features[f] for f in pool.features}, p.served) for p in people)
+    return DrawAnnounced(
+        draw, purpose, size, method, pool.features, tuple(quotas), tuple(sorted(entrants, key=lambda p: p.id)),
+        beacon_size,
+    ).to_json()  # fmt: skip
 
 
 def pool_from_announcement(body: Mapping[str, object]) -> Pool:
@@ -51,15 +211,11 @@ def pool_from_announcement(body: Mapping[str, object]) -> Pool:
     Raises:
         SortitionError: a malformed announcement, or inputs no draw accepts.
     """
-    raw_pool, raw_quotas, size = body.get("pool"), body.get("quotas"), body.get("size")
-    if not isinstance(raw_pool, list) or not isinstance(raw_quotas, list) or not isinstance(size, int):
-        raise SortitionError("bad_draw", "The announcement needs a pool, quotas and a size.")
     try:
-        people = [Person(str(p["id"]), dict(p.get("features") or {}), int(p.get("served", 0))) for p in raw_pool]
-        quotas = [Quota(str(q["feature"]), str(q["value"]), int(q["min"]), int(q["max"])) for q in raw_quotas]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SortitionError("bad_draw", f"The announcement's pool or quotas are malformed ({exc}).") from exc
-    return build_pool(people, quotas, size)
+        announced = DrawAnnounced.from_json(body)  # type: ignore[arg-type]
+    except RecordError as exc:
+        raise SortitionError("bad_draw", f"The announcement is malformed: {exc.message}") from exc
+    return build_pool(list(announced.pool), list(announced.quotas), announced.size)
 
 
 def result_body(
@@ -68,15 +224,10 @@ def result_body(
     """The body of a ``draw.result`` record: everything the audit re-derives."""
     seed = draw_seed(announcement_hash, beacon_root)
     drawn = draw_panel(lottery, seed)
-    return {
-        "draw": draw,
-        "announcement": announcement_hash,
-        "beacon": {"size": beacon_size, "root": beacon_root},
-        "seed": seed,
-        "lottery": lottery_to_json(lottery, features),
-        "panel": drawn.panel_index,
-        "chosen": list(drawn.chosen),
-    }
+    return DrawResult(
+        draw, announcement_hash, beacon_size, beacon_root, seed, lottery_to_json(lottery, features),
+        drawn.panel_index, tuple(drawn.chosen),
+    ).to_json()  # fmt: skip
 
 
 @dataclass

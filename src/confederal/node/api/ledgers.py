@@ -7,11 +7,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from confederal.ledger import JSONValue, decode_entry, leaf_hash
 from confederal.node.ledgers import selectors
+from confederal.node.ledgers.display import by_operator, describe
 from confederal.node.ledgers.models import Ledger
 from confederal.node.ledgers.views import ledger_summary
 
@@ -31,6 +32,7 @@ class LedgerOut(Schema):
     origin: str
     url: str
     verifier_key: str
+    operator: str = Field(description="The author of entries this node's operator appended by hand (notes, not acts).")
     size: int
     root: str
     checkpoint: str
@@ -41,6 +43,8 @@ class EntryOut(Schema):
     kind: str
     time: str
     author: str
+    by_operator: bool = Field(description="A note of the node's operator, not an act of the assembly.")
+    summary: str = Field(description="What the entry records, in plain words.")
     body: dict[str, Any]
     leaf_hash: str
     canonical: str
@@ -85,6 +89,8 @@ def _entry_out(data: bytes) -> EntryOut:
         kind=entry.kind,
         time=entry.time,
         author=entry.author,
+        by_operator=by_operator(entry),
+        summary=describe(entry),
         body=entry.body,
         leaf_hash=_b64(leaf_hash(data)),
         canonical=data.decode("utf-8"),

@@ -28,12 +28,13 @@ from confederal.node.ledgers.models import Ledger
 from confederal.node.ledgers.services import (
     Record,
     append_in_transaction,
+    check_fits,
     check_ledger_slug,
-    check_record,
     new_ledger_row,
     publish,
 )
 from confederal.node.text import clean, one_line
+from confederal.records import AssemblySplit, CharterAdopted, MemberJoined, MemberLeft
 from confederal.splitting import Split, check_split, propose_split
 
 from .models import Assembly, Invitation, JoinRequest, Member
@@ -78,14 +79,11 @@ def charter_of(assembly: Assembly) -> Charter:
 
 
 def record_charter(charter: Charter, note: str | None = None) -> Record:
-    body: JSONObject = {"charter": charter.to_json()}
-    if note:
-        body["note"] = note
-    return Record("assembly.charter", body)
+    return Record(CharterAdopted(charter, note))
 
 
-def joined_record(member: Member, **extra: Any) -> Record:
-    return Record("member.joined", {"member": member.pk, "name": member.public_name, "via": member.via, **extra})
+def joined_record(member: Member, invited_by: str | None = None, approved_by: str | None = None) -> Record:
+    return Record(MemberJoined(member.pk, member.public_name, member.via, invited_by, approved_by))
 
 
 def check_public_name(assembly: Assembly | None, name: str) -> str:
@@ -162,7 +160,7 @@ def check_found_assembly(
     if Assembly.objects.filter(slug=slug).exists():
         raise Refused("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})
     # The charter is the ledger's first entry: it must fit before anything is created.
-    check_record("assembly.charter", record_charter(charter).body)
+    check_fits(CharterAdopted.kind, record_charter(charter).json())
     return FoundAssembly(user, slug, check_public_name(None, public_name), charter)
 
 
@@ -382,7 +380,7 @@ def do_leave(member: Member, now: datetime) -> None:
         RoleTerm.objects.filter(member=fresh, end__gt=now.date(), ended_early_on__isnull=True).update(
             ended_early_on=now.date()
         )
-        record = Record("member.left", {"member": fresh.pk, "name": fresh.public_name})
+        record = Record(MemberLeft(fresh.pk, fresh.public_name))
         append_in_transaction(assembly.ledger, [record], now)
     publish(assembly.ledger, now)
 
@@ -520,20 +518,17 @@ def split_in_transaction(assembly: Assembly, payload: JSONObject, proposal_numbe
                 assembly=new, user=member.user, public_name=member.public_name, via=Member.Via.SPLIT, joined_at=now
             )
         )
-    names = {"stay": [m.public_name for m in staying], "leave": [m.public_name for m in leaving]}
+    stay, leave = tuple(m.public_name for m in staying), tuple(m.public_name for m in leaving)
     append_in_transaction(
         assembly.ledger,
-        [Record("assembly.split", {"proposal": proposal_number, "other": ledger.origin, **names})],
+        [Record(AssemblySplit(proposal_number, other=ledger.origin, stay=stay, leave=leave))],
         now,
     )
     append_in_transaction(
         ledger,
         [
             record_charter(inherited, note=f"Inherited from {assembly.name} when it split."),
-            Record(
-                "assembly.split",
-                {"proposal": proposal_number, "from": assembly.ledger.origin, "members": names["leave"]},
-            ),
+            Record(AssemblySplit(proposal_number, source=assembly.ledger.origin, members=leave)),
             *[joined_record(m) for m in moved],
         ],
         now,

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
@@ -31,13 +30,14 @@ from confederal.decisions import (
 from confederal.decisions import (
     Ballot as CoreBallot,
 )
-from confederal.ledger import JSONObject, format_time
+from confederal.ledger import JSONObject
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.services import charter_of, lock, record_charter, split_in_transaction, split_problem
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
-from confederal.node.ledgers.services import Record, append_in_transaction, publish
+from confederal.node.ledgers.services import Record, append_in_transaction, check_fits, publish
 from confederal.node.text import clean, clean_json, one_line
+from confederal.records import CharterAdopted, Decision, DecisionReviewed, PublishedBallot
 
 from .models import Ballot, Proposal
 
@@ -89,18 +89,7 @@ def option_labels(method: Method) -> list[dict[str, str]]:
 
 
 def rules_of(proposal: Proposal) -> Rules:
-    r = proposal.rules
-
-    def frac(key: str) -> Fraction:
-        return Fraction(r[key]["num"], r[key]["den"])
-
-    return Rules(
-        method=Method(r["method"]),
-        quorum=frac("quorum"),
-        threshold=frac("threshold"),
-        max_score=r["max_score"],
-        max_stand_aside=frac("max_stand_aside"),
-    )
+    return Rules.from_json(proposal.rules)
 
 
 @dataclass(frozen=True)
@@ -187,12 +176,9 @@ _OUTCOME_ROOM = 16_000
 
 def _check_fits(title: str, text: str, options: list[dict[str, str]], payload: JSONObject) -> None:
     """Refuse now a proposal whose decision record could not be written when it closes."""
-    from confederal.node.ledgers.services import check_record
-
     inline = {"text": text} if len(text.encode()) <= INLINE_TEXT_BYTES else {"text_digest": "sha256:" + "0" * 64}
-    check_record(
-        "decision", {"title": title, **inline, "options": options, "payload": payload, "room": "x" * _OUTCOME_ROOM}
-    )
+    probe: JSONObject = {"title": title, **inline, "options": options, "payload": payload, "room": "x" * _OUTCOME_ROOM}  # type: ignore[dict-item]
+    check_fits(Decision.kind, probe)
 
 
 def check_amendment(
@@ -211,9 +197,7 @@ def check_amendment(
         amended = charter.amended(changes, review)
     except CharterError as exc:
         raise Refused(exc.code, exc.message) from exc
-    from confederal.node.ledgers.services import check_record
-
-    check_record("assembly.charter", record_charter(amended).body)
+    check_fits(CharterAdopted.kind, record_charter(amended).json())
     summary = ", ".join(f"{rule} → {'(removed)' if value is None else value}" for rule, value in changes.items())
     return check_propose(
         author,
@@ -410,38 +394,36 @@ def store_blob(data: bytes, media_type: str, now: datetime) -> str:
     return digest
 
 
-def _text_fields(proposal: Proposal, now: datetime) -> JSONObject:
-    raw = proposal.text.encode("utf-8")
-    if len(raw) <= INLINE_TEXT_BYTES:
-        return {"text": proposal.text}
-    return {"text_digest": store_blob(raw, "text/plain; charset=utf-8", now), "text_bytes": len(raw)}
-
-
 def _record(
     proposal: Proposal, outcome: Outcome, ballots: Sequence[Ballot], now: datetime, effects: JSONObject
 ) -> Record:
-    body: JSONObject = {
-        "number": proposal.number,
-        "kind": proposal.kind,
-        "title": proposal.title,
-        **_text_fields(proposal, now),
-        "proposed_by": proposal.author.public_name,
-        "method": proposal.method,
-        "options": proposal.options,
-        "rules": proposal.rules,
-        "opened": format_time(proposal.opens_at),
-        "closed": format_time(now),
-        "outcome": outcome.to_json(),
-        "secret": proposal.secret,
-        "review_on": proposal.review_on.isoformat() if proposal.review_on else None,
-    }
+    raw = proposal.text.encode("utf-8")
+    inline = len(raw) <= INLINE_TEXT_BYTES
+    published = None
     if not proposal.secret:
-        body["ballots"] = [{"member": b.member_id, "name": b.member.public_name, "choice": b.choice} for b in ballots]
-    if proposal.payload:
-        body["payload"] = proposal.payload
-    if effects:
-        body["effects"] = effects
-    return Record("decision", body)
+        published = tuple(PublishedBallot(b.member_id, b.member.public_name, b.choice) for b in ballots)
+    return Record(
+        Decision(
+            number=proposal.number,
+            proposal_kind=proposal.kind,
+            title=proposal.title,
+            proposed_by=proposal.author.public_name,
+            method=Method(proposal.method),
+            options=tuple((o["id"], o["label"]) for o in proposal.options),
+            rules=rules_of(proposal),
+            opened=proposal.opens_at,
+            closed=now,
+            outcome=outcome,
+            secret=proposal.secret,
+            review_on=proposal.review_on,
+            text=proposal.text if inline else None,
+            text_digest=None if inline else store_blob(raw, "text/plain; charset=utf-8", now),
+            text_bytes=None if inline else len(raw),
+            ballots=published,
+            payload=proposal.payload or {},
+            effects=effects,
+        )
+    )
 
 
 def _adopted(outcome: Outcome) -> bool:
@@ -594,10 +576,7 @@ def do_keep_outcome(member: Member, proposal: Proposal, now: datetime) -> date:
         if fresh.review_on is None or fresh.review_on > now.date() or fresh.reviewed_at is not None:
             raise Refused("not_due", _("This decision is not due for review."), 409)
         next_review = now.date() + timedelta(days=charter_of(assembly).outcome_review_days.value)
-        record = Record(
-            "decision.reviewed",
-            {"number": fresh.number, "kept": True, "by": member.public_name, "next_review_on": next_review.isoformat()},
-        )
+        record = Record(DecisionReviewed(fresh.number, member.public_name, next_review))
         append_in_transaction(assembly.ledger, [record], now)
         # Kept decisions come back again after another review period.
         fresh.review_on = next_review

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from confederal.federation import (
+    FEDERATION_KINDS,
     CouncilCharter,
     FederationCharter,
     FederationError,
@@ -34,6 +35,7 @@ from confederal.federation import (
     node_name,
     parse_add_checkpoint,
     read_checkpoint,
+    subject_of,
     verify_extension,
 )
 from confederal.ledger import (
@@ -58,13 +60,23 @@ from confederal.node.ledgers.keys import node_signer
 from confederal.node.ledgers.models import Blob, Ledger, LedgerEntry
 from confederal.node.ledgers.models import Checkpoint as StoredCheckpoint
 from confederal.node.ledgers.services import (
-    CheckpointPending,
     Record,
     append_in_transaction,
-    do_sign_checkpoint,
     publish,
 )
 from confederal.node.text import clean, one_line
+from confederal.records import (
+    CouncilConvened,
+    CouncilJoined,
+    CouncilLeft,
+    CouncilSunset,
+    DelegateAct,
+    FederationFounded,
+    FederationJoined,
+    FederationLeft,
+    MandateGranted,
+    MandateRecalled,
+)
 
 from . import selectors, transport
 from .models import (
@@ -80,13 +92,11 @@ from .models import (
 )
 
 __all__ = [
-    "FEDERATION_KINDS",
     "MAX_PULL_ENTRIES",
     "check_federation_action",
     "check_peer_url",
     "do_add_checkpoint",
     "do_add_peer",
-    "do_append_by_hand",
     "do_cast_council_vote",
     "do_federation_round",
     "do_move_motion",
@@ -101,18 +111,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-FEDERATION_KINDS = {
-    "federation.charter",
-    "federation.join",
-    "federation.leave",
-    "council.charter",
-    "council.join",
-    "council.leave",
-    "mandate.grant",
-    "mandate.recall",
-    "delegate.act",
-    "council.sunset",
-}
 #: The most entries one pull takes: a checkpoint further ahead than this is refused, not half-read.
 MAX_PULL_ENTRIES = 200_000
 #: A full round over every peer, even without hints, this often.
@@ -124,20 +122,11 @@ RETRY = timedelta(seconds=5)
 # -- the index the folds read ---------------------------------------------------------------------
 
 
-def _subject(kind: str, body: dict[str, Any], leaf_hash: str) -> str | None:
-    if kind in {"federation.charter", "council.charter"}:
-        return leaf_hash
-    subject = body.get("federation") if kind.startswith("federation.") else body.get("council")
-    return subject if isinstance(subject, str) and len(subject) == 64 else None
-
-
 def _index(origin: str, rows: Sequence[tuple[int, bytes, str, dict[str, Any]]]) -> None:
     """Add federation records to the index, inside the caller's transaction."""
     records = []
     for seq, leaf, kind, body in rows:
-        if kind not in FEDERATION_KINDS:
-            continue
-        subject = _subject(kind, body, leaf.hex())
+        subject = subject_of(kind, body, leaf.hex())
         if subject is None:
             continue
         records.append(
@@ -151,33 +140,13 @@ def index_local(ledger: Ledger, seqs: Sequence[int], records: Sequence[Record]) 
     if not any(r.kind in FEDERATION_KINDS for r in records):
         return
     hashes = dict(LedgerEntry.objects.filter(ledger=ledger, seq__in=list(seqs)).values_list("seq", "leaf_hash"))
-    _index(ledger.origin, [(s, bytes(hashes[s]), r.kind, r.body) for s, r in zip(seqs, records, strict=True)])
+    _index(ledger.origin, [(s, bytes(hashes[s]), r.kind, r.json()) for s, r in zip(seqs, records, strict=True)])
 
 
 def _append(assembly: Assembly, records: list[Record], now: datetime) -> list[int]:
     """Append federation records to an assembly's ledger and index them, all in the caller's transaction."""
     seqs = append_in_transaction(assembly.ledger, records, now)
     index_local(assembly.ledger, seqs, records)
-    return seqs
-
-
-def do_append_by_hand(ledger: Ledger, records: Sequence[Record], now: datetime) -> list[int]:
-    """``confederal append``: what an operator writes by hand, indexed like any federation record.
-
-    No mandate or term is checked here on purpose: every node's fold decides what
-    counts, so a record written around the pages is held to the same rules.
-
-    Raises:
-        LedgerInputError: a record does not fit (nothing is stored).
-        CheckpointPending: the entries are stored but their checkpoint could not be signed.
-    """
-    with transaction.atomic(durable=True):
-        seqs = append_in_transaction(ledger, records, now)
-        index_local(ledger, seqs, records)
-    try:
-        do_sign_checkpoint(ledger, now)
-    except Exception as exc:
-        raise CheckpointPending(seqs, exc) from exc
     return seqs
 
 
@@ -743,27 +712,26 @@ def federation_effects(
     except Refused as exc:
         return {"federation": f"not carried out: {exc.message}"}, []
     action = clean_payload["action"]
-    decision = {"decision": number}
     if action == "found":
-        return {"federation": "founded"}, [Record("federation.charter", {**clean_payload["charter"], **decision})]
-    if action in {"join", "leave"}:
-        body = {"federation": clean_payload["federation"], **decision}
-        return {"federation": f"{action} recorded"}, [Record(f"federation.{action}", body)]
+        charter = FederationCharter.from_json(clean_payload["charter"])
+        return {"federation": "founded"}, [Record(FederationFounded(charter, number))]
+    if action == "join":
+        return {"federation": "join recorded"}, [Record(FederationJoined(clean_payload["federation"], number))]
+    if action == "leave":
+        return {"federation": "leave recorded"}, [Record(FederationLeft(clean_payload["federation"], number))]
     if action == "convene":
-        return {"council": "convened"}, [Record("council.charter", {**clean_payload["council"], **decision})]
-    if action in {"join_council", "leave_council"}:
-        kind = "council.join" if action == "join_council" else "council.leave"
-        return {"council": f"{kind} recorded"}, [Record(kind, {"council": clean_payload["council"], **decision})]
+        council = CouncilCharter.from_json(clean_payload["council"])
+        return {"council": "convened"}, [Record(CouncilConvened(council, number))]
+    if action == "join_council":
+        return {"council": "council.join recorded"}, [Record(CouncilJoined(clean_payload["council"], number))]
+    if action == "leave_council":
+        return {"council": "council.leave recorded"}, [Record(CouncilLeft(clean_payload["council"], number))]
     if action == "appoint":
-        body = {
-            "council": clean_payload["council"],
-            "delegate": clean_payload["delegate"],
-            "mandate": clean_payload["mandate"],
-            "by": decision,
-        }
-        return {"delegate": clean_payload["delegate"]}, [Record("mandate.grant", body)]
-    body = {"council": clean_payload["council"], "grant": clean_payload["grant"], **decision}
-    return {"recalled": clean_payload["delegate"]}, [Record("mandate.recall", body)]
+        mandate = Mandate.from_json(clean_payload["mandate"])
+        grant = MandateGranted(clean_payload["council"], clean_payload["delegate"], mandate, number)
+        return {"delegate": clean_payload["delegate"]}, [Record(grant)]
+    recall = MandateRecalled(clean_payload["council"], clean_payload["grant"], number)
+    return {"recalled": clean_payload["delegate"]}, [Record(recall)]
 
 
 # -- delegates' acts ------------------------------------------------------------------------------
@@ -806,15 +774,7 @@ def do_move_motion(member: Member, council_id: str, title: str, text: str, quest
         raise Refused("text_too_long", _("Keep a motion under 4,000 characters."))
     if question and item.state.charter.question(question) is None:
         raise Refused("bad_question", _("That question is not on the council's agenda."))
-    body = {
-        "council": council_id,
-        "grant": grant.seq,
-        "act": "motion",
-        "title": title,
-        "text": text,
-        "question": question or None,
-    }
-    return _act(member.assembly, body, now)
+    return _act(member.assembly, DelegateAct(council_id, grant.seq, "motion", title, text, question or None), now)
 
 
 def do_cast_council_vote(member: Member, council_id: str, motion: str, choice: str, now: datetime) -> int:
@@ -828,29 +788,23 @@ def do_cast_council_vote(member: Member, council_id: str, motion: str, choice: s
     if choice not in {"for", "against", "abstain"}:
         raise Refused("bad_choice", _("Vote for, against or abstain."))
     why = breach(grant.mandate, found.question, choice)
-    body: dict[str, Any] = {
-        "council": council_id,
-        "grant": grant.seq,
-        "act": "vote",
-        "motion": {"origin": found.origin, "seq": found.seq},
-        "choice": choice,
-    }
-    if why is not None:
-        if item.federation.state.charter.mandate_breach == "refuse":
-            raise Refused(
-                "against_mandate",
-                _("Your mandate does not allow this vote: %(why)s. Ask your assembly to change the mandate first.")
-                % {"why": why},
-                409,
-            )
-        body["breach"] = why
-    return _act(member.assembly, body, now)
+    if why is not None and item.federation.state.charter.mandate_breach == "refuse":
+        raise Refused(
+            "against_mandate",
+            _("Your mandate does not allow this vote: %(why)s. Ask your assembly to change the mandate first.")
+            % {"why": why},
+            409,
+        )
+    act = DelegateAct(
+        council_id, grant.seq, "vote", motion_origin=found.origin, motion_seq=found.seq, choice=choice, breach=why
+    )
+    return _act(member.assembly, act, now)
 
 
-def _act(assembly: Assembly, body: dict[str, Any], now: datetime) -> int:
+def _act(assembly: Assembly, act: DelegateAct, now: datetime) -> int:
     with transaction.atomic(durable=True):
         locked = Assembly.objects.select_for_update().get(pk=assembly.pk)
-        (seq,) = _append(locked, [Record("delegate.act", body)], now)
+        (seq,) = _append(locked, [Record(act)], now)
     publish(assembly.ledger, now)
     return seq
 
@@ -878,19 +832,17 @@ def _sunset(assembly: Assembly, item: selectors.Council, delegates: list[str], n
     archive = canonical_json(item.state.archive())
     digest = "sha256:" + hashlib.sha256(archive).hexdigest()
     thanks = list(dict.fromkeys(delegates))
-    body = {
-        "council": item.id,
-        "thanks": thanks,
-        "archive": digest,
-        "note": _("The council has dissolved. Thank you for serving, and for stepping back."),
-    }
+    # The note is part of the permanent record, so it is written in the protocol's language, not the reader's.
+    body = CouncilSunset(
+        item.id, tuple(thanks), digest, "The council has dissolved. Thank you for serving, and for stepping back."
+    )
     try:
         with transaction.atomic(durable=True):
             locked = Assembly.objects.select_for_update().get(pk=assembly.pk)
             Blob.objects.get_or_create(
                 digest=digest, defaults={"data": archive, "media_type": "application/json", "created_at": now}
             )
-            (seq,) = _append(locked, [Record("council.sunset", body)], now)
+            (seq,) = _append(locked, [Record(body)], now)
             Sunset.objects.create(council=item.id, ledger=assembly.ledger, seq=seq)
     except IntegrityError:
         return 0

@@ -13,10 +13,11 @@ from confederal.ledger import Signer, Verifier
 
 from .models import Ledger
 
-__all__ = ["KeyError_", "ledger_signer", "ledger_verifier", "node_signer"]
+__all__ = ["KeyError_", "ledger_signer", "ledger_verifier", "node_signer", "operator_signer"]
 
 _lock = threading.Lock()
 _cache: dict[Path, Signer] = {}
+_operators: dict[str, Signer] = {}
 
 
 class KeyError_(RuntimeError):
@@ -46,6 +47,16 @@ def node_signer() -> Signer:
             raise KeyError_(f"The signing key file {path} is not a valid key: {exc}") from exc
         _cache[path] = signer
         return signer
+
+
+def operator_signer() -> Signer:
+    """The key the node's operator appends notes as: derived from the node's key, so nothing more to back up."""
+    node = node_signer()
+    with _lock:
+        derived = _operators.get(node.verifier.vkey)
+        if derived is None:
+            derived = _operators[node.verifier.vkey] = node.derive("operator")
+        return derived
 
 
 def _create_key_file(path: Path) -> None:

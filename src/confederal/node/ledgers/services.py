@@ -13,19 +13,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import orjson
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from confederal import records
 from confederal.ledger import (
     TILE_HEIGHT,
     Checkpoint,
     Entry,
     EntryError,
     Frontier,
+    JSONObject,
+    RecordBody,
     did_key,
     encode_entry,
     format_time,
@@ -35,16 +37,16 @@ from confederal.ledger import (
 
 from ..errors import Refused
 from . import models
-from .keys import ledger_signer, node_signer
+from .keys import ledger_signer, node_signer, operator_signer
 
 __all__ = [
     "CheckpointPending",
     "LedgerInputError",
     "Record",
     "append_in_transaction",
+    "check_fits",
     "check_ledger_slug",
-    "check_record",
-    "check_record_bytes",
+    "check_operator_record",
     "do_append",
     "do_create_ledger",
     "do_sign_checkpoint",
@@ -79,28 +81,31 @@ class LedgerInputError(Refused):
 
 @dataclass(frozen=True)
 class Record:
-    """What a caller asks to append: the kind and the body. The ledger adds the rest.
+    """What a caller asks to append: a record of a declared kind. The ledger adds the rest.
 
     The body is checked against the canonical JSON profile when it is appended.
     """
 
-    kind: str
-    body: dict[str, Any]
+    body: RecordBody
+
+    @property
+    def kind(self) -> str:
+        return self.body.kind
+
+    def json(self) -> JSONObject:
+        return self.body.to_json()
 
 
 # Used to size-check a record against the largest envelope it could get.
 _PROBE_TIME = "2026-01-01T00:00:00Z"
 
 
-def check_record(kind: str, body: object) -> Record:
-    """Return a record if it can be appended to any ledger of this node.
+def check_fits(kind: str, body: JSONObject) -> None:
+    """Refuse a body that would not fit in an entry of any ledger of this node.
 
     Raises:
-        LedgerInputError: the kind is malformed, or the body breaks the
-            canonical JSON profile or makes the entry too large.
+        LedgerInputError: the body breaks the canonical JSON profile or makes the entry too large.
     """
-    if not isinstance(body, dict):
-        raise LedgerInputError("bad_body", _("A record's body must be a JSON object."))
     try:
         # The largest envelope this node could give the record: if that fits, any will.
         probe = Entry(
@@ -115,24 +120,46 @@ def check_record(kind: str, body: object) -> Record:
         encode_entry(probe)
     except EntryError as exc:
         raise LedgerInputError(exc.code, exc.message) from exc
-    return Record(kind, body)
 
 
-def check_record_bytes(kind: str, data: bytes) -> Record:
-    """Parse a record body sent as JSON bytes (from a file or a request) and check it.
+def check_operator_record(kind: str, data: bytes) -> Record:
+    """Read a note the node's operator wants to append by hand (JSON bytes from a file) and check it.
 
-    The body need not be canonical: it is re-encoded canonically on append.
+    Only operator kinds are accepted: every other kind is written by the act it records,
+    so an operator's command cannot make a note look like a decision of the assembly.
 
     Raises:
-        LedgerInputError: the bytes are not JSON, or the record is refused.
+        LedgerInputError: not an operator kind, not JSON, or a body malformed for its kind.
     """
+    declared = records.KINDS.get(kind)
+    if declared is None or not declared.operator:
+        why = (
+            _("%(kind)s is not a kind of record.") % {"kind": kind}
+            if declared is None
+            else _("A %(kind)s record is written only by the act it records, never by hand.") % {"kind": kind}
+        )
+        raise LedgerInputError(
+            "not_operator_kind",
+            why + " " + _("An operator may append: %(kinds)s.") % {"kinds": ", ".join(records.OPERATOR_KINDS)},
+        )
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise LedgerInputError(
             "malformed_json", _("The body is not valid JSON: %(detail)s.") % {"detail": exc}
         ) from exc
-    return check_record(kind, body)
+    try:
+        record = Record(declared.from_json(body))
+    except records.RecordError as exc:
+        raise LedgerInputError(exc.code, exc.message) from exc
+    check_fits(record.kind, record.json())
+    return record
+
+
+def author_of(body: RecordBody) -> str:
+    """Who an entry says wrote it: the node for an assembly's act, the operator for an operator's note."""
+    signer = operator_signer() if body.operator else node_signer()
+    return did_key(signer.verifier.public_key)
 
 
 def check_ledger_slug(slug: str) -> str:
@@ -171,7 +198,7 @@ def do_create_ledger(slug: str, title: str, now: datetime, kind: str = models.Le
     return ledger
 
 
-def append_in_transaction(ledger: models.Ledger, records: Sequence[Record], now: datetime) -> list[int]:
+def append_in_transaction(ledger: models.Ledger, new_records: Sequence[Record], now: datetime) -> list[int]:
     """Append records inside the caller's open transaction; return their sequence numbers.
 
     For services that change their own tables and record the act in the ledger
@@ -184,9 +211,8 @@ def append_in_transaction(ledger: models.Ledger, records: Sequence[Record], now:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_in_transaction needs an open transaction")
-    if not records:
+    if not new_records:
         return []
-    author = did_key(node_signer().verifier.public_key)
     time = format_time(now)
     locked = models.Ledger.objects.select_for_update().get(pk=ledger.pk)
     frontier = Frontier.from_bytes(locked.size, bytes(locked.frontier))
@@ -196,9 +222,13 @@ def append_in_transaction(ledger: models.Ledger, records: Sequence[Record], now:
             models.LedgerEntry.objects.values_list("leaf_hash", flat=True).get(ledger=locked, seq=locked.size - 1)
         )
     entries, subtrees, seqs = [], [], []
-    for record in records:
+    for record in new_records:
+        if records.KINDS.get(record.kind) is not type(record.body):
+            raise LedgerInputError(
+                "unknown_kind", _("%(kind)s is not a declared kind of record.") % {"kind": record.kind}
+            )
         try:
-            entry = Entry(locked.origin, frontier.size, prev, time, record.kind, author, record.body)
+            entry = Entry(locked.origin, frontier.size, prev, time, record.kind, author_of(record.body), record.json())
             data = encode_entry(entry)
         except EntryError as exc:
             raise LedgerInputError(exc.code, exc.message) from exc
@@ -232,7 +262,7 @@ def publish(ledger: models.Ledger, now: datetime) -> bool:
     return True
 
 
-def do_append(ledger: models.Ledger, records: Sequence[Record], now: datetime) -> list[int]:
+def do_append(ledger: models.Ledger, new_records: Sequence[Record], now: datetime) -> list[int]:
     """Append records in order; return their sequence numbers once they are durable.
 
     The entries are committed in one transaction (all or none), then a new
@@ -242,10 +272,10 @@ def do_append(ledger: models.Ledger, records: Sequence[Record], now: datetime) -
         LedgerInputError: a record does not fit (nothing is stored).
         CheckpointPending: the entries are stored but their checkpoint could not be signed.
     """
-    if not records:
+    if not new_records:
         return []
     with transaction.atomic(durable=True):
-        seqs = append_in_transaction(ledger, records, now)
+        seqs = append_in_transaction(ledger, new_records, now)
     try:
         do_sign_checkpoint(ledger, now)
     except Exception as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import re
+from datetime import datetime
 
 import orjson
 from django.conf import settings
@@ -15,10 +16,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from confederal.ledger import JSONValue, TileError, decode_entry, leaf_hash, parse_tile_path
+from confederal.ledger import Entry, JSONValue, TileError, decode_entry, leaf_hash, parse_tile_path
 
 from . import selectors
-from .display import describe
+from .display import by_operator, describe, operator_did
 from .models import Ledger
 
 PAGE_SIZE = 50
@@ -47,10 +48,15 @@ def ledger_summary(ledger: Ledger) -> dict[str, JSONValue]:
         "origin": ledger.origin,
         "url": ledger_prefix(ledger),
         "verifier_key": ledger.verifier_key,
+        "operator": operator_did(),
         "size": checkpoint.size,
         "root": base64.b64encode(bytes(checkpoint.root)).decode("ascii"),
         "checkpoint": checkpoint.note,
     }
+
+
+def _at(entry: Entry) -> datetime:
+    return datetime.fromisoformat(entry.time.replace("Z", "+00:00"))
 
 
 @require_safe
@@ -80,7 +86,7 @@ def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
         before = int(before_text)
     entries = selectors.recent_entries(ledger, before, PAGE_SIZE)
     checkpoint = selectors.latest_checkpoint(ledger)
-    rows = [{"entry": e, "summary": describe(e)} for e in entries]
+    rows = [{"entry": e, "summary": describe(e), "by_operator": by_operator(e), "at": _at(e)} for e in entries]
     older = entries[-1].seq if entries and entries[-1].seq > 0 else None
     context = {
         "ledger": ledger,
@@ -89,6 +95,7 @@ def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
         "rows": rows,
         "older": older,
         "prefix": ledger_prefix(ledger),
+        "operator": operator_did(),
         "paged": before is not None,
     }
     response = render(request, "ledgers/ledger.html", context)
@@ -112,6 +119,9 @@ def entry_page(request: HttpRequest, slug: str, seq: int) -> HttpResponse:
     context = {
         "ledger": ledger,
         "entry": entry,
+        "summary": describe(entry),
+        "by_operator": by_operator(entry),
+        "at": _at(entry),
         "raw": data.decode("utf-8"),
         "pretty": orjson.dumps(entry.body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode(),
         "leaf_hash": base64.b64encode(leaf_hash(data)).decode("ascii"),

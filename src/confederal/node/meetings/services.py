@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from confederal.ledger import format_time
 from confederal.meetings import Minutes, write_minutes
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.services import lock
@@ -23,6 +22,7 @@ from confederal.node.decisions.services import store_blob
 from confederal.node.errors import Refused
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
 from confederal.node.text import clean, one_line
+from confederal.records import MeetingMinutes
 
 from .models import AgendaItem, Attendance, Meeting
 
@@ -176,19 +176,20 @@ def do_publish_minutes(meeting: Meeting, by: Member, now: datetime) -> str:
         data = text.encode("utf-8")
         digest = store_blob(data, "text/markdown; charset=utf-8", now)
         record = Record(
-            "meeting.minutes",
-            {
-                "number": fresh.number,
-                "title": fresh.title,
-                "starts": format_time(fresh.starts_at),
-                "ends": format_time(fresh.ends_at),
-                "place": fresh.place,
-                "present": present,
-                "agenda": agenda,
-                "decisions": [{"number": n, "title": t, "status": s} for n, t, s in outcomes],
-                "minutes": {"digest": digest, "bytes": len(data), "media_type": "text/markdown"},
-                "published_by": by.public_name,
-            },
+            MeetingMinutes(
+                number=fresh.number,
+                title=fresh.title,
+                starts=fresh.starts_at,
+                ends=fresh.ends_at,
+                place=fresh.place,
+                present=tuple(present),
+                agenda=tuple(agenda),
+                decisions=tuple(outcomes),
+                digest=digest,
+                size=len(data),
+                media_type="text/markdown",
+                published_by=by.public_name,
+            )
         )
         (seq,) = append_in_transaction(assembly.ledger, [record], now)
         fresh.status, fresh.minutes_digest, fresh.published_at, fresh.published_by, fresh.ledger_seq = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from confederal.node.errors import Refused
 from confederal.node.ledgers.models import LedgerEntry
 from confederal.node.ledgers.selectors import ledger_root
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
+from confederal.records import ChoreAssignment, DrawAnnounced, DrawContribution, DrawResult, RoleAssignment
 from confederal.roles import (
     Pick,
     RoleRules,
@@ -120,18 +122,7 @@ def _assignment(
         pick=pick,
         created_at=now,
     )
-    record = Record(
-        "role.assignment",
-        {
-            "role": role,
-            "holder": member.public_name,
-            "member": member.pk,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "method": str(pick["method"]),
-            "pick": pick,
-        },
-    )
+    record = Record(RoleAssignment(role, member.public_name, member.pk, start, end, str(pick["method"]), pick))
     (term.ledger_seq,) = append_in_transaction(assembly.ledger, [record], now)
     term.save(update_fields=["ledger_seq"])
     return term
@@ -243,10 +234,7 @@ def do_rotate_chores(assembly: Assembly, now: datetime) -> list[RoleTerm]:
             for chore, name in assignment.items()
             if name is not None
         ]
-        record = Record(
-            "chore.assignment",
-            {"start": today.isoformat(), "end": end.isoformat(), "chores": {c: n for c, n in assignment.items()}},
-        )
+        record = Record(ChoreAssignment(today, end, tuple(assignment.items())))
         (seq,) = append_in_transaction(assembly.ledger, [record], now)
         RoleTerm.objects.filter(pk__in=[t.pk for t in terms]).update(ledger_seq=seq)
     publish(assembly.ledger, now)
@@ -322,9 +310,12 @@ def do_announce_lottery(assembly: Assembly, role: str, now: datetime) -> Lottery
                   or 0) + 1  # fmt: skip
         draw_id = f"{role}-{number}"
         seq = assembly.ledger.size
-        body = announcement_body(draw_id, role, people, [], 1, "leximin", beacon_size=seq + 2)
-        body["excluded"] = [{"member": e.member, "reason": e.reason} for e in standing_now.excluded]
-        (seq,) = append_in_transaction(assembly.ledger, [Record("draw.announced", body)], now)
+        announced = DrawAnnounced.from_json(
+            announcement_body(draw_id, role, people, [], 1, "leximin", beacon_size=seq + 2)
+        )
+        announced = replace(announced, excluded=tuple((e.member, e.reason) for e in standing_now.excluded))
+        body = announced.to_json()
+        (seq,) = append_in_transaction(assembly.ledger, [Record(announced)], now)
         lottery = Lottery.objects.create(
             assembly=assembly,
             number=number,
@@ -345,12 +336,8 @@ def do_add_randomness(lottery: Lottery, member: Member, now: datetime, value: st
         lottery = Lottery.objects.get(pk=lottery.pk)
         if lottery.result is not None:
             raise Refused("already_drawn", _("This draw has already been made."), 409)
-        body: JSONObject = {
-            "draw": lottery.draw_id,
-            "member": member.public_name,
-            "value": value or secrets.token_hex(32),
-        }
-        (seq,) = append_in_transaction(assembly.ledger, [Record("draw.contribution", body)], now)
+        contribution = DrawContribution(lottery.draw_id, member.public_name, value or secrets.token_hex(32))
+        (seq,) = append_in_transaction(assembly.ledger, [Record(contribution)], now)
     publish(assembly.ledger, now)
     return seq
 
@@ -388,7 +375,7 @@ def do_draw_lottery(lottery: Lottery, now: datetime) -> RoleTerm:
             raise Refused(exc.code, exc.message, 409) from exc
         result = result_body(lottery.draw_id, announcement_hash, lottery.beacon_size, beacon, chosen_lottery,
                              pool.features)  # fmt: skip
-        (lottery.result_seq,) = append_in_transaction(assembly.ledger, [Record("draw.result", result)], now)
+        (lottery.result_seq,) = append_in_transaction(assembly.ledger, [Record(DrawResult.from_json(result))], now)
         lottery.result = result
         lottery.drawn_at = now
         chosen = str(result["chosen"][0])  # type: ignore[index]

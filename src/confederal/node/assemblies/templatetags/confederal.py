@@ -1,11 +1,39 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from confederal.ledger import Phrase
+from confederal.node import words
+
 register = template.Library()
+
+
+@register.filter
+def day(value: date | None) -> str:
+    """A day in the one format pages use: ``{{ term.end|day }}`` → 8 December 2026."""
+    return words.day(value) if value is not None else ""
+
+
+@register.filter
+def moment(value: datetime | None) -> str:
+    """A time in the assembly's zone, naming it: ``{{ vote.closes_at|moment }}`` → 8 December 2026, 18:00 CET."""
+    return words.moment(value) if value is not None else ""
+
+
+@register.filter
+def say(value: Phrase | None) -> str:
+    """A phrase of the core in the reader's language."""
+    return words.say(value) if value is not None else ""
+
+
+@register.filter
+def names(value: list[str] | tuple[str, ...]) -> str:
+    """Names as a sentence lists them: Amara, Jonas and Lucía."""
+    return words.listing(tuple(value))
 
 
 @register.filter

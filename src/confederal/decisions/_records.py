@@ -1,0 +1,204 @@
+"""The records a decision leaves in its assembly's ledger: the decision itself, and each review that keeps it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Self
+
+from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError, format_time
+
+from ._errors import DecisionError
+from ._methods import Method, Rules
+from ._outcome import Outcome, Status
+
+__all__ = ["PROPOSAL_KINDS", "Decision", "DecisionReviewed", "PublishedBallot", "outcome_phrase"]
+
+#: What a proposal may do when adopted, beside deciding: amend the charter, elect, split, act in a federation.
+PROPOSAL_KINDS = ("decision", "amendment", "election", "split", "federation")
+
+_STATUS = {
+    Status.ADOPTED: N_("adopted"),
+    Status.REJECTED: N_("not adopted"),
+    Status.BLOCKED: N_("blocked by an objection"),
+    Status.NO_CONSENSUS: N_("no consensus"),
+    Status.NO_QUORUM: N_("too few took part"),
+    Status.TIE: N_("a tie"),
+    Status.NO_VOTES: N_("nobody voted"),
+}
+
+
+def outcome_phrase(outcome: Outcome, labels: Mapping[str, str]) -> Phrase:
+    """What a decision came to, in a few words: "adopted", "Market square chosen"…"""
+    if outcome.status is Status.CHOSEN and outcome.winners:
+        return Phrase(N_("%(winner)s chosen"), {"winner": labels.get(outcome.winners[0], outcome.winners[0])})
+    return Phrase(_STATUS.get(outcome.status, N_("closed")))
+
+
+@dataclass(frozen=True)
+class PublishedBallot:
+    """One member's published choice (only when the charter says ballots are open)."""
+
+    member: int
+    name: str
+    choice: JSONValue
+
+
+@dataclass(frozen=True)
+class Decision(RecordBody):
+    """A closed vote: what was proposed, under which rules, what each member chose (if open) and the outcome."""
+
+    kind = "decision"
+
+    number: int
+    proposal_kind: str
+    title: str
+    proposed_by: str
+    method: Method
+    options: tuple[tuple[str, str], ...]
+    rules: Rules
+    opened: datetime
+    closed: datetime
+    outcome: Outcome
+    secret: bool
+    review_on: date | None = None
+    #: The proposal's text, inline when short; a long one is a blob named by ``text_digest``.
+    text: str | None = None
+    text_digest: str | None = None
+    text_bytes: int | None = None
+    ballots: tuple[PublishedBallot, ...] | None = None
+    payload: JSONObject = field(default_factory=dict)
+    effects: JSONObject = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.proposal_kind not in PROPOSAL_KINDS:
+            raise RecordError("bad_field", "A decision's kind is one of {kinds}.", kinds=", ".join(PROPOSAL_KINDS))
+        if (self.text is None) == (self.text_digest is None):
+            raise RecordError("bad_field", "A decision carries its text or the digest of its text, not both.")
+        if self.secret and self.ballots is not None:
+            raise RecordError("bad_field", "A secret ballot's decision publishes no ballots.")
+        if self.closed < self.opened:
+            raise RecordError("bad_field", "A decision closes after it opens.")
+
+    def label(self, option: str) -> str:
+        return dict(self.options).get(option, option)
+
+    def to_json(self) -> JSONObject:
+        body: JSONObject = {
+            "number": self.number,
+            "kind": self.proposal_kind,
+            "title": self.title,
+            "proposed_by": self.proposed_by,
+            "method": self.method.value,
+            "options": [{"id": i, "label": label} for i, label in self.options],
+            "rules": self.rules.to_json(),
+            "opened": format_time(self.opened),
+            "closed": format_time(self.closed),
+            "outcome": self.outcome.to_json(),
+            "secret": self.secret,
+            "review_on": self.review_on.isoformat() if self.review_on else None,
+        }
+        if self.text is not None:
+            body["text"] = self.text
+        else:
+            body["text_digest"] = self.text_digest
+            body["text_bytes"] = self.text_bytes
+        if self.ballots is not None:
+            body["ballots"] = [{"member": b.member, "name": b.name, "choice": b.choice} for b in self.ballots]
+        if self.payload:
+            body["payload"] = self.payload
+        if self.effects:
+            body["effects"] = self.effects
+        return body
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        f = Fields(cls.kind, data)
+        options = []
+        for o in f.each("options", 100):
+            options.append((o.text("id", 128), o.text("label", 200)))
+            o.done()
+        ballots = None
+        if f.has("ballots"):
+            ballots = []
+            for b in f.each("ballots"):
+                ballots.append(PublishedBallot(b.integer("member"), b.text("name", 80), b.raw("choice")))
+                b.done()
+        try:
+            method, rules, outcome = Method(f.text("method", 32)), Rules.from_json(f.obj("rules")), None
+            outcome = Outcome.from_json(f.obj("outcome"))
+        except (ValueError, DecisionError) as exc:
+            raise RecordError(
+                "bad_field", "A decision's method, rules or outcome are malformed: {why}", why=exc
+            ) from exc
+        body = cls(
+            number=f.integer("number", 1),
+            proposal_kind=f.text("kind", 16),
+            title=f.text("title", 200),
+            proposed_by=f.text("proposed_by", 80),
+            method=method,
+            options=tuple(options),
+            rules=rules,
+            opened=f.moment("opened"),
+            closed=f.moment("closed"),
+            outcome=outcome,
+            secret=f.boolean("secret"),
+            review_on=f.optional_day("review_on"),
+            text=f.text("text", 20_000, empty=True) if f.has("text") else None,
+            text_digest=f.text("text_digest", 71) if f.has("text_digest") else None,
+            text_bytes=f.integer("text_bytes", 0) if f.has("text_bytes") else None,
+            ballots=tuple(ballots) if ballots is not None else None,
+            payload=f.obj("payload") if f.has("payload") else {},
+            effects=f.obj("effects") if f.has("effects") else {},
+        )
+        f.done()
+        return body
+
+    def describe(self) -> Phrase:
+        return Phrase(
+            N_("Decision #%(number)s, %(title)s: %(outcome)s"),
+            {
+                "number": self.number,
+                "title": self.title,
+                "outcome": outcome_phrase(self.outcome, dict(self.options)),
+            },
+        )
+
+
+@dataclass(frozen=True)
+class DecisionReviewed(RecordBody):
+    """The assembly looked at an adopted decision again when its review came, and kept it."""
+
+    kind = "decision.reviewed"
+
+    number: int
+    by: str
+    next_review_on: date
+    kept: bool = True
+
+    def to_json(self) -> JSONObject:
+        return {
+            "number": self.number,
+            "kept": self.kept,
+            "by": self.by,
+            "next_review_on": self.next_review_on.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        f = Fields(cls.kind, data)
+        body = cls(
+            number=f.integer("number", 1),
+            kept=f.boolean("kept"),
+            by=f.text("by", 80),
+            next_review_on=f.day("next_review_on"),
+        )
+        f.done()
+        return body
+
+    def describe(self) -> Phrase:
+        return Phrase(
+            N_("Decision #%(number)s reviewed and kept by %(by)s; it comes back on %(day)s"),
+            {"number": self.number, "by": self.by, "day": self.next_review_on},
+        )

@@ -1,0 +1,150 @@
+"""Every kind of record a ledger holds, declared once: its name, its typed body, and how it reads.
+
+A kind is a :class:`~confederal.ledger.RecordBody` subclass in the core package of
+its concept (a decision in ``decisions``, a draw in ``sortition``, a mandate in
+``federation``…); :data:`KINDS` lists them all. Services write records only as
+these bodies, the ledger page and the API describe entries with them, the
+federation fold reads its acts with them, and ``confederal append`` lets an
+operator write only the kinds marked ``operator``.
+
+To add a kind: write its body class beside the concept it records, list it here,
+and write the service that appends it (``CONTRIBUTING.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from confederal.charter._records import CharterAdopted
+from confederal.decisions._records import PROPOSAL_KINDS, Decision, DecisionReviewed, PublishedBallot, outcome_phrase
+from confederal.federation._records import (
+    CouncilConvened,
+    CouncilJoined,
+    CouncilLeft,
+    CouncilSunset,
+    DelegateAct,
+    FederationFounded,
+    FederationJoined,
+    FederationLeft,
+    MandateGranted,
+    MandateRecalled,
+)
+from confederal.ledger import N_, Amount, JSONValue, Param, Phrase, RecordBody, RecordError
+from confederal.meetings._records import MeetingMinutes
+from confederal.roles._records import REASON_PHRASES, ChoreAssignment, RoleAssignment, reason_phrase
+from confederal.sortition._record import DrawAnnounced, DrawContribution, DrawResult
+from confederal.splitting._records import AssemblySplit
+
+from ._membership import VIAS, MemberJoined, MemberLeft
+from ._operator import FinanceNote, MetricNote
+
+__all__ = [
+    "KINDS",
+    "N_",
+    "OPERATOR_KINDS",
+    "PROPOSAL_KINDS",
+    "REASON_PHRASES",
+    "VIAS",
+    "Amount",
+    "AssemblySplit",
+    "CharterAdopted",
+    "ChoreAssignment",
+    "CouncilConvened",
+    "CouncilJoined",
+    "CouncilLeft",
+    "CouncilSunset",
+    "Decision",
+    "DecisionReviewed",
+    "DelegateAct",
+    "DrawAnnounced",
+    "DrawContribution",
+    "DrawResult",
+    "FederationFounded",
+    "FederationJoined",
+    "FederationLeft",
+    "FinanceNote",
+    "MandateGranted",
+    "MandateRecalled",
+    "MeetingMinutes",
+    "MemberJoined",
+    "MemberLeft",
+    "MetricNote",
+    "Param",
+    "Phrase",
+    "PublishedBallot",
+    "RecordBody",
+    "RecordError",
+    "RoleAssignment",
+    "describe",
+    "kind_of",
+    "outcome_phrase",
+    "parse",
+    "reason_phrase",
+]
+
+_ALL: tuple[type[RecordBody], ...] = (
+    # an assembly and its members
+    CharterAdopted,
+    MemberJoined,
+    MemberLeft,
+    AssemblySplit,
+    # deciding
+    Decision,
+    DecisionReviewed,
+    MeetingMinutes,
+    # roles and lotteries
+    RoleAssignment,
+    ChoreAssignment,
+    DrawAnnounced,
+    DrawContribution,
+    DrawResult,
+    # federation and councils
+    FederationFounded,
+    FederationJoined,
+    FederationLeft,
+    CouncilConvened,
+    CouncilJoined,
+    CouncilLeft,
+    MandateGranted,
+    MandateRecalled,
+    DelegateAct,
+    CouncilSunset,
+    # notes of a node's operator
+    FinanceNote,
+    MetricNote,
+)
+
+#: Every kind, by its name.
+KINDS: Mapping[str, type[RecordBody]] = MappingProxyType({cls.kind: cls for cls in _ALL})
+#: The kinds ``confederal append`` accepts: notes of the operator, never acts of an assembly.
+OPERATOR_KINDS: tuple[str, ...] = tuple(sorted(name for name, cls in KINDS.items() if cls.operator))
+
+
+def kind_of(name: str) -> type[RecordBody]:
+    """The body class of a kind.
+
+    Raises:
+        RecordError: ``unknown_kind`` when no kind has that name.
+    """
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise RecordError("unknown_kind", "{kind!r} is not a kind of record this software knows.", kind=name) from None
+
+
+def parse(name: str, body: Mapping[str, JSONValue]) -> RecordBody:
+    """Read a record's body as its kind says.
+
+    Raises:
+        RecordError: an unknown kind, or a body malformed for it.
+    """
+    return kind_of(name).from_json(body)
+
+
+def describe(name: str, body: Mapping[str, JSONValue]) -> Phrase:
+    """One sentence about a record, whatever its state: a malformed or unknown one says so."""
+    try:
+        return parse(name, body).describe()
+    except RecordError:
+        return Phrase(N_("A record of a kind (%(kind)s) or shape this node cannot read"), {"kind": name})

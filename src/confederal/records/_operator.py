@@ -1,0 +1,103 @@
+"""Notes a node's operator may append by hand. Their entries' author is the operator, never the assembly.
+
+Nothing here is a decision of an assembly: these are facts an operator writes down
+(a payment made, a meter read) until the assembly records them through its own
+acts. ``confederal append`` refuses every other kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Self
+
+from confederal.ledger import N_, Amount, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+
+__all__ = ["FinanceNote", "MetricNote"]
+
+_CURRENCY = re.compile(r"[A-Z]{3}\Z|[A-Za-z][A-Za-z0-9 -]{0,31}\Z")
+
+
+@dataclass(frozen=True)
+class FinanceNote(RecordBody):
+    """Money that came in or went out, as the operator noted it."""
+
+    kind = "finance.txn"
+    operator = True
+
+    title: str
+    direction: str
+    amount: Amount
+    category: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.direction not in {"in", "out"}:
+            raise RecordError("bad_field", "A payment's direction is in or out.")
+        if self.amount.minor < 0 or not _CURRENCY.match(self.amount.currency):
+            raise RecordError(
+                "bad_field", "An amount is a non-negative whole number of cents and a currency such as EUR."
+            )
+
+    def to_json(self) -> JSONObject:
+        body: JSONObject = {
+            "title": self.title,
+            "direction": self.direction,
+            "amount": {"currency": self.amount.currency, "minor": self.amount.minor},
+        }
+        if self.category is not None:
+            body["category"] = self.category
+        return body
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        f = Fields(cls.kind, data)
+        amount = Fields("finance.txn amount", f.obj("amount"))
+        body = cls(
+            title=f.text("title", 200),
+            direction=f.text("direction", 3),
+            amount=Amount(amount.integer("minor"), amount.text("currency", 32)),
+            category=f.optional_text("category", 60),
+        )
+        amount.done()
+        f.done()
+        return body
+
+    def describe(self) -> Phrase:
+        message = N_("%(title)s: %(amount)s received") if self.direction == "in" else N_("%(title)s: %(amount)s spent")
+        return Phrase(message, {"title": self.title, "amount": self.amount})
+
+
+@dataclass(frozen=True)
+class MetricNote(RecordBody):
+    """A result measured over a period, as the operator noted it."""
+
+    kind = "metric"
+    operator = True
+
+    name: str
+    value: int
+    unit: str
+    period: str | None = None
+
+    def to_json(self) -> JSONObject:
+        body: JSONObject = {"name": self.name, "value": self.value, "unit": self.unit}
+        if self.period is not None:
+            body["period"] = self.period
+        return body
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        f = Fields(cls.kind, data)
+        body = cls(f.text("name", 80), f.integer("value"), f.text("unit", 32), f.optional_text("period", 120))
+        f.done()
+        return body
+
+    def describe(self) -> Phrase:
+        what = self.name.replace("_", " ")
+        if self.period:
+            return Phrase(
+                N_("%(what)s: %(value)s %(unit)s (%(period)s)"),
+                {"what": what, "value": self.value, "unit": self.unit, "period": self.period},
+            )
+        return Phrase(N_("%(what)s: %(value)s %(unit)s"), {"what": what, "value": self.value, "unit": self.unit})
