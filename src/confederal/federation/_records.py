@@ -19,6 +19,7 @@ from ._charter import CHOICES, CouncilCharter, FederationCharter, Mandate
 from ._errors import FederationError
 
 __all__ = [
+    "FEDERATION_BODIES",
     "FEDERATION_KINDS",
     "CouncilConvened",
     "CouncilJoined",
@@ -85,22 +86,31 @@ class FederationFounded(RecordBody):
         return Phrase(N_("Founded the federation %(name)s"), {"name": self.charter.name})
 
 
+class _Reference(RecordBody):
+    """A record whose body is the hash of the federation or council it acts on, and the deciding decision."""
+
+    subject_field: ClassVar[str | None]
+    decision: int | None
+
+    def to_json(self) -> JSONObject:
+        assert self.subject_field is not None
+        return _with_decision({self.subject_field: getattr(self, self.subject_field)}, self.decision)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+        assert cls.subject_field is not None
+        f = Fields(cls.kind, data)
+        body = cls(f.hexdigest(cls.subject_field), _decision(f))  # type: ignore[call-arg]
+        f.done()
+        return body
+
+
 @dataclass(frozen=True)
-class _Membership(RecordBody):
+class _Membership(_Reference):
     subject_field: ClassVar[str | None] = "federation"
 
     federation: str
     decision: int | None = None
-
-    def to_json(self) -> JSONObject:
-        return _with_decision({"federation": self.federation}, self.decision)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest("federation"), _decision(f))
-        f.done()
-        return body
 
 
 @dataclass(frozen=True)
@@ -150,21 +160,11 @@ class CouncilConvened(RecordBody):
 
 
 @dataclass(frozen=True)
-class _Seat(RecordBody):
+class _Seat(_Reference):
     subject_field: ClassVar[str | None] = "council"
 
     council: str
     decision: int | None = None
-
-    def to_json(self) -> JSONObject:
-        return _with_decision({"council": self.council}, self.decision)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest("council"), _decision(f))
-        f.done()
-        return body
 
 
 @dataclass(frozen=True)
@@ -375,7 +375,8 @@ class CouncilSunset(RecordBody):
         )
 
 
-_FEDERATION_BODIES: tuple[type[RecordBody], ...] = (
+#: Every record a federation or council is made of, in the order a federation lives them.
+FEDERATION_BODIES: tuple[type[RecordBody], ...] = (
     FederationFounded,
     FederationJoined,
     FederationLeft,
@@ -388,8 +389,8 @@ _FEDERATION_BODIES: tuple[type[RecordBody], ...] = (
     CouncilSunset,
 )
 #: The kinds every node folds into federations and councils.
-FEDERATION_KINDS = frozenset(cls.kind for cls in _FEDERATION_BODIES)
-_SUBJECT = {cls.kind: getattr(cls, "subject_field", None) for cls in _FEDERATION_BODIES}
+FEDERATION_KINDS = frozenset(cls.kind for cls in FEDERATION_BODIES)
+_SUBJECT = {cls.kind: getattr(cls, "subject_field", None) for cls in FEDERATION_BODIES}
 _HASH = re.compile(r"[0-9a-f]{64}\Z")
 
 

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from confederal.charter._records import CharterAdopted
 from confederal.decisions._records import PROPOSAL_KINDS, Decision, DecisionReviewed, PublishedBallot, outcome_phrase
 from confederal.federation._records import (
+    FEDERATION_BODIES,
     CouncilConvened,
     CouncilJoined,
     CouncilLeft,
@@ -100,16 +101,7 @@ _ALL: tuple[type[RecordBody], ...] = (
     DrawContribution,
     DrawResult,
     # federation and councils
-    FederationFounded,
-    FederationJoined,
-    FederationLeft,
-    CouncilConvened,
-    CouncilJoined,
-    CouncilLeft,
-    MandateGranted,
-    MandateRecalled,
-    DelegateAct,
-    CouncilSunset,
+    *FEDERATION_BODIES,
     # notes of a node's operator
     FinanceNote,
     MetricNote,
