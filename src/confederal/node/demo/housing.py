@@ -1,0 +1,88 @@
+"""The Tenants of Elm Street: fifteen households deciding by majority, at the size where a cell splits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from . import _story as st
+
+__all__ = ["tell"]
+
+
+def tell(now: datetime) -> None:
+    s = st.Story()
+    people = [
+        "Amara",
+        "Nadia",
+        "Oscar",
+        "Paula",
+        "Quentin",
+        "Rosa",
+        "Samir",
+        "Tove",
+        "Ugo",
+        "Vera",
+        "Wen",
+        "Xavi",
+        "Yara",
+        "Zeno",
+        "Ada",
+    ]
+    start = (now - timedelta(days=30)).replace(hour=18, minute=30, second=0, microsecond=0)
+
+    @s.at(0)
+    def founding(t: datetime) -> None:
+        st.found_together(
+            s,
+            "Nadia",
+            people,
+            ("facilitator", "note-taker", "treasurer"),
+            t,
+            name="Tenants of Elm Street",
+            slug="housing",
+            focus="housing",
+            method="simple_majority",
+            principles=(
+                "A home is a right, not an asset.\n"
+                "We organise building by building and decide together.\n"
+                "We stay small: at fifteen we split."
+            ),
+        )
+
+    @s.at(4)
+    def repairs(t: datetime) -> None:
+        s.saved["repairs"] = st.decide(
+            s,
+            "Oscar",
+            "Demand the landlord repair the heating before December",
+            {n: "for" for n in people[:12]},
+            t,
+            method="simple_majority",
+        )
+
+    @s.at(12)
+    def meeting(t: datetime) -> None:
+        st.meeting(
+            s,
+            "Paula",
+            "Building meeting",
+            t,
+            people[:13],
+            ["Heating", "Rent strike fund"],
+            "Letter sent to the landlord; a fund for the strike is proposed.",
+            [s.saved["repairs"]],
+            "Rosa",
+        )
+
+    @s.at(20)
+    def fund(t: datetime) -> None:
+        st.decide(
+            s,
+            "Samir",
+            "Start a rent-strike fund of €10 a month per household",
+            {n: "for" for n in people[:6]} | {n: "against" for n in people[6:12]},
+            t,
+            method="simple_majority",
+        )
+
+    st.replay(s, start)
