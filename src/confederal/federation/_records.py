@@ -90,7 +90,12 @@ class _Reference(RecordBody):
     """A record whose body is the hash of the federation or council it acts on, and the deciding decision."""
 
     subject_field: ClassVar[str | None]
+    #: How the record reads, with the deciding decision's number.
+    said: ClassVar[str]
     decision: int | None
+
+    def describe(self) -> Phrase:
+        return Phrase(self.said, {"number": self.decision or 0})
 
     def to_json(self) -> JSONObject:
         assert self.subject_field is not None
@@ -116,17 +121,13 @@ class _Membership(_Reference):
 @dataclass(frozen=True)
 class FederationJoined(_Membership):
     kind = "federation.join"
-
-    def describe(self) -> Phrase:
-        return Phrase(N_("Joined a federation by decision #%(number)s"), {"number": self.decision or 0})
+    said = N_("Joined a federation by decision #%(number)s")
 
 
 @dataclass(frozen=True)
 class FederationLeft(_Membership):
     kind = "federation.leave"
-
-    def describe(self) -> Phrase:
-        return Phrase(N_("Withdrew from a federation by decision #%(number)s"), {"number": self.decision or 0})
+    said = N_("Withdrew from a federation by decision #%(number)s")
 
 
 @dataclass(frozen=True)
@@ -170,17 +171,13 @@ class _Seat(_Reference):
 @dataclass(frozen=True)
 class CouncilJoined(_Seat):
     kind = "council.join"
-
-    def describe(self) -> Phrase:
-        return Phrase(N_("Took a seat on a council by decision #%(number)s"), {"number": self.decision or 0})
+    said = N_("Took a seat on a council by decision #%(number)s")
 
 
 @dataclass(frozen=True)
 class CouncilLeft(_Seat):
     kind = "council.leave"
-
-    def describe(self) -> Phrase:
-        return Phrase(N_("Left a council by decision #%(number)s"), {"number": self.decision or 0})
+    said = N_("Left a council by decision #%(number)s")
 
 
 @dataclass(frozen=True)
