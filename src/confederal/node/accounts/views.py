@@ -16,8 +16,7 @@ from confederal.node.access import signed_in
 from confederal.node.errors import Refused
 from confederal.node.web import back_with, now, see_other
 
-from . import services
-from .models import ApiToken
+from . import selectors, services
 
 
 def _next(request: HttpRequest) -> str:
@@ -50,7 +49,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST":
         created = services.do_create_token(user, request.POST.get("label", ""), now())
-    rows = ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+    rows = selectors.live_tokens(user)
     return render(request, "accounts/tokens.html", {"tokens": rows, "created": created})
 
 

@@ -6,12 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from confederal.node.access import access_assembly, actor, require
 from confederal.node.assemblies.models import Member
-from confederal.node.decisions import services
+from confederal.node.decisions import selectors, services
 from confederal.node.decisions.models import Proposal
 from confederal.node.errors import Refused
 from confederal.node.web import now
@@ -49,7 +48,7 @@ class ProposalOut(Schema):
 
 
 def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
-    mine = p.ballots.filter(member=me).first() if me else None
+    mine = selectors.ballot_of(p, me)
     return ProposalOut(
         number=p.number,
         kind=p.kind,
@@ -62,7 +61,7 @@ def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
         status=p.status,
         opens_at=p.opens_at,
         closes_at=p.closes_at,
-        participants=p.ballots.count(),
+        participants=selectors.participants(p),
         outcome=p.outcome,
         payload=p.payload,
         review_on=p.review_on,
@@ -73,9 +72,7 @@ def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
 
 def _proposal(slug: str, number: int) -> Proposal:
     assembly = access_assembly(slug)
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("author", "assembly"), assembly=assembly, number=number
-    )
+    proposal = selectors.proposal_or_404(assembly, number)
     return services.do_close_if_due(proposal, now())
 
 
@@ -88,11 +85,9 @@ def list_proposals(request: HttpRequest, slug: str, status: str | None = None, l
     if not 1 <= limit <= 200:
         raise Refused("bad_limit", "limit must be between 1 and 200.")
     assembly = access_assembly(slug)
-    rows = assembly.proposals.select_related("author").order_by("-number")
-    if status is not None:
-        if status not in Proposal.Status.values:
-            raise Refused("bad_status", f"status is one of: {', '.join(Proposal.Status.values)}.")
-        rows = rows.filter(status=status)
+    if status is not None and status not in Proposal.Status.values:
+        raise Refused("bad_status", f"status is one of: {', '.join(Proposal.Status.values)}.")
+    rows = selectors.proposals(assembly, status)
     _, me = actor(request.user, assembly, now().date())
     return [proposal_out(p, me) for p in rows[:limit]]
 

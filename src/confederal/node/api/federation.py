@@ -16,7 +16,6 @@ from confederal.node.access import access_assembly, require, signed_in
 from confederal.node.decisions.services import check_federation_proposal, do_propose
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services
-from confederal.node.federation.views import council_summary, federation_json, peers_json
 from confederal.node.web import now
 from confederal.permissions import Action
 
@@ -42,7 +41,7 @@ def _council(federation_id: str, council_id: str) -> selectors.Council:
 
 @router.get("/federations", response={200: list[JSON]}, summary="Federations this node knows, with their members")
 def list_federations(request: HttpRequest) -> list[JSON]:
-    return [federation_json(f) for f in selectors.federations()]
+    return [selectors.federation_json(f) for f in selectors.federations()]
 
 
 @router.get(
@@ -52,8 +51,8 @@ def get_federation(request: HttpRequest, federation_id: str) -> JSON:
     fed = _federation(federation_id)
     moment = now()
     return {
-        **federation_json(fed),
-        "councils": [council_summary(c, moment) for c in selectors.councils_of(fed, moment)],
+        **selectors.federation_json(fed),
+        "councils": [selectors.council_summary(c, moment) for c in selectors.councils_of(fed, moment)],
     }
 
 
@@ -65,7 +64,7 @@ def get_federation(request: HttpRequest, federation_id: str) -> JSON:
 def get_council(request: HttpRequest, federation_id: str, council_id: str) -> JSON:
     item = _council(federation_id, council_id)
     return {
-        **council_summary(item, now()),
+        **selectors.council_summary(item, now()),
         "archive": item.state.archive(),
         "sunsets": selectors.sunsets(item.id),
     }
@@ -148,7 +147,7 @@ def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: C
 
 @router.get("/federation/peers", response={200: JSON}, summary="Peers, the ledgers followed, and fork evidence")
 def list_peers(request: HttpRequest) -> JSON:
-    return peers_json()
+    return selectors.peers_json()
 
 
 class PeerIn(Schema):

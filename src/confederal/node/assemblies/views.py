@@ -8,24 +8,26 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal.node.access import access_assembly, active_members, actor, membership, require, signed_in
+from confederal.node.decisions import selectors as decision_selectors
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_close_due, due_for_review
 from confederal.node.errors import Refused
-from confederal.node.ledgers import selectors
-from confederal.node.meetings.models import Meeting
-from confederal.node.roles.models import Lottery, RoleTerm
+from confederal.node.ledgers import selectors as ledger_selectors
+from confederal.node.meetings import selectors as meeting_selectors
+from confederal.node.roles import selectors as role_selectors
+from confederal.node.roles.models import RoleTerm
 from confederal.node.roles.services import current_terms
 from confederal.node.web import back_with, now, see_other
 from confederal.permissions import Action, may
 
-from . import services
-from .models import Assembly, Invitation, JoinRequest
+from . import selectors, services
+from .models import Assembly, Invitation
 
 
 def _close_due(assembly: Assembly) -> None:
@@ -35,10 +37,8 @@ def _close_due(assembly: Assembly) -> None:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    assemblies = Assembly.objects.select_related("ledger").order_by("name")
-    mine = set()
-    if request.user.is_authenticated:
-        mine = set(request.user.memberships.filter(left_at__isnull=True).values_list("assembly_id", flat=True))
+    assemblies = selectors.assemblies()
+    mine = selectors.assembly_ids_of(request.user)
     return render(request, "assemblies/home.html", {"assemblies": assemblies, "mine": mine})
 
 
@@ -95,13 +95,9 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     today = moment.date()
     who, me = actor(request.user, assembly, today)
     charter = services.charter_of(assembly)
-    members = list(active_members(assembly).order_by("public_name"))
-    open_proposals = list(
-        assembly.proposals.filter(status=Proposal.Status.OPEN).order_by("closes_at").select_related("author")[:20]
-    )
-    voted: set[int] = set()
-    if me:
-        voted = set(me.ballots.filter(proposal__in=open_proposals).values_list("proposal_id", flat=True))
+    members = selectors.members_by_name(assembly)
+    open_proposals = decision_selectors.open_proposals(assembly)
+    voted = decision_selectors.voted_on(me, open_proposals)
     context: dict[str, Any] = {
         "assembly": assembly,
         "charter": charter,
@@ -111,24 +107,17 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "roles": current_terms(assembly, today),
         "role_names": sorted(charter.roles),
         "chores": current_terms(assembly, today, RoleTerm.Kind.CHORE),
-        "lotteries": Lottery.objects.filter(assembly=assembly)[:5],
+        "lotteries": role_selectors.lotteries(assembly),
         "open_proposals": [(p, p.pk in voted) for p in open_proposals],
-        "recent": assembly.proposals.filter(status=Proposal.Status.CLOSED).order_by("-closed_at")[:8],
+        "recent": decision_selectors.recently_closed(assembly),
         "due_review": due_for_review(assembly, today)[:10],
         "rules_due": charter.due_for_review(today),
-        "meetings": assembly.meetings.filter(ends_at__gte=moment, status=Meeting.Status.PLANNED).order_by("starts_at")[
-            :5
-        ],
-        "past_meetings": assembly.meetings.exclude(status=Meeting.Status.PLANNED).order_by("-starts_at")[:5],
-        "requests": assembly.join_requests.filter(status=JoinRequest.Status.PENDING).order_by("created_at")
-        if me
-        else [],
+        "meetings": meeting_selectors.upcoming_meetings(assembly, moment),
+        "past_meetings": meeting_selectors.past_meetings(assembly),
+        "requests": selectors.pending_requests(assembly) if me else [],
         "full": len(members) >= charter.max_size.value,
-        "checkpoint": selectors.latest_checkpoint(assembly.ledger),
-        "pending_request": (
-            request.user.is_authenticated
-            and assembly.join_requests.filter(user=request.user, status=JoinRequest.Status.PENDING).exists()
-        ),
+        "checkpoint": ledger_selectors.latest_checkpoint(assembly.ledger),
+        "pending_request": selectors.has_pending_request(assembly, request.user),
     }
     return render(request, "assemblies/assembly.html", context)
 
@@ -138,7 +127,7 @@ def charter_page(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     who, _member = actor(request.user, assembly, now().date())
     charter = services.charter_of(assembly)
-    amendments = assembly.proposals.filter(kind=Proposal.Kind.AMENDMENT).order_by("-number")[:20]
+    amendments = decision_selectors.amendments(assembly)
     return render(
         request,
         "assemblies/charter.html",
@@ -178,7 +167,7 @@ def decide_request(request: HttpRequest, slug: str, request_id: int) -> HttpResp
     try:
         member = require(request.user, assembly, Action.DECIDE_JOIN_REQUEST, now().date())
         assert member is not None
-        join_request = get_object_or_404(JoinRequest, pk=request_id, assembly=assembly)
+        join_request = selectors.join_request_or_404(assembly, request_id)
         approve = request.POST.get("decision") == "approve"
         services.do_decide_join_request(member, join_request, approve, now())
     except Refused as exc:
@@ -247,7 +236,7 @@ def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    found = Invitation.objects.select_related("assembly", "created_by").filter(token=token).first()
+    found = selectors.invitation_by_token(token)
     if request.method == "GET":
         return render(
             request, "assemblies/invitation.html", {"invitation": found, "token": token}, status=200 if found else 404

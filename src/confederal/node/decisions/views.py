@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,12 +17,13 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from confederal.decisions import METHOD_OPTIONS, Method
 from confederal.node.access import access_assembly, actor, require
+from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
 from confederal.node.web import back_with, now, see_other
 from confederal.permissions import Action, may
 
-from . import services
+from . import selectors, services
 from .models import Proposal
 
 # Lazy: built once at import, translated for each reader.
@@ -41,7 +42,7 @@ METHOD_NAMES = {
 
 def _proposal(slug: str, number: int) -> tuple[Any, Proposal]:
     assembly = access_assembly(slug)
-    proposal = get_object_or_404(Proposal.objects.select_related("author"), assembly=assembly, number=number)
+    proposal = selectors.proposal_or_404(assembly, number)
     return assembly, services.do_close_if_due(proposal, now())
 
 
@@ -98,7 +99,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
         values: dict[str, str] = {"method": charter.method.value.value, "voting_days": str(charter.voting_days.value)}
         revisits = request.GET.get("revisits", "")
         if revisits.isdecimal() and len(revisits) < 9:
-            old = assembly.proposals.filter(number=int(revisits)).first()
+            old = selectors.proposal_by_number(assembly, int(revisits))
             if old is not None:
                 values["title"] = _("Review: %(title)s") % {"title": old.title}
         return _propose_form(request, assembly, values)
@@ -165,8 +166,8 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     context = {
         "assembly": assembly,
         "proposal": proposal,
-        "participants": proposal.ballots.count(),
-        "eligible": assembly.members.filter(left_at__isnull=True).count(),
+        "participants": selectors.participants(proposal),
+        "eligible": member_count(assembly),
     }
     return render(request, "decisions/_vote_status.html", context)
 
@@ -175,10 +176,10 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, proposal = _proposal(slug, number)
     who, me = actor(request.user, assembly, now().date())
-    mine = proposal.ballots.filter(member=me).first() if me else None
+    mine = selectors.ballot_of(proposal, me)
     ballots = []
     if proposal.status == Proposal.Status.CLOSED and not proposal.secret:
-        ballots = list(proposal.ballots.select_related("member").order_by("member__public_name"))
+        ballots = selectors.ballots_by_name(proposal)
     method = Method(proposal.method)
     labels = {o["id"]: o["label"] for o in proposal.options}
     context = {
@@ -192,8 +193,8 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN,
         "can_review": may(who, Action.PROPOSE),
         "is_author": me is not None and proposal.author_id == me.pk,
-        "participants": proposal.ballots.count(),
-        "eligible": assembly.members.filter(left_at__isnull=True).count(),
+        "participants": selectors.participants(proposal),
+        "eligible": member_count(assembly),
         "ballots": [(b, _describe(b.choice, labels)) for b in ballots],
         "labels": labels,
         "winners": [labels.get(w, w) for w in (proposal.outcome or {}).get("winners", [])],

@@ -6,26 +6,27 @@ from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal.meetings import CalendarEvent, ics_calendar
-from confederal.node.access import access_assembly, active_members, actor, require
+from confederal.node.access import access_assembly, actor, require
 from confederal.node.assemblies.models import Assembly
-from confederal.node.decisions.models import Proposal
+from confederal.node.assemblies.selectors import current_member_or_404, members_by_name
+from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
 from confederal.node.web import back_with, now, see_other
 from confederal.permissions import Action, may
 
-from . import services
+from . import selectors, services
 from .models import Meeting
 
 
 def _meeting(slug: str, number: int) -> tuple[Assembly, Meeting]:
     assembly = access_assembly(slug)
-    return assembly, get_object_or_404(Meeting, assembly=assembly, number=number)
+    return assembly, selectors.meeting_or_404(assembly, number)
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,20 +69,20 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
 def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
     who, me = actor(request.user, assembly, now().date())
-    attendance = {a.member_id: a.present for a in meeting.attendance.all()}
-    members = list(active_members(assembly).order_by("public_name"))
-    linkable = assembly.proposals.exclude(pk__in=meeting.decisions.values("pk")).order_by("-number")[:30]
+    attendance = selectors.attendance(meeting)
+    members = members_by_name(assembly)
+    linkable = selectors.linkable_proposals(assembly, meeting)
     return render(
         request,
         "meetings/meeting.html",
         {
             "assembly": assembly,
             "meeting": meeting,
-            "agenda": meeting.agenda.all(),
+            "agenda": selectors.agenda(meeting),
             "members": [(m, attendance.get(m.pk)) for m in members],
             "me": me,
             "my_presence": attendance.get(me.pk) if me else None,
-            "decisions": meeting.decisions.order_by("number"),
+            "decisions": selectors.linked_decisions(meeting),
             "linkable": linkable,
             "can_attend": may(who, Action.ATTEND_MEETING),
             "can_facilitate": may(who, Action.FACILITATE),
@@ -103,7 +104,7 @@ def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         if who and who != str(me.pk):
             # Checking in someone else is the facilitator's job.
             require(request.user, assembly, Action.FACILITATE, now().date())
-            target = get_object_or_404(assembly.members, pk=int(who) if who.isdecimal() else 0, left_at__isnull=True)
+            target = current_member_or_404(assembly, int(who) if who.isdecimal() else 0)
         services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
     except Refused as exc:
         return back_with(request, exc, here)
@@ -130,9 +131,7 @@ def link_decision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     try:
         require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
         text = request.POST.get("proposal", "")
-        proposal = Proposal.objects.filter(
-            assembly=assembly, number=int(text) if text.isdecimal() and len(text) < 9 else 0
-        ).first()
+        proposal = proposal_by_number(assembly, int(text) if text.isdecimal() and len(text) < 9 else 0)
         if proposal is None:
             raise Refused("not_found", _("Choose a proposal of this assembly."), 404)
         services.do_link_decision(meeting, proposal)
@@ -164,7 +163,7 @@ def _event(request: HttpRequest, slug: str, meeting: Meeting) -> CalendarEvent:
         summary=meeting.title,
         stamp=now(),
         location=meeting.place,
-        description="\n".join(meeting.agenda.values_list("title", flat=True)),
+        description="\n".join(selectors.agenda_titles(meeting)),
         url=request.build_absolute_uri(reverse("meeting", args=[slug, meeting.number])),
     )
 
@@ -184,5 +183,5 @@ def meeting_ics(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @require_safe
 def assembly_ics(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    meetings = assembly.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("starts_at")
+    meetings = selectors.calendar_meetings(assembly)
     return _ics(ics_calendar(assembly.name, [_event(request, slug, m) for m in meetings]), f"{slug}-meetings.ics")

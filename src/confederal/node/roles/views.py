@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -14,10 +14,10 @@ from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
 from confederal.node.web import back_with, now, see_other
 from confederal.permissions import Action, may
-from confederal.roles import Rotation, RotationError, rerun_draw
+from confederal.roles import Rotation
 from confederal.sortition import lottery_from_json
 
-from . import services
+from . import selectors, services
 from .models import Lottery, RoleTerm
 
 
@@ -48,7 +48,7 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
             }
         )
     chores = services.current_terms(assembly, today, RoleTerm.Kind.CHORE)
-    chore_history = RoleTerm.objects.filter(assembly=assembly, kind=RoleTerm.Kind.CHORE).select_related("member")
+    chore_history = selectors.chore_history(assembly)
     return render(
         request,
         "roles/roles.html",
@@ -56,11 +56,11 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
             "assembly": assembly,
             "roles": roles,
             "chores": [(c, chores.get(c)) for c in charter.chores.value],
-            "chore_history": chore_history.order_by("-start", "role")[:30],
+            "chore_history": chore_history,
             "can_rotate": may(who, Action.ROTATE_ROLES),
             "can_propose": may(who, Action.PROPOSE),
             "me": me,
-            "lotteries": Lottery.objects.filter(assembly=assembly, result__isnull=False)[:10],
+            "lotteries": selectors.drawn_lotteries(assembly),
         },
     )
 
@@ -130,25 +130,19 @@ def rotate_chores(request: HttpRequest, slug: str) -> HttpResponse:
 def draw(request: HttpRequest, slug: str, term_id: int) -> HttpResponse:
     """Show a lottery draw and re-run it, so anyone can check it."""
     assembly = access_assembly(slug)
-    term = get_object_or_404(RoleTerm.objects.select_related("member"), pk=term_id, assembly=assembly)
-    recorded = term.pick.get("draw") if isinstance(term.pick, dict) else None
-    result, problem = None, None
-    if recorded:
-        try:
-            result = rerun_draw(recorded)
-        except (RotationError, KeyError, TypeError, ValueError) as exc:
-            problem = str(exc)
+    term = selectors.term_or_404(assembly, term_id)
+    check = selectors.recheck_draw(term)
     return render(
         request,
         "roles/draw.html",
-        {"assembly": assembly, "term": term, "draw": recorded, "result": result, "problem": problem},
+        {"assembly": assembly, "term": term, "draw": check.recorded, "result": check.rerun, "problem": check.problem},
     )
 
 
 @require_POST
 def add_randomness(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly = access_assembly(slug)
-    lottery = get_object_or_404(Lottery, assembly=assembly, number=number)
+    lottery = selectors.lottery_or_404(assembly, number)
     here = reverse("roles", args=[slug])
     try:
         member = require(request.user, assembly, Action.PROPOSE, now().date())
@@ -164,7 +158,7 @@ def add_randomness(request: HttpRequest, slug: str, number: int) -> HttpResponse
 def lottery(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """A draw in full: who could be drawn, their chances, the randomness, the result, and its check."""
     assembly = access_assembly(slug)
-    found = get_object_or_404(Lottery.objects.select_related("term__member"), assembly=assembly, number=number)
+    found = selectors.lottery_or_404(assembly, number)
     check = services.check_lottery(found)
     chances: list[tuple[str, str, int]] = []
     if found.result is not None:
