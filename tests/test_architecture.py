@@ -340,6 +340,29 @@ def test_the_read_rule_sees_managers_querysets_and_shortcuts():
     assert sorted({line for line, _ in _reads(ast.parse(sample))}) == [1, 2, 3, 4, 5]
 
 
+def _asserted(tree: ast.AST) -> list[int]:
+    """Lines that assert something is not None: a membership should come from ``access.require_member``."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assert)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.ops[0], ast.IsNot)
+        and isinstance(node.test.comparators[0], ast.Constant)
+        and node.test.comparators[0].value is None
+    ]
+
+
+def test_pages_and_the_api_ask_for_a_member_instead_of_asserting_one():
+    offenders = {str(p.relative_to(SRC)): a for p in _readers() if (a := _asserted(_tree(p)))}
+    assert not offenders, f"use access.require_member, which refuses cleanly: {offenders}"
+
+
+def test_the_assert_rule_sees_an_asserted_member():
+    sample = "member = require(user, assembly, action, today)\nassert member is not None\nassert ok\n"
+    assert _asserted(ast.parse(sample)) == [2]
+
+
 # -- the API stands on its own --------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confederal.node.access import signed_in
 from confederal.node.errors import Refused
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, now, see_other
 
 from . import selectors, services
 
@@ -56,9 +56,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
+
+    def revoke() -> Done:
         services.do_revoke_token(signed_in(request.user), token_id, now())
-    except Refused as exc:
-        return back_with(request, exc, reverse("tokens"))
-    messages.success(request, _("The token is revoked."))
-    return see_other(reverse("tokens"))
+        return Done(_("The token is revoked."))
+
+    return act(request, reverse("tokens"), revoke)

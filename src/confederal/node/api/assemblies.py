@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, membership, require
+from confederal.node.access import access_assembly, membership, require, require_member
 from confederal.node.assemblies import selectors as assembly_selectors
 from confederal.node.assemblies import services
 from confederal.node.assemblies.models import Assembly, Member
@@ -175,8 +175,7 @@ class InvitationOut(Schema):
 )
 def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.INVITE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.INVITE, now().date())
     invitation = services.do_create_invitation(member, now())
     url = request.build_absolute_uri(f"/invitations/{invitation.token}")
     out = InvitationOut(id=invitation.pk, token=invitation.token, url=url, expires_at=invitation.expires_at)
@@ -191,8 +190,7 @@ def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
 )
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.INVITE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.INVITE, now().date())
     services.do_revoke_invitation(services.check_own_invitation(member, invitation_id), now())
     return Status(204, None)
 
@@ -276,8 +274,7 @@ class DecisionIn(Schema):
 )
 def decide(request: HttpRequest, slug: str, request_id: int, body: DecisionIn) -> JoinRequestOut:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
     join_request = assembly_selectors.join_request_or_404(assembly, request_id)
     services.do_decide_join_request(member, join_request, body.approve, now())
     join_request.refresh_from_db()
@@ -299,8 +296,7 @@ class OkOut(Schema):
 )
 def leave(request: HttpRequest, slug: str) -> OkOut:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.LEAVE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.LEAVE, now().date())
     services.do_leave(member, now())
     return OkOut()
 
@@ -317,8 +313,7 @@ class AwayIn(Schema):
 )
 def away(request: HttpRequest, slug: str, body: AwayIn) -> OkOut:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.LEAVE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.LEAVE, now().date())
     services.do_set_away(member, body.until, now().date())
     return OkOut()
 
@@ -359,8 +354,7 @@ class SplitIn(Schema):
 )
 def propose_split(request: HttpRequest, slug: str, body: SplitIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     current = assembly_selectors.member_ids(assembly)
     stay = [pk for pk in current if pk not in body.leave]
     payload = services.check_split_cells(assembly, stay, body.leave, body.name, body.slug)

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, actor, require
+from confederal.node.access import access_assembly, actor, require_member
 from confederal.node.assemblies.models import Member
 from confederal.node.decisions import selectors, services
 from confederal.node.decisions.models import Proposal
@@ -108,8 +108,7 @@ class ProposeIn(Schema):
 )
 def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     draft = services.check_propose(
         member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
     )
@@ -130,8 +129,7 @@ class AmendIn(Schema):
 )
 def amend(request: HttpRequest, slug: str, body: AmendIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     draft = services.check_amendment(member, body.changes, body.review_on, body.text, now())
     return Status(201, proposal_out(services.do_propose(draft, now()), member))
 
@@ -159,8 +157,7 @@ class BallotIn(Schema):
 )
 def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status[ProposalOut]:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.VOTE, now().date())
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
     # Re-read: the last ballot closes the vote at once, and the answer should say so.
@@ -176,8 +173,7 @@ def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status
 )
 def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> ProposalOut:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.VOTE, now().date())
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
     proposal.refresh_from_db()
@@ -192,8 +188,7 @@ def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) ->
 )
 def withdraw(request: HttpRequest, slug: str, number: int) -> ProposalOut:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
     services.do_withdraw(member, proposal, now())
     proposal.refresh_from_db()
     return proposal_out(proposal, member)
@@ -211,8 +206,7 @@ class KeepOut(Schema):
 )
 def keep(request: HttpRequest, slug: str, number: int) -> KeepOut:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
     return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))
 
 

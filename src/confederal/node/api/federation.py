@@ -12,7 +12,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, require, signed_in
+from confederal.node.access import access_assembly, require_member, signed_in
 from confederal.node.decisions.services import check_federation_proposal, do_propose
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services
@@ -90,8 +90,7 @@ class FederationProposalIn(Schema):
 )
 def propose_federation_action(request: HttpRequest, slug: str, body: FederationProposalIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     payload: dict[str, Any] = body.dict(exclude={"text"})
     draft = check_federation_proposal(member, payload, body.text, now())
     return Status(201, proposal_out(do_propose(draft, now()), member))
@@ -118,8 +117,7 @@ class ActOut(Schema):
 def move_motion(request: HttpRequest, federation_id: str, council_id: str, body: MotionIn) -> Status[ActOut]:
     _council(federation_id, council_id)
     assembly = access_assembly(body.assembly)
-    member = require(user_of(request), assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.VOTE, now().date())
     seq = services.do_move_motion(member, council_id, body.title, body.text, body.question, now())
     return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
 
@@ -139,8 +137,7 @@ class CouncilVoteIn(Schema):
 def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: CouncilVoteIn) -> Status[ActOut]:
     _council(federation_id, council_id)
     assembly = access_assembly(body.assembly)
-    member = require(user_of(request), assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.VOTE, now().date())
     seq = services.do_cast_council_vote(member, council_id, body.motion, body.choice, now())
     return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
 

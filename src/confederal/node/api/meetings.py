@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, require
+from confederal.node.access import access_assembly, require, require_member
 from confederal.node.assemblies.selectors import current_member_or_404
 from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
@@ -80,8 +80,7 @@ class ScheduleIn(Schema):
 )
 def schedule(request: HttpRequest, slug: str, body: ScheduleIn) -> Status[MeetingOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.SCHEDULE_MEETING, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.SCHEDULE_MEETING, now().date())
     draft = services.check_schedule(
         member,
         title=body.title,
@@ -112,8 +111,7 @@ class AttendanceIn(Schema):
 )
 def attendance(request: HttpRequest, slug: str, number: int, body: AttendanceIn) -> MeetingOut:
     meeting = _meeting(slug, number)
-    me = require(user_of(request), meeting.assembly, Action.ATTEND_MEETING, now().date())
-    assert me is not None
+    me = require_member(user_of(request), meeting.assembly, Action.ATTEND_MEETING, now().date())
     target = me
     if body.member is not None and body.member != me.pk:
         require(user_of(request), meeting.assembly, Action.FACILITATE, now().date())
@@ -168,8 +166,7 @@ def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingO
 )
 def publish(request: HttpRequest, slug: str, number: int) -> Status[MeetingOut]:
     meeting = _meeting(slug, number)
-    member = require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
-    assert member is not None
+    member = require_member(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
     services.do_publish_minutes(meeting, member, now())
     meeting.refresh_from_db()
     return Status(201, meeting_out(meeting))

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from confederal.node.access import access_assembly, require
+from confederal.node.access import access_assembly, require, require_member
 from confederal.node.assemblies.services import charter_of
 from confederal.node.decisions.services import check_election, do_propose
 from confederal.node.roles import selectors, services
@@ -101,8 +101,7 @@ def rotate(request: HttpRequest, slug: str, role: str) -> Status[TermOut]:
 )
 def elect(request: HttpRequest, slug: str, role: str) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     return Status(201, proposal_out(do_propose(check_election(member, role, now().date()), now()), member))
 
 
@@ -206,8 +205,7 @@ def lottery_step(request: HttpRequest, slug: str, role: str) -> Status[LotteryOu
 def add_randomness(request: HttpRequest, slug: str, number: int) -> Status[LotteryOut]:
     assembly = access_assembly(slug)
     lottery = selectors.lottery_or_404(assembly, number)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     services.do_add_randomness(lottery, member, now())
     return Status(201, lottery_out(selectors.lottery_or_404(assembly, number)))
 

@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from confederal.node.access import access_assembly, active_members, actor, membership, require, signed_in
+from confederal.node.access import (
+    access_assembly,
+    active_members,
+    actor,
+    membership,
+    require_member,
+    signed_in,
+)
 from confederal.node.decisions import selectors as decision_selectors
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_close_due, due_for_review
@@ -23,11 +30,11 @@ from confederal.node.meetings import selectors as meeting_selectors
 from confederal.node.roles import selectors as role_selectors
 from confederal.node.roles.models import RoleTerm
 from confederal.node.roles.services import current_terms
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
 from confederal.permissions import Action, may
 
 from . import selectors, services
-from .models import Assembly, Invitation
+from .models import Assembly, Invitation, Member
 
 
 def _close_due(assembly: Assembly) -> None:
@@ -153,9 +160,9 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         name = services.check_request_to_join(
             request.user, assembly, request.POST.get("public_name", ""), request.POST.get("message", "")
         )
+        services.do_request_to_join(signed_in(request.user), assembly, name, request.POST.get("message", ""), now())
     except Refused as exc:
         return back_with(request, exc, reverse("join", args=[slug]) if exc.code != "assembly_full" else here)
-    services.do_request_to_join(signed_in(request.user), assembly, name, request.POST.get("message", ""), now())
     messages.success(request, _("Your request is sent. A member of %(name)s will answer it.") % {"name": assembly.name})
     return see_other(here)
 
@@ -163,35 +170,28 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def decide_request(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("assembly", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.DECIDE_JOIN_REQUEST, now().date())
-        assert member is not None
+
+    def decide(member: Member) -> Done:
         join_request = selectors.join_request_or_404(assembly, request_id)
         approve = request.POST.get("decision") == "approve"
         services.do_decide_join_request(member, join_request, approve, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(
-        request,
-        _("%(name)s is now a member.") % {"name": join_request.public_name}
-        if approve
-        else _("The request was declined."),
-    )
-    return see_other(here)
+        if approve:
+            return Done(_("%(name)s is now a member.") % {"name": join_request.public_name})
+        return Done(_("The request was declined."))
+
+    return act_as_member(request, assembly, Action.DECIDE_JOIN_REQUEST, reverse("assembly", args=[slug]), decide)
 
 
 @require_POST
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    try:
-        member = require(request.user, assembly, Action.INVITE, now().date())
-        assert member is not None
-    except Refused as exc:
-        return back_with(request, exc, reverse("assembly", args=[slug]))
-    invitation = services.do_create_invitation(member, now())
-    # Redirect, so that reloading the page shows this link again instead of making another.
-    return see_other(reverse("invitation-link", args=[slug, invitation.pk]))
+
+    def create(member: Member) -> Done:
+        invitation = services.do_create_invitation(member, now())
+        # Redirect, so that reloading the page shows this link again instead of making another.
+        return Done(to=reverse("invitation-link", args=[slug, invitation.pk]))
+
+    return act_as_member(request, assembly, Action.INVITE, reverse("assembly", args=[slug]), create)
 
 
 def _own_invitation(request: HttpRequest, slug: str, invitation_id: int) -> tuple[Assembly, Invitation]:
@@ -225,13 +225,12 @@ def invitation_link(request: HttpRequest, slug: str, invitation_id: int) -> Http
 @require_POST
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     _assembly, invitation = _own_invitation(request, slug, invitation_id)
-    here = reverse("invitation-link", args=[slug, invitation_id])
-    try:
+
+    def revoke() -> Done:
         services.do_revoke_invitation(invitation, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("The link is withdrawn; nobody can use it now."))
-    return see_other(here)
+        return Done(_("The link is withdrawn; nobody can use it now."))
+
+    return act(request, reverse("invitation-link", args=[slug, invitation_id]), revoke)
 
 
 @require_http_methods(["GET", "POST"])
@@ -241,45 +240,42 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "assemblies/invitation.html", {"invitation": found, "token": token}, status=200 if found else 404
         )
-    try:
+
+    def accept() -> Done:
         inv, name = services.check_accept_invitation(request.user, token, request.POST.get("public_name", ""), now())
         member = services.do_accept_invitation(signed_in(request.user), inv, name, now())
-    except Refused as exc:
-        return back_with(request, exc, reverse("invitation", args=[token]))
-    messages.success(request, _("Welcome to %(name)s!") % {"name": member.assembly.name})
-    return see_other(reverse("assembly", args=[member.assembly.slug]))
+        return Done(
+            _("Welcome to %(name)s!") % {"name": member.assembly.name}, reverse("assembly", args=[member.assembly.slug])
+        )
+
+    return act(request, reverse("invitation", args=[token]), accept)
 
 
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    try:
-        member = require(request.user, assembly, Action.LEAVE, now().date())
-        assert member is not None
+
+    def go(member: Member) -> Done:
         services.do_leave(member, now())
-    except Refused as exc:
-        return back_with(request, exc, reverse("assembly", args=[slug]))
-    messages.success(request, _("You have left %(name)s. Thank you for your part in it.") % {"name": assembly.name})
-    return see_other(reverse("assembly", args=[slug]))
+        return Done(_("You have left %(name)s. Thank you for your part in it.") % {"name": assembly.name})
+
+    return act_as_member(request, assembly, Action.LEAVE, reverse("assembly", args=[slug]), go)
 
 
 @require_POST
 def away(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("assembly", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.LEAVE, now().date())
-        assert member is not None
+
+    def set_away(member: Member) -> Done:
         text = request.POST.get("until", "").strip()
         try:
             until = date.fromisoformat(text) if text else None
         except ValueError:
             raise Refused("bad_date", _("Give the day you are back as YYYY-MM-DD.")) from None
         services.do_set_away(member, until, now().date())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("Rotas will skip you until %(day)s.") % {"day": until} if until else _("Welcome back."))
-    return see_other(here)
+        return Done(_("Rotas will skip you until %(day)s.") % {"day": until} if until else _("Welcome back."))
+
+    return act_as_member(request, assembly, Action.LEAVE, reverse("assembly", args=[slug]), set_away)
 
 
 @require_http_methods(["GET", "POST"])
@@ -289,8 +285,7 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     here = reverse("assembly", args=[slug])
     try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.PROPOSE, now().date())
     except Refused as exc:
         return back_with(request, exc, here)
     if request.method == "GET":
@@ -299,7 +294,8 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
     members = {str(m.pk): m for m in active_members(assembly)}
     leaving = [int(k) for k in request.POST.getlist("leave") if k in members]
     staying = [int(k) for k in members if int(k) not in leaving]
-    try:
+
+    def propose_split() -> Done:
         payload = services.check_split_cells(
             assembly, staying, leaving, request.POST.get("name", ""), request.POST.get("slug", "").strip()
         )
@@ -310,8 +306,10 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
             kind=Proposal.Kind.SPLIT,
             payload=payload,
         )
-    except Refused as exc:
-        return back_with(request, exc, reverse("split", args=[slug]))
-    proposal = do_propose(draft, now())
-    messages.success(request, _("The split is proposed; it happens if the assembly adopts it."))
-    return see_other(reverse("proposal", args=[slug, proposal.number]))
+        proposal = do_propose(draft, now())
+        return Done(
+            _("The split is proposed; it happens if the assembly adopts it."),
+            reverse("proposal", args=[slug, proposal.number]),
+        )
+
+    return act(request, reverse("split", args=[slug]), propose_split)

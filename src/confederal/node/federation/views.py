@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,12 +15,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from confederal.federation import INSTRUCTIONS
 from confederal.ledger import format_time
-from confederal.node.access import access_assembly, membership, require, signed_in
+from confederal.node.access import access_assembly, membership, require_member, signed_in
 from confederal.node.assemblies.models import Assembly
 from confederal.node.decisions.services import check_federation_proposal, do_propose
-from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors as ledger_selectors
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, now
 from confederal.permissions import Action
 
 from . import selectors, services
@@ -232,21 +230,19 @@ def peers_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def add_peer(request: HttpRequest) -> HttpResponse:
-    to = reverse("federation-peers")
-    try:
+
+    def follow() -> Done:
         signed_in(request.user)
         peer = services.do_add_peer(request.POST.get("url", ""), now())
-    except Refused as refused:
-        return back_with(request, refused, to)
-    if peer.last_error:
-        messages.warning(
-            request,
-            _("Added %(url)s, but it did not answer yet (%(error)s); it will be tried again.")
-            % {"url": peer.url, "error": peer.last_error},
-        )
-    else:
-        messages.success(request, _("Added %(url)s: its ledgers are followed and checked.") % {"url": peer.url})
-    return see_other(to)
+        if peer.last_error:
+            return Done(
+                _("Added %(url)s, but it did not answer yet (%(error)s); it will be tried again.")
+                % {"url": peer.url, "error": peer.last_error},
+                warning=True,
+            )
+        return Done(_("Added %(url)s: its ledgers are followed and checked.") % {"url": peer.url})
+
+    return act(request, reverse("federation-peers"), follow)
 
 
 def _lines(text: str) -> list[str]:
@@ -319,57 +315,50 @@ def propose(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("back") or reverse("federations")
     if not back.startswith("/"):
         back = reverse("federations")
-    try:
+
+    def put_to_assembly() -> Done:
         assembly = access_assembly(request.POST.get("assembly", ""))
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.PROPOSE, now().date())
         draft = check_federation_proposal(member, _payload(request), request.POST.get("text", ""), now())
         proposal = do_propose(draft, now())
-    except Refused as refused:
-        return back_with(request, refused, back)
-    messages.success(
-        request, _("Proposed to %(assembly)s: it happens if the assembly decides so.") % {"assembly": assembly.name}
-    )
-    return see_other(reverse("proposal", args=[assembly.slug, proposal.number]))
+        return Done(
+            _("Proposed to %(assembly)s: it happens if the assembly decides so.") % {"assembly": assembly.name},
+            reverse("proposal", args=[assembly.slug, proposal.number]),
+        )
+
+    return act(request, back, put_to_assembly)
 
 
 @require_POST
 def move_motion(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
-    back = reverse("council", args=[federation_id, council_id])
-    try:
+
+    def move() -> Done:
         assembly = access_assembly(request.POST.get("assembly", ""))
-        member = require(request.user, assembly, Action.VOTE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.VOTE, now().date())
         question = request.POST.get("question") or None
         services.do_move_motion(
             member, council_id, request.POST.get("title", ""), request.POST.get("text", ""), question, now()
         )
-    except Refused as refused:
-        return back_with(request, refused, back)
-    messages.success(
-        request,
-        _(
-            "Your motion is in %(assembly)s's ledger; it counts once other members' nodes have "
-            "witnessed it, in a few seconds."
+        return Done(
+            _(
+                "Your motion is in %(assembly)s's ledger; it counts once other members' nodes have "
+                "witnessed it, in a few seconds."
+            )
+            % {"assembly": assembly.name}
         )
-        % {"assembly": assembly.name},
-    )
-    return see_other(back)
+
+    return act(request, reverse("council", args=[federation_id, council_id]), move)
 
 
 @require_POST
 def council_vote(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
-    back = reverse("council", args=[federation_id, council_id])
-    try:
+
+    def cast() -> Done:
         assembly = access_assembly(request.POST.get("assembly", ""))
-        member = require(request.user, assembly, Action.VOTE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.VOTE, now().date())
         services.do_cast_council_vote(
             member, council_id, request.POST.get("motion", ""), request.POST.get("choice", ""), now()
         )
-    except Refused as refused:
-        return back_with(request, refused, back)
-    messages.success(
-        request, _("Your vote is in %(assembly)s's ledger; it counts once witnessed.") % {"assembly": assembly.name}
-    )
-    return see_other(back)
+        return Done(_("Your vote is in %(assembly)s's ledger; it counts once witnessed.") % {"assembly": assembly.name})
+
+    return act(request, reverse("council", args=[federation_id, council_id]), cast)

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal.meetings import CalendarEvent, ics_calendar
-from confederal.node.access import access_assembly, actor, require
-from confederal.node.assemblies.models import Assembly
+from confederal.node.access import access_assembly, actor, require, require_member
+from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.selectors import current_member_or_404, members_by_name
 from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -33,8 +33,7 @@ def _meeting(slug: str, number: int) -> tuple[Assembly, Meeting]:
 def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     try:
-        member = require(request.user, assembly, Action.SCHEDULE_MEETING, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.SCHEDULE_MEETING, now().date())
     except Refused as exc:
         return back_with(request, exc, reverse("assembly", args=[slug]))
     if request.method == "GET":
@@ -95,10 +94,8 @@ def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @require_POST
 def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
-        me = require(request.user, assembly, Action.ATTEND_MEETING, now().date())
-        assert me is not None
+
+    def mark(me: Member) -> None:
         target = me
         who = request.POST.get("member", "")
         if who and who != str(me.pk):
@@ -106,52 +103,46 @@ def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             require(request.user, assembly, Action.FACILITATE, now().date())
             target = current_member_or_404(assembly, int(who) if who.isdecimal() else 0)
         services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
-    except Refused as exc:
-        return back_with(request, exc, here)
-    return see_other(here)
+
+    return act_as_member(request, assembly, Action.ATTEND_MEETING, reverse("meeting", args=[slug, number]), mark)
 
 
 @require_POST
 def notes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
+
+    def save_notes() -> Done:
         require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
         services.do_update_notes(meeting, request.POST.get("notes", ""))
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("Notes saved."))
-    return see_other(here)
+        return Done(_("Notes saved."))
+
+    return act(request, reverse("meeting", args=[slug, number]), save_notes)
 
 
 @require_POST
 def link_decision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
+
+    def link() -> None:
         require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
         text = request.POST.get("proposal", "")
         proposal = proposal_by_number(assembly, int(text) if text.isdecimal() and len(text) < 9 else 0)
         if proposal is None:
             raise Refused("not_found", _("Choose a proposal of this assembly."), 404)
         services.do_link_decision(meeting, proposal)
-    except Refused as exc:
-        return back_with(request, exc, here)
-    return see_other(here)
+
+    return act(request, reverse("meeting", args=[slug, number]), link)
 
 
 @require_POST
 def publish_minutes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
-        member = require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
-        assert member is not None
+
+    def publish(member: Member) -> Done:
         services.do_publish_minutes(meeting, member, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("The minutes are published in the assembly's ledger."))
-    return see_other(here)
+        return Done(_("The minutes are published in the assembly's ledger."))
+
+    return act_as_member(request, assembly, Action.PUBLISH_MINUTES, reverse("meeting", args=[slug, number]), publish)
 
 
 def _event(request: HttpRequest, slug: str, meeting: Meeting) -> CalendarEvent:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from confederal.node.access import access_assembly, actor, require
+from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.services import charter_of
-from confederal.node.errors import Refused
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, now
 from confederal.permissions import Action, may
 from confederal.roles import Rotation
 from confederal.sortition import lottery_from_json
@@ -68,33 +67,29 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def rotate(request: HttpRequest, slug: str, role: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("roles", args=[slug])
-    try:
+
+    def next_holder() -> Done:
         require(request.user, assembly, Action.ROTATE_ROLES, now().date())
         rule = charter_of(assembly).roles.get(role)
         if rule is not None and rule.value.rotation is Rotation.LOTTERY:
             step = services.do_lottery_step(assembly, role, now())
             if isinstance(step, Lottery):
-                messages.success(
-                    request,
+                return Done(
                     _(
                         "The draw for %(role)s is announced in the ledger: who can be drawn and how often each has "
                         "served are fixed. It can be drawn once the ledger has moved on."
                     )
-                    % {"role": role},
+                    % {"role": role}
                 )
-                return see_other(here)
             term = step
         else:
             term = services.do_rotate(assembly, role, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(
-        request,
-        _("%(name)s takes the role of %(role)s until %(end)s.")
-        % {"name": term.member.public_name, "role": role, "end": term.end},
-    )
-    return see_other(here)
+        return Done(
+            _("%(name)s takes the role of %(role)s until %(end)s.")
+            % {"name": term.member.public_name, "role": role, "end": term.end}
+        )
+
+    return act(request, reverse("roles", args=[slug]), next_holder)
 
 
 @require_POST
@@ -102,28 +97,24 @@ def elect(request: HttpRequest, slug: str, role: str) -> HttpResponse:
     from confederal.node.decisions.services import check_election, do_propose
 
     assembly = access_assembly(slug)
-    here = reverse("roles", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
-        draft = check_election(member, role, now().date())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    proposal = do_propose(draft, now())
-    return see_other(reverse("proposal", args=[slug, proposal.number]))
+
+    def propose_election(member: Member) -> Done:
+        proposal = do_propose(check_election(member, role, now().date()), now())
+        return Done(to=reverse("proposal", args=[slug, proposal.number]))
+
+    return act_as_member(request, assembly, Action.PROPOSE, reverse("roles", args=[slug]), propose_election)
 
 
 @require_POST
 def rotate_chores(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("roles", args=[slug])
-    try:
+
+    def share_out() -> Done:
         require(request.user, assembly, Action.ROTATE_ROLES, now().date())
         services.do_rotate_chores(assembly, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("This week's chores are shared out."))
-    return see_other(here)
+        return Done(_("This week's chores are shared out."))
+
+    return act(request, reverse("roles", args=[slug]), share_out)
 
 
 @require_safe
@@ -143,15 +134,12 @@ def draw(request: HttpRequest, slug: str, term_id: int) -> HttpResponse:
 def add_randomness(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly = access_assembly(slug)
     lottery = selectors.lottery_or_404(assembly, number)
-    here = reverse("roles", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+
+    def contribute(member: Member) -> Done:
         services.do_add_randomness(lottery, member, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("Your random contribution is in the ledger: nobody could have known the draw's seed."))
-    return see_other(here)
+        return Done(_("Your random contribution is in the ledger: nobody could have known the draw's seed."))
+
+    return act_as_member(request, assembly, Action.PROPOSE, reverse("roles", args=[slug]), contribute)
 
 
 @require_safe
