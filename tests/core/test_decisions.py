@@ -1,7 +1,6 @@
 """Decisions: rules, options, choices, the yes/no-style methods, approval, score, time polls and quorum."""
 
 import ast
-import sys
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
@@ -51,28 +50,7 @@ def raises_code(code):
 # --- The package's shape -------------------------------------------------------------------------
 
 CORE_DIR = Path(confederal.decisions.__file__).parent
-IO_MODULES = {"socket", "urllib", "http", "sqlite3", "subprocess", "os", "pathlib", "shutil", "io", "tempfile"}
-
-
-def test_the_decisions_core_imports_no_framework_no_io_and_no_randomness():
-    for path in CORE_DIR.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
-                top = name.split(".")[0]
-                assert top in sys.stdlib_module_names or name.startswith("confederal.ledger"), f"{path}: {name}"
-                assert top not in IO_MODULES | {"random", "time", "secrets", "django"}, f"{path}: {name}"
-
-
-def test_the_decisions_core_exports_exactly_its_public_names():
-    public = {name for name in dir(confederal.decisions) if not name.startswith("_")}
-    modules = {name for name in public if type(getattr(confederal.decisions, name)).__name__ == "module"}
-    assert set(confederal.decisions.__all__) == public - modules
-    assert len(confederal.decisions.__all__) == len(set(confederal.decisions.__all__))
+# Imports, clocks, randomness and __all__ are checked for every core package in tests/test_architecture.py.
 
 
 def test_the_decisions_core_never_writes_a_float():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from confederal.ledger import canonical_json, parse_canonical_json
-from confederal.splitting import RotationError, Split, check_split, propose_split
+from confederal.splitting import Split, SplitError, check_split, propose_split
 
 SEED = b"split seed"
 ROLES = [f"role{i}" for i in range(8)]
@@ -192,7 +192,7 @@ def test_thirty_members_with_many_roles_split_quickly():
     ],
 )
 def test_propose_split_refuses_bad_input(members, experience, seed, code):
-    with pytest.raises(RotationError) as caught:
+    with pytest.raises(SplitError) as caught:
         propose_split(members, experience, seed)
     assert caught.value.code == code
 
@@ -212,7 +212,7 @@ MEMBERS = ["amara", "jonas", "lucia", "ruth", "zed"]
     ],
 )
 def test_check_split_refuses_each_invalid_shape(split, code):
-    with pytest.raises(RotationError) as caught:
+    with pytest.raises(SplitError) as caught:
         check_split(MEMBERS, split)
     assert caught.value.code == code
 
@@ -223,7 +223,7 @@ def test_check_split_accepts_a_hand_edited_uneven_division():
 
 
 def test_check_split_refuses_a_minimum_below_one():
-    with pytest.raises(RotationError) as caught:
+    with pytest.raises(SplitError) as caught:
         check_split(MEMBERS, Split(tuple(MEMBERS), ()), min_size=0)
     assert caught.value.code == "bad_min_size"
 

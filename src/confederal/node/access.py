@@ -20,7 +20,7 @@ from .assemblies.models import Assembly, Member
 from .errors import Refused
 from .roles.models import RoleTerm
 
-__all__ = ["access_assembly", "active_members", "actor", "membership", "require", "signed_in"]
+__all__ = ["access_assembly", "active_members", "actor", "membership", "require", "require_member", "signed_in"]
 
 User = DjangoUser | AnonymousUser
 
@@ -73,4 +73,17 @@ def require(user: User, assembly: Assembly, action: Action, today: date) -> Memb
         check(who, action)
     except PermissionDenied as denied:
         raise Refused(denied.code, denied.message, 401 if denied.code == "sign_in" else 403) from denied
+    return member
+
+
+def require_member(user: User, assembly: Assembly, action: Action, today: date) -> Member:
+    """Return the person's membership if they may do ``action`` here, as a member.
+
+    Raises:
+        Refused: as :func:`require` does, and with 403 ``not_a_member`` when the action is open to
+            non-members but this one acts as a member.
+    """
+    member = require(user, assembly, action, today)
+    if member is None:
+        raise Refused("not_a_member", _("Only members of %(assembly)s can do this.") % {"assembly": assembly.name}, 403)
     return member

@@ -1,16 +1,24 @@
-"""Small helpers every page uses: the time, and turning a refusal into a message."""
+"""Small helpers every page uses: the time, turning a refusal into a message, and a form's POST."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
 from .errors import Refused
 
-__all__ = ["back_with", "demo_context", "now", "see_other"]
+if TYPE_CHECKING:
+    from confederal.permissions import Action
+
+    from .assemblies.models import Assembly, Member
+
+__all__ = ["Done", "act", "act_as_member", "back_with", "demo_context", "now", "see_other"]
 
 
 def now() -> datetime:
@@ -28,6 +36,40 @@ def back_with(request: HttpRequest, refused: Refused, to: str) -> HttpResponseRe
     """Go back to ``to`` showing why the request was refused (nothing was changed)."""
     messages.error(request, refused.message)
     return see_other(to)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a form's action did: the message to show, and where to go next (``None``: back to the form)."""
+
+    message: str = ""
+    to: str | None = None
+    warning: bool = False
+
+
+def act(request: HttpRequest, back: str, action: Callable[[], Done | None]) -> HttpResponse:
+    """Run a form's action: on a refusal go back to ``back`` with its message, else show what was done.
+
+    ``action`` checks (raising :class:`Refused`) and calls the service; it returns a
+    :class:`Done`, or ``None`` to go back without a message. A refusal never
+    becomes a server error: nothing was changed, and the person reads why.
+    """
+    try:
+        done = action() or Done()
+    except Refused as refused:
+        return back_with(request, refused, back)
+    if done.message:
+        (messages.warning if done.warning else messages.success)(request, done.message)
+    return see_other(done.to or back)
+
+
+def act_as_member(
+    request: HttpRequest, assembly: Assembly, needs: Action, back: str, action: Callable[[Member], Done | None]
+) -> HttpResponse:
+    """:func:`act`, for a member who may do ``needs`` in the assembly: ``action`` receives their membership."""
+    from .access import require_member
+
+    return act(request, back, lambda: action(require_member(request.user, assembly, needs, now().date())))
 
 
 def demo_context(request: HttpRequest) -> dict[str, object]:

@@ -11,10 +11,8 @@ To add a kind: write its body class beside the concept it records, list it here,
 and write the service that appends it (``CONTRIBUTING.md``).
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Mapping as _Mapping
+from types import MappingProxyType as _MappingProxyType
 
 from confederal.charter._records import CharterAdopted
 from confederal.decisions._records import PROPOSAL_KINDS, Decision, DecisionReviewed, PublishedBallot, outcome_phrase
@@ -31,7 +29,8 @@ from confederal.federation._records import (
     MandateGranted,
     MandateRecalled,
 )
-from confederal.ledger import N_, Amount, JSONValue, Param, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Amount, Param, Phrase, RecordBody, RecordError
+from confederal.ledger import JSONValue as _JSONValue
 from confederal.meetings._records import MeetingMinutes
 from confederal.roles._records import REASON_PHRASES, ChoreAssignment, RoleAssignment, reason_phrase
 from confederal.sortition._record import DrawAnnounced, DrawContribution, DrawResult
@@ -108,7 +107,7 @@ _ALL: tuple[type[RecordBody], ...] = (
 )
 
 #: Every kind, by its name.
-KINDS: Mapping[str, type[RecordBody]] = MappingProxyType({cls.kind: cls for cls in _ALL})
+KINDS: _Mapping[str, type[RecordBody]] = _MappingProxyType({cls.kind: cls for cls in _ALL})
 #: The kinds ``confederal append`` accepts: notes of the operator, never acts of an assembly.
 OPERATOR_KINDS: tuple[str, ...] = tuple(sorted(name for name, cls in KINDS.items() if cls.operator))
 
@@ -125,7 +124,7 @@ def kind_of(name: str) -> type[RecordBody]:
         raise RecordError("unknown_kind", "{kind!r} is not a kind of record this software knows.", kind=name) from None
 
 
-def parse(name: str, body: Mapping[str, JSONValue]) -> RecordBody:
+def parse(name: str, body: _Mapping[str, _JSONValue]) -> RecordBody:
     """Read a record's body as its kind says.
 
     Raises:
@@ -134,7 +133,7 @@ def parse(name: str, body: Mapping[str, JSONValue]) -> RecordBody:
     return kind_of(name).from_json(body)
 
 
-def describe(name: str, body: Mapping[str, JSONValue]) -> Phrase:
+def describe(name: str, body: _Mapping[str, _JSONValue]) -> Phrase:
     """One sentence about a record, whatever its state: a malformed or unknown one says so."""
     try:
         return parse(name, body).describe()

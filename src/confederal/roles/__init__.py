@@ -14,7 +14,7 @@ from ._chores import chore_rota
 from ._eligibility import Eligibility, Exclusion, eligibility
 from ._errors import RotationError
 from ._pick import LOTTERY_ALGORITHM, MAX_SEED_BYTES, MIN_SEED_BYTES, Pick, draw_by_lot, next_by_rota, rerun_draw
-from ._rules import RoleRules, Rotation, Term, next_term, term_is_over
+from ._rules import RoleRules, Rotation, Term, check_members, next_term, term_is_over
 
 __all__ = [
     "LOTTERY_ALGORITHM",
@@ -27,6 +27,7 @@ __all__ = [
     "Rotation",
     "RotationError",
     "Term",
+    "check_members",
     "chore_rota",
     "draw_by_lot",
     "eligibility",

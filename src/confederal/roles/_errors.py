@@ -1,4 +1,4 @@
-"""Errors raised by the roles and splitting core.
+"""Errors raised by the roles core.
 
 Every error carries a stable ``code`` and the ``params`` needed to rebuild its
 message, so that a shell can translate it; ``str(error)`` is the English text.
@@ -12,10 +12,10 @@ __all__ = ["RotationError"]
 
 
 class RotationError(ValueError):
-    """Bad rules, terms, members, seed, recorded draw or division given to the roles core.
+    """Bad rules, terms, members, seed or recorded draw given to the roles core.
 
     ``code`` is stable and safe to branch on (for example ``bad_rule``,
-    ``draw_mismatch`` or ``not_a_partition``); ``params`` hold the values named
+    ``draw_mismatch`` or ``duplicate_member``); ``params`` hold the values named
     in the message.
     """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ._errors import RotationError
@@ -153,17 +153,17 @@ def check_history(history: Sequence[Term]) -> None:
         previous = term
 
 
-def check_members(members: Sequence[str]) -> None:
-    """Refuse members that are not distinct non-empty strings."""
+def check_members(members: Sequence[str], error: Callable[..., Exception] = RotationError) -> None:
+    """Refuse members that are not distinct non-empty strings, with ``error`` (``splitting`` passes its own)."""
     if isinstance(members, str):
         # A lone string is a Sequence[str] too, of its characters: a likely slip.
-        raise RotationError("bad_members", "Members are a list of member ids, not one string.")
+        raise error("bad_members", "Members are a list of member ids, not one string.")
     seen: set[str] = set()
     for member in members:
         if not isinstance(member, str) or not member:
-            raise RotationError("bad_members", "A member id is a non-empty string; got {member!r}.", member=member)
+            raise error("bad_members", "A member id is a non-empty string; got {member!r}.", member=member)
         if member in seen:
-            raise RotationError("duplicate_member", "{member} is listed twice among the members.", member=member)
+            raise error("duplicate_member", "{member} is listed twice among the members.", member=member)
         seen.add(member)
 
 

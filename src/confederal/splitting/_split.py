@@ -36,7 +36,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from confederal.ledger import JSONObject, JSONValue
-from confederal.roles import RotationError
+from confederal.roles import check_members
+
+from ._errors import SplitError
 
 __all__ = ["MAX_SPLIT_MEMBERS", "Split", "check_split", "propose_split"]
 
@@ -61,7 +63,7 @@ class Split:
         for name in ("cell_a", "cell_b"):
             cell = getattr(self, name)
             if isinstance(cell, str):
-                raise RotationError("bad_split", "A cell is a list of member ids, not one string.")
+                raise SplitError("bad_split", "A cell is a list of member ids, not one string.")
             # Accept any sequence from a hand edit, but store an immutable one.
             object.__setattr__(self, name, tuple(cell))
 
@@ -80,22 +82,22 @@ def propose_split(members: Sequence[str], experience: Mapping[str, Collection[st
     (any bytes) only breaks ties between equally good divisions.
 
     Raises:
-        RotationError: ``bad_members``, ``duplicate_member``,
+        SplitError: ``bad_members``, ``duplicate_member``,
             ``too_few_members`` (fewer than 2), ``too_many_members`` (more than
             30), ``bad_experience`` or ``bad_seed``.
     """
-    _check_members(members)
+    check_members(members, SplitError)
     if len(members) < 2:
-        raise RotationError("too_few_members", "Splitting needs at least two members; there are {n}.", n=len(members))
+        raise SplitError("too_few_members", "Splitting needs at least two members; there are {n}.", n=len(members))
     if len(members) > MAX_SPLIT_MEMBERS:
-        raise RotationError(
+        raise SplitError(
             "too_many_members",
             "Splitting handles at most {limit} members; there are {n}.",
             limit=MAX_SPLIT_MEMBERS,
             n=len(members),
         )
     if not isinstance(seed, bytes):
-        raise RotationError("bad_seed", "The tie-breaking seed is bytes.")
+        raise SplitError("bad_seed", "The tie-breaking seed is bytes.")
     # Work in sorted-id order so the proposal does not depend on how members were listed.
     ids = sorted(members)
     position = {member: i for i, member in enumerate(ids)}
@@ -104,7 +106,7 @@ def propose_split(members: Sequence[str], experience: Mapping[str, Collection[st
         if member not in position:
             continue
         if isinstance(roles, str):
-            raise RotationError(
+            raise SplitError(
                 "bad_experience", "{member}'s experience is a collection of roles, not one string.", member=member
             )
         for role in roles:
@@ -129,52 +131,40 @@ def check_split(members: Sequence[str], split: Split, min_size: int = 2) -> None
     experience are not required: a hand-edited division may trade them away.
 
     Raises:
-        RotationError: ``unknown_member``, ``duplicate_member``,
+        SplitError: ``unknown_member``, ``duplicate_member``,
             ``not_a_partition`` or ``cell_too_small`` (checked in that order),
             or ``bad_min_size``.
     """
-    _check_members(members)
+    check_members(members, SplitError)
     if not isinstance(min_size, int) or isinstance(min_size, bool) or min_size < 1:
-        raise RotationError("bad_min_size", "A cell's minimum size is a whole number of at least 1.")
+        raise SplitError("bad_min_size", "A cell's minimum size is a whole number of at least 1.")
     known = set(members)
     seen: set[str] = set()
     for cell in (split.cell_a, split.cell_b):
         for member in cell:
             if member not in known:
-                raise RotationError(
+                raise SplitError(
                     "unknown_member", "{member} is in a cell but is not a member of the assembly.", member=member
                 )
             if member in seen:
-                raise RotationError("duplicate_member", "{member} is placed more than once.", member=member)
+                raise SplitError("duplicate_member", "{member} is placed more than once.", member=member)
             seen.add(member)
     missing = [member for member in members if member not in seen]
     if missing:
-        raise RotationError(
+        raise SplitError(
             "not_a_partition",
             "Every member must be in one of the cells; missing: {missing}.",
             missing=", ".join(missing),
         )
     for name, cell in (("cell_a", split.cell_a), ("cell_b", split.cell_b)):
         if len(cell) < min_size:
-            raise RotationError(
+            raise SplitError(
                 "cell_too_small",
                 "{cell} has {size} members; each cell needs at least {min_size}.",
                 cell=name,
                 size=len(cell),
                 min_size=min_size,
             )
-
-
-def _check_members(members: Sequence[str]) -> None:
-    if isinstance(members, str):
-        raise RotationError("bad_members", "Members are a list of member ids, not one string.")
-    seen: set[str] = set()
-    for member in members:
-        if not isinstance(member, str) or not member:
-            raise RotationError("bad_members", "A member id is a non-empty string; got {member!r}.", member=member)
-        if member in seen:
-            raise RotationError("duplicate_member", "{member} is listed twice among the members.", member=member)
-        seen.add(member)
 
 
 class _Problem:

@@ -14,10 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from confederal.node.access import signed_in
 from confederal.node.errors import Refused
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, now, see_other
 
-from . import services
-from .models import ApiToken
+from . import selectors, services
 
 
 def _next(request: HttpRequest) -> str:
@@ -50,16 +49,16 @@ def tokens(request: HttpRequest) -> HttpResponse:
     created = None
     if request.method == "POST":
         created = services.do_create_token(user, request.POST.get("label", ""), now())
-    rows = ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+    rows = selectors.live_tokens(user)
     return render(request, "accounts/tokens.html", {"tokens": rows, "created": created})
 
 
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
+
+    def revoke() -> Done:
         services.do_revoke_token(signed_in(request.user), token_id, now())
-    except Refused as exc:
-        return back_with(request, exc, reverse("tokens"))
-    messages.success(request, _("The token is revoked."))
-    return see_other(reverse("tokens"))
+        return Done(_("The token is revoked."))
+
+    return act(request, reverse("tokens"), revoke)

@@ -7,8 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from confederal.node.accounts import services
-from confederal.node.accounts.models import ApiToken
+from confederal.node.accounts import selectors, services
 from confederal.node.web import now
 
 from ._base import AUTH, ErrorOut, api, user_of
@@ -45,14 +44,14 @@ class TokenOut(Schema):
 
 @router.get("/tokens", auth=AUTH, response=list[TokenOut], summary="Your API tokens")
 def list_tokens(request: HttpRequest) -> list[TokenOut]:
-    rows = ApiToken.objects.filter(user=user_of(request), revoked_at__isnull=True).order_by("-created_at")
+    rows = selectors.live_tokens(user_of(request))
     return [TokenOut(id=t.pk, label=t.label, created_at=t.created_at) for t in rows]
 
 
 @router.post("/tokens", auth=AUTH, response={201: TokenOut}, summary="Create an API token (shown once)")
 def create_token(request: HttpRequest, body: TokenIn) -> Status[TokenOut]:
     token = services.do_create_token(user_of(request), body.label, now())
-    row = ApiToken.objects.get(digest=services.token_digest(token))
+    row = selectors.token_by_digest(services.token_digest(token))
     return Status(201, TokenOut(id=row.pk, label=row.label, created_at=row.created_at, token=token))
 
 

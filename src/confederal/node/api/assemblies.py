@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, active_members, membership, require
+from confederal.node.access import access_assembly, membership, require, require_member
+from confederal.node.assemblies import selectors as assembly_selectors
 from confederal.node.assemblies import services
-from confederal.node.assemblies.models import Assembly, JoinRequest, Member
+from confederal.node.assemblies.models import Assembly, Member
+from confederal.node.decisions import selectors as decision_selectors
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import check_propose, do_propose
-from confederal.node.ledgers.views import ledger_prefix
+from confederal.node.ledgers.selectors import ledger_prefix
 from confederal.node.roles.services import current_terms
 from confederal.node.web import now
 from confederal.permissions import Action
@@ -64,7 +65,7 @@ def assembly_out(assembly: Assembly) -> AssemblyOut:
         slug=assembly.slug,
         name=assembly.name,
         focus=assembly.focus,
-        members=active_members(assembly).count(),
+        members=assembly_selectors.member_count(assembly),
         max_size=charter.max_size.value,
         join=charter.join.value.value,
         ledger=ledger_prefix(assembly.ledger),
@@ -91,8 +92,8 @@ def detail_out(assembly: Assembly, private: bool) -> AssemblyDetailOut:
         )
         for key in sorted(services.charter_of(assembly).roles)
     }
-    members = [member_out(m, private) for m in active_members(assembly).order_by("public_name")]
-    open_numbers = list(assembly.proposals.filter(status=Proposal.Status.OPEN).values_list("number", flat=True))
+    members = [member_out(m, private) for m in assembly_selectors.members_by_name(assembly)]
+    open_numbers = decision_selectors.open_numbers(assembly)
     return AssemblyDetailOut(
         **assembly_out(assembly).dict(),
         charter=assembly.charter,
@@ -116,7 +117,7 @@ class FoundIn(Schema):
 
 @router.get("/assemblies", response=list[AssemblyOut], summary="The assemblies on this node")
 def list_assemblies(request: HttpRequest) -> list[AssemblyOut]:
-    return [assembly_out(a) for a in Assembly.objects.select_related("ledger", "split_sibling").order_by("name")]
+    return [assembly_out(a) for a in assembly_selectors.assemblies()]
 
 
 @router.post(
@@ -174,8 +175,7 @@ class InvitationOut(Schema):
 )
 def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.INVITE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.INVITE, now().date())
     invitation = services.do_create_invitation(member, now())
     url = request.build_absolute_uri(f"/invitations/{invitation.token}")
     out = InvitationOut(id=invitation.pk, token=invitation.token, url=url, expires_at=invitation.expires_at)
@@ -190,8 +190,7 @@ def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
 )
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.INVITE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.INVITE, now().date())
     services.do_revoke_invitation(services.check_own_invitation(member, invitation_id), now())
     return Status(204, None)
 
@@ -256,7 +255,7 @@ def ask(request: HttpRequest, slug: str, body: JoinRequestIn) -> Status[JoinRequ
 def pending(request: HttpRequest, slug: str) -> list[JoinRequestOut]:
     assembly = access_assembly(slug)
     require(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
-    rows = assembly.join_requests.filter(status=JoinRequest.Status.PENDING).order_by("created_at")
+    rows = assembly_selectors.pending_requests(assembly)
     return [
         JoinRequestOut(id=r.pk, public_name=r.public_name, message=r.message, status=r.status, created_at=r.created_at)
         for r in rows
@@ -275,9 +274,8 @@ class DecisionIn(Schema):
 )
 def decide(request: HttpRequest, slug: str, request_id: int, body: DecisionIn) -> JoinRequestOut:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
-    assert member is not None
-    join_request = get_object_or_404(JoinRequest, pk=request_id, assembly=assembly)
+    member = require_member(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
+    join_request = assembly_selectors.join_request_or_404(assembly, request_id)
     services.do_decide_join_request(member, join_request, body.approve, now())
     join_request.refresh_from_db()
     r = join_request
@@ -298,8 +296,7 @@ class OkOut(Schema):
 )
 def leave(request: HttpRequest, slug: str) -> OkOut:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.LEAVE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.LEAVE, now().date())
     services.do_leave(member, now())
     return OkOut()
 
@@ -316,8 +313,7 @@ class AwayIn(Schema):
 )
 def away(request: HttpRequest, slug: str, body: AwayIn) -> OkOut:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.LEAVE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.LEAVE, now().date())
     services.do_set_away(member, body.until, now().date())
     return OkOut()
 
@@ -358,9 +354,8 @@ class SplitIn(Schema):
 )
 def propose_split(request: HttpRequest, slug: str, body: SplitIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
-    current = list(active_members(assembly).values_list("pk", flat=True))
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
+    current = assembly_selectors.member_ids(assembly)
     stay = [pk for pk in current if pk not in body.leave]
     payload = services.check_split_cells(assembly, stay, body.leave, body.name, body.slug)
     title = services.split_title(assembly, payload)

@@ -6,12 +6,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, actor, require
+from confederal.node.access import access_assembly, actor, require_member
 from confederal.node.assemblies.models import Member
-from confederal.node.decisions import services
+from confederal.node.decisions import selectors, services
 from confederal.node.decisions.models import Proposal
 from confederal.node.errors import Refused
 from confederal.node.web import now
@@ -49,7 +48,7 @@ class ProposalOut(Schema):
 
 
 def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
-    mine = p.ballots.filter(member=me).first() if me else None
+    mine = selectors.ballot_of(p, me)
     return ProposalOut(
         number=p.number,
         kind=p.kind,
@@ -62,7 +61,7 @@ def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
         status=p.status,
         opens_at=p.opens_at,
         closes_at=p.closes_at,
-        participants=p.ballots.count(),
+        participants=selectors.participants(p),
         outcome=p.outcome,
         payload=p.payload,
         review_on=p.review_on,
@@ -73,9 +72,7 @@ def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
 
 def _proposal(slug: str, number: int) -> Proposal:
     assembly = access_assembly(slug)
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("author", "assembly"), assembly=assembly, number=number
-    )
+    proposal = selectors.proposal_or_404(assembly, number)
     return services.do_close_if_due(proposal, now())
 
 
@@ -88,11 +85,9 @@ def list_proposals(request: HttpRequest, slug: str, status: str | None = None, l
     if not 1 <= limit <= 200:
         raise Refused("bad_limit", "limit must be between 1 and 200.")
     assembly = access_assembly(slug)
-    rows = assembly.proposals.select_related("author").order_by("-number")
-    if status is not None:
-        if status not in Proposal.Status.values:
-            raise Refused("bad_status", f"status is one of: {', '.join(Proposal.Status.values)}.")
-        rows = rows.filter(status=status)
+    if status is not None and status not in Proposal.Status.values:
+        raise Refused("bad_status", f"status is one of: {', '.join(Proposal.Status.values)}.")
+    rows = selectors.proposals(assembly, status)
     _, me = actor(request.user, assembly, now().date())
     return [proposal_out(p, me) for p in rows[:limit]]
 
@@ -113,8 +108,7 @@ class ProposeIn(Schema):
 )
 def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     draft = services.check_propose(
         member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
     )
@@ -135,8 +129,7 @@ class AmendIn(Schema):
 )
 def amend(request: HttpRequest, slug: str, body: AmendIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     draft = services.check_amendment(member, body.changes, body.review_on, body.text, now())
     return Status(201, proposal_out(services.do_propose(draft, now()), member))
 
@@ -164,8 +157,7 @@ class BallotIn(Schema):
 )
 def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status[ProposalOut]:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.VOTE, now().date())
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
     # Re-read: the last ballot closes the vote at once, and the answer should say so.
@@ -181,8 +173,7 @@ def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status
 )
 def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> ProposalOut:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.VOTE, now().date())
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
     proposal.refresh_from_db()
@@ -197,8 +188,7 @@ def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) ->
 )
 def withdraw(request: HttpRequest, slug: str, number: int) -> ProposalOut:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
     services.do_withdraw(member, proposal, now())
     proposal.refresh_from_db()
     return proposal_out(proposal, member)
@@ -216,8 +206,7 @@ class KeepOut(Schema):
 )
 def keep(request: HttpRequest, slug: str, number: int) -> KeepOut:
     proposal = _proposal(slug, number)
-    member = require(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
     return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))
 
 

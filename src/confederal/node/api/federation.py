@@ -12,11 +12,10 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, require, signed_in
+from confederal.node.access import access_assembly, require_member, signed_in
 from confederal.node.decisions.services import check_federation_proposal, do_propose
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services
-from confederal.node.federation.views import council_summary, federation_json, peers_json
 from confederal.node.web import now
 from confederal.permissions import Action
 
@@ -42,7 +41,7 @@ def _council(federation_id: str, council_id: str) -> selectors.Council:
 
 @router.get("/federations", response={200: list[JSON]}, summary="Federations this node knows, with their members")
 def list_federations(request: HttpRequest) -> list[JSON]:
-    return [federation_json(f) for f in selectors.federations()]
+    return [selectors.federation_json(f) for f in selectors.federations()]
 
 
 @router.get(
@@ -52,8 +51,8 @@ def get_federation(request: HttpRequest, federation_id: str) -> JSON:
     fed = _federation(federation_id)
     moment = now()
     return {
-        **federation_json(fed),
-        "councils": [council_summary(c, moment) for c in selectors.councils_of(fed, moment)],
+        **selectors.federation_json(fed),
+        "councils": [selectors.council_summary(c, moment) for c in selectors.councils_of(fed, moment)],
     }
 
 
@@ -65,7 +64,7 @@ def get_federation(request: HttpRequest, federation_id: str) -> JSON:
 def get_council(request: HttpRequest, federation_id: str, council_id: str) -> JSON:
     item = _council(federation_id, council_id)
     return {
-        **council_summary(item, now()),
+        **selectors.council_summary(item, now()),
         "archive": item.state.archive(),
         "sunsets": selectors.sunsets(item.id),
     }
@@ -91,8 +90,7 @@ class FederationProposalIn(Schema):
 )
 def propose_federation_action(request: HttpRequest, slug: str, body: FederationProposalIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     payload: dict[str, Any] = body.dict(exclude={"text"})
     draft = check_federation_proposal(member, payload, body.text, now())
     return Status(201, proposal_out(do_propose(draft, now()), member))
@@ -119,8 +117,7 @@ class ActOut(Schema):
 def move_motion(request: HttpRequest, federation_id: str, council_id: str, body: MotionIn) -> Status[ActOut]:
     _council(federation_id, council_id)
     assembly = access_assembly(body.assembly)
-    member = require(user_of(request), assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.VOTE, now().date())
     seq = services.do_move_motion(member, council_id, body.title, body.text, body.question, now())
     return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
 
@@ -140,15 +137,14 @@ class CouncilVoteIn(Schema):
 def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: CouncilVoteIn) -> Status[ActOut]:
     _council(federation_id, council_id)
     assembly = access_assembly(body.assembly)
-    member = require(user_of(request), assembly, Action.VOTE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.VOTE, now().date())
     seq = services.do_cast_council_vote(member, council_id, body.motion, body.choice, now())
     return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
 
 
 @router.get("/federation/peers", response={200: JSON}, summary="Peers, the ledgers followed, and fork evidence")
 def list_peers(request: HttpRequest) -> JSON:
-    return peers_json()
+    return selectors.peers_json()
 
 
 class PeerIn(Schema):

@@ -6,7 +6,6 @@ import base64
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
@@ -14,7 +13,6 @@ from confederal.ledger import JSONValue, decode_entry, leaf_hash
 from confederal.node.ledgers import selectors
 from confederal.node.ledgers.display import by_operator, describe
 from confederal.node.ledgers.models import Ledger
-from confederal.node.ledgers.views import ledger_summary
 
 from ._base import ErrorOut, api
 
@@ -67,7 +65,7 @@ class ConsistencyProofOut(Schema):
 
 
 def _ledger(slug: str) -> Ledger:
-    return get_object_or_404(Ledger, slug=slug)
+    return selectors.ledger_or_404(slug)
 
 
 def _signed_size(ledger: Ledger, size: int | None) -> tuple[int, bytes | None]:
@@ -99,12 +97,12 @@ def _entry_out(data: bytes) -> EntryOut:
 
 @router.get("/ledgers", response=list[LedgerOut], summary="List this node's ledgers")
 def list_ledgers(request: HttpRequest) -> list[dict[str, JSONValue]]:
-    return [ledger_summary(ledger) for ledger in Ledger.objects.all()]
+    return [selectors.ledger_summary(ledger) for ledger in selectors.ledgers()]
 
 
 @router.get("/ledgers/{slug}", response={200: LedgerOut, 404: ErrorOut}, summary="One ledger and its latest checkpoint")
 def get_ledger(request: HttpRequest, slug: str) -> dict[str, JSONValue]:
-    return ledger_summary(_ledger(slug))
+    return selectors.ledger_summary(_ledger(slug))
 
 
 @router.get(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, require
-from confederal.node.decisions.models import Proposal
+from confederal.node.access import access_assembly, require, require_member
+from confederal.node.assemblies.selectors import current_member_or_404
+from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
-from confederal.node.meetings import services
+from confederal.node.meetings import selectors, services
 from confederal.node.meetings.models import Meeting
 from confederal.node.web import now
 from confederal.permissions import Action
@@ -44,24 +44,24 @@ def meeting_out(m: Meeting) -> MeetingOut:
         ends_at=m.ends_at,
         place=m.place,
         status=m.status,
-        agenda=list(m.agenda.values_list("title", flat=True)),
-        present=sorted(a.member.public_name for a in m.attendance.select_related("member") if a.present),
+        agenda=selectors.agenda_titles(m),
+        present=selectors.present_names(m),
         notes=m.notes,
-        decisions=list(m.decisions.order_by("number").values_list("number", flat=True)),
+        decisions=selectors.decision_numbers(m),
         minutes_digest=m.minutes_digest,
         ledger_seq=m.ledger_seq,
     )
 
 
 def _meeting(slug: str, number: int) -> Meeting:
-    return get_object_or_404(Meeting.objects.select_related("assembly"), assembly=access_assembly(slug), number=number)
+    return selectors.meeting_or_404(access_assembly(slug), number)
 
 
 @router.get(
     "/assemblies/{slug}/meetings", response={200: list[MeetingOut], 404: ErrorOut}, summary="Meetings, newest first"
 )
 def list_meetings(request: HttpRequest, slug: str) -> list[MeetingOut]:
-    return [meeting_out(m) for m in access_assembly(slug).meetings.order_by("-starts_at")[:100]]
+    return [meeting_out(m) for m in selectors.meetings(access_assembly(slug))]
 
 
 class ScheduleIn(Schema):
@@ -80,8 +80,7 @@ class ScheduleIn(Schema):
 )
 def schedule(request: HttpRequest, slug: str, body: ScheduleIn) -> Status[MeetingOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.SCHEDULE_MEETING, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.SCHEDULE_MEETING, now().date())
     draft = services.check_schedule(
         member,
         title=body.title,
@@ -112,12 +111,11 @@ class AttendanceIn(Schema):
 )
 def attendance(request: HttpRequest, slug: str, number: int, body: AttendanceIn) -> MeetingOut:
     meeting = _meeting(slug, number)
-    me = require(user_of(request), meeting.assembly, Action.ATTEND_MEETING, now().date())
-    assert me is not None
+    me = require_member(user_of(request), meeting.assembly, Action.ATTEND_MEETING, now().date())
     target = me
     if body.member is not None and body.member != me.pk:
         require(user_of(request), meeting.assembly, Action.FACILITATE, now().date())
-        target = get_object_or_404(meeting.assembly.members, pk=body.member, left_at__isnull=True)
+        target = current_member_or_404(meeting.assembly, body.member)
     services.do_set_attendance(meeting, target, body.present)
     return meeting_out(meeting)
 
@@ -153,7 +151,7 @@ class LinkIn(Schema):
 def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingOut:
     meeting = _meeting(slug, number)
     require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
-    proposal = Proposal.objects.filter(assembly=meeting.assembly, number=body.proposal).first()
+    proposal = proposal_by_number(meeting.assembly, body.proposal)
     if proposal is None:
         raise Refused("not_found", "There is no such proposal in this assembly.", 404)
     services.do_link_decision(meeting, proposal)
@@ -168,8 +166,7 @@ def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingO
 )
 def publish(request: HttpRequest, slug: str, number: int) -> Status[MeetingOut]:
     meeting = _meeting(slug, number)
-    member = require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
-    assert member is not None
+    member = require_member(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
     services.do_publish_minutes(meeting, member, now())
     meeting.refresh_from_db()
     return Status(201, meeting_out(meeting))

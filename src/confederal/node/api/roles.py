@@ -6,17 +6,15 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from confederal.node.access import access_assembly, require
+from confederal.node.access import access_assembly, require, require_member
 from confederal.node.assemblies.services import charter_of
 from confederal.node.decisions.services import check_election, do_propose
-from confederal.node.roles import services
+from confederal.node.roles import selectors, services
 from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.web import now
 from confederal.permissions import Action
-from confederal.roles import RotationError, rerun_draw
 
 from ._base import AUTH, JSON, ErrorOut, api, user_of
 from .decisions import ProposalOut, proposal_out
@@ -103,8 +101,7 @@ def rotate(request: HttpRequest, slug: str, role: str) -> Status[TermOut]:
 )
 def elect(request: HttpRequest, slug: str, role: str) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     return Status(201, proposal_out(do_propose(check_election(member, role, now().date()), now()), member))
 
 
@@ -134,18 +131,10 @@ class DrawCheckOut(Schema):
     summary="Re-run a lottery draw and compare with the record",
 )
 def check_draw(request: HttpRequest, slug: str, term_id: int) -> DrawCheckOut:
-    term = get_object_or_404(RoleTerm.objects.select_related("member"), pk=term_id, assembly=access_assembly(slug))
-    recorded: Any = term.pick.get("draw")
-    rerun, problem = None, None
-    if recorded:
-        try:
-            rerun = rerun_draw(recorded)
-        except (RotationError, KeyError, TypeError, ValueError) as exc:
-            problem = str(exc)
-    else:
-        problem = "This term was not drawn by lot."
+    term = selectors.term_or_404(access_assembly(slug), term_id)
+    check = selectors.recheck_draw(term)
     return DrawCheckOut(
-        term=term_out(term), draw=recorded, rerun=rerun, matches=rerun == term.member.public_name, problem=problem
+        term=term_out(term), draw=check.recorded, rerun=check.rerun, matches=check.matches, problem=check.problem
     )
 
 
@@ -203,7 +192,7 @@ def lottery_step(request: HttpRequest, slug: str, role: str) -> Status[LotteryOu
     assembly = access_assembly(slug)
     require(user_of(request), assembly, Action.ROTATE_ROLES, now().date())
     step = services.do_lottery_step(assembly, role, now())
-    lottery = step if isinstance(step, Lottery) else Lottery.objects.get(term=step)
+    lottery = step if isinstance(step, Lottery) else selectors.lottery_of_term(step)
     return Status(201, lottery_out(lottery))
 
 
@@ -215,11 +204,10 @@ def lottery_step(request: HttpRequest, slug: str, role: str) -> Status[LotteryOu
 )
 def add_randomness(request: HttpRequest, slug: str, number: int) -> Status[LotteryOut]:
     assembly = access_assembly(slug)
-    lottery = get_object_or_404(Lottery, assembly=assembly, number=number)
-    member = require(user_of(request), assembly, Action.PROPOSE, now().date())
-    assert member is not None
+    lottery = selectors.lottery_or_404(assembly, number)
+    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
     services.do_add_randomness(lottery, member, now())
-    return Status(201, lottery_out(Lottery.objects.get(pk=lottery.pk)))
+    return Status(201, lottery_out(selectors.lottery_or_404(assembly, number)))
 
 
 @router.get(
@@ -229,9 +217,7 @@ def add_randomness(request: HttpRequest, slug: str, number: int) -> Status[Lotte
 )
 def get_lottery(request: HttpRequest, slug: str, number: int) -> LotteryOut:
     assembly = access_assembly(slug)
-    return lottery_out(
-        get_object_or_404(Lottery.objects.select_related("term__member"), assembly=assembly, number=number)
-    )
+    return lottery_out(selectors.lottery_or_404(assembly, number))
 
 
 api.add_router("/", router)

@@ -8,24 +8,33 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from confederal.node.access import access_assembly, active_members, actor, membership, require, signed_in
+from confederal.node.access import (
+    access_assembly,
+    active_members,
+    actor,
+    membership,
+    require_member,
+    signed_in,
+)
+from confederal.node.decisions import selectors as decision_selectors
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_close_due, due_for_review
 from confederal.node.errors import Refused
-from confederal.node.ledgers import selectors
-from confederal.node.meetings.models import Meeting
-from confederal.node.roles.models import Lottery, RoleTerm
+from confederal.node.ledgers import selectors as ledger_selectors
+from confederal.node.meetings import selectors as meeting_selectors
+from confederal.node.roles import selectors as role_selectors
+from confederal.node.roles.models import RoleTerm
 from confederal.node.roles.services import current_terms
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
 from confederal.permissions import Action, may
 
-from . import services
-from .models import Assembly, Invitation, JoinRequest
+from . import selectors, services
+from .models import Assembly, Invitation, Member
 
 
 def _close_due(assembly: Assembly) -> None:
@@ -35,10 +44,8 @@ def _close_due(assembly: Assembly) -> None:
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    assemblies = Assembly.objects.select_related("ledger").order_by("name")
-    mine = set()
-    if request.user.is_authenticated:
-        mine = set(request.user.memberships.filter(left_at__isnull=True).values_list("assembly_id", flat=True))
+    assemblies = selectors.assemblies()
+    mine = selectors.assembly_ids_of(request.user)
     return render(request, "assemblies/home.html", {"assemblies": assemblies, "mine": mine})
 
 
@@ -95,13 +102,9 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     today = moment.date()
     who, me = actor(request.user, assembly, today)
     charter = services.charter_of(assembly)
-    members = list(active_members(assembly).order_by("public_name"))
-    open_proposals = list(
-        assembly.proposals.filter(status=Proposal.Status.OPEN).order_by("closes_at").select_related("author")[:20]
-    )
-    voted: set[int] = set()
-    if me:
-        voted = set(me.ballots.filter(proposal__in=open_proposals).values_list("proposal_id", flat=True))
+    members = selectors.members_by_name(assembly)
+    open_proposals = decision_selectors.open_proposals(assembly)
+    voted = decision_selectors.voted_on(me, open_proposals)
     context: dict[str, Any] = {
         "assembly": assembly,
         "charter": charter,
@@ -111,24 +114,17 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "roles": current_terms(assembly, today),
         "role_names": sorted(charter.roles),
         "chores": current_terms(assembly, today, RoleTerm.Kind.CHORE),
-        "lotteries": Lottery.objects.filter(assembly=assembly)[:5],
+        "lotteries": role_selectors.lotteries(assembly),
         "open_proposals": [(p, p.pk in voted) for p in open_proposals],
-        "recent": assembly.proposals.filter(status=Proposal.Status.CLOSED).order_by("-closed_at")[:8],
+        "recent": decision_selectors.recently_closed(assembly),
         "due_review": due_for_review(assembly, today)[:10],
         "rules_due": charter.due_for_review(today),
-        "meetings": assembly.meetings.filter(ends_at__gte=moment, status=Meeting.Status.PLANNED).order_by("starts_at")[
-            :5
-        ],
-        "past_meetings": assembly.meetings.exclude(status=Meeting.Status.PLANNED).order_by("-starts_at")[:5],
-        "requests": assembly.join_requests.filter(status=JoinRequest.Status.PENDING).order_by("created_at")
-        if me
-        else [],
+        "meetings": meeting_selectors.upcoming_meetings(assembly, moment),
+        "past_meetings": meeting_selectors.past_meetings(assembly),
+        "requests": selectors.pending_requests(assembly) if me else [],
         "full": len(members) >= charter.max_size.value,
-        "checkpoint": selectors.latest_checkpoint(assembly.ledger),
-        "pending_request": (
-            request.user.is_authenticated
-            and assembly.join_requests.filter(user=request.user, status=JoinRequest.Status.PENDING).exists()
-        ),
+        "checkpoint": ledger_selectors.latest_checkpoint(assembly.ledger),
+        "pending_request": selectors.has_pending_request(assembly, request.user),
     }
     return render(request, "assemblies/assembly.html", context)
 
@@ -138,7 +134,7 @@ def charter_page(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     who, _member = actor(request.user, assembly, now().date())
     charter = services.charter_of(assembly)
-    amendments = assembly.proposals.filter(kind=Proposal.Kind.AMENDMENT).order_by("-number")[:20]
+    amendments = decision_selectors.amendments(assembly)
     return render(
         request,
         "assemblies/charter.html",
@@ -164,9 +160,9 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         name = services.check_request_to_join(
             request.user, assembly, request.POST.get("public_name", ""), request.POST.get("message", "")
         )
+        services.do_request_to_join(signed_in(request.user), assembly, name, request.POST.get("message", ""), now())
     except Refused as exc:
         return back_with(request, exc, reverse("join", args=[slug]) if exc.code != "assembly_full" else here)
-    services.do_request_to_join(signed_in(request.user), assembly, name, request.POST.get("message", ""), now())
     messages.success(request, _("Your request is sent. A member of %(name)s will answer it.") % {"name": assembly.name})
     return see_other(here)
 
@@ -174,35 +170,28 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def decide_request(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("assembly", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.DECIDE_JOIN_REQUEST, now().date())
-        assert member is not None
-        join_request = get_object_or_404(JoinRequest, pk=request_id, assembly=assembly)
+
+    def decide(member: Member) -> Done:
+        join_request = selectors.join_request_or_404(assembly, request_id)
         approve = request.POST.get("decision") == "approve"
         services.do_decide_join_request(member, join_request, approve, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(
-        request,
-        _("%(name)s is now a member.") % {"name": join_request.public_name}
-        if approve
-        else _("The request was declined."),
-    )
-    return see_other(here)
+        if approve:
+            return Done(_("%(name)s is now a member.") % {"name": join_request.public_name})
+        return Done(_("The request was declined."))
+
+    return act_as_member(request, assembly, Action.DECIDE_JOIN_REQUEST, reverse("assembly", args=[slug]), decide)
 
 
 @require_POST
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    try:
-        member = require(request.user, assembly, Action.INVITE, now().date())
-        assert member is not None
-    except Refused as exc:
-        return back_with(request, exc, reverse("assembly", args=[slug]))
-    invitation = services.do_create_invitation(member, now())
-    # Redirect, so that reloading the page shows this link again instead of making another.
-    return see_other(reverse("invitation-link", args=[slug, invitation.pk]))
+
+    def create(member: Member) -> Done:
+        invitation = services.do_create_invitation(member, now())
+        # Redirect, so that reloading the page shows this link again instead of making another.
+        return Done(to=reverse("invitation-link", args=[slug, invitation.pk]))
+
+    return act_as_member(request, assembly, Action.INVITE, reverse("assembly", args=[slug]), create)
 
 
 def _own_invitation(request: HttpRequest, slug: str, invitation_id: int) -> tuple[Assembly, Invitation]:
@@ -236,61 +225,57 @@ def invitation_link(request: HttpRequest, slug: str, invitation_id: int) -> Http
 @require_POST
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     _assembly, invitation = _own_invitation(request, slug, invitation_id)
-    here = reverse("invitation-link", args=[slug, invitation_id])
-    try:
+
+    def revoke() -> Done:
         services.do_revoke_invitation(invitation, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("The link is withdrawn; nobody can use it now."))
-    return see_other(here)
+        return Done(_("The link is withdrawn; nobody can use it now."))
+
+    return act(request, reverse("invitation-link", args=[slug, invitation_id]), revoke)
 
 
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    found = Invitation.objects.select_related("assembly", "created_by").filter(token=token).first()
+    found = selectors.invitation_by_token(token)
     if request.method == "GET":
         return render(
             request, "assemblies/invitation.html", {"invitation": found, "token": token}, status=200 if found else 404
         )
-    try:
+
+    def accept() -> Done:
         inv, name = services.check_accept_invitation(request.user, token, request.POST.get("public_name", ""), now())
         member = services.do_accept_invitation(signed_in(request.user), inv, name, now())
-    except Refused as exc:
-        return back_with(request, exc, reverse("invitation", args=[token]))
-    messages.success(request, _("Welcome to %(name)s!") % {"name": member.assembly.name})
-    return see_other(reverse("assembly", args=[member.assembly.slug]))
+        return Done(
+            _("Welcome to %(name)s!") % {"name": member.assembly.name}, reverse("assembly", args=[member.assembly.slug])
+        )
+
+    return act(request, reverse("invitation", args=[token]), accept)
 
 
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    try:
-        member = require(request.user, assembly, Action.LEAVE, now().date())
-        assert member is not None
+
+    def go(member: Member) -> Done:
         services.do_leave(member, now())
-    except Refused as exc:
-        return back_with(request, exc, reverse("assembly", args=[slug]))
-    messages.success(request, _("You have left %(name)s. Thank you for your part in it.") % {"name": assembly.name})
-    return see_other(reverse("assembly", args=[slug]))
+        return Done(_("You have left %(name)s. Thank you for your part in it.") % {"name": assembly.name})
+
+    return act_as_member(request, assembly, Action.LEAVE, reverse("assembly", args=[slug]), go)
 
 
 @require_POST
 def away(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("assembly", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.LEAVE, now().date())
-        assert member is not None
+
+    def set_away(member: Member) -> Done:
         text = request.POST.get("until", "").strip()
         try:
             until = date.fromisoformat(text) if text else None
         except ValueError:
             raise Refused("bad_date", _("Give the day you are back as YYYY-MM-DD.")) from None
         services.do_set_away(member, until, now().date())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("Rotas will skip you until %(day)s.") % {"day": until} if until else _("Welcome back."))
-    return see_other(here)
+        return Done(_("Rotas will skip you until %(day)s.") % {"day": until} if until else _("Welcome back."))
+
+    return act_as_member(request, assembly, Action.LEAVE, reverse("assembly", args=[slug]), set_away)
 
 
 @require_http_methods(["GET", "POST"])
@@ -300,8 +285,7 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     here = reverse("assembly", args=[slug])
     try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.PROPOSE, now().date())
     except Refused as exc:
         return back_with(request, exc, here)
     if request.method == "GET":
@@ -310,7 +294,8 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
     members = {str(m.pk): m for m in active_members(assembly)}
     leaving = [int(k) for k in request.POST.getlist("leave") if k in members]
     staying = [int(k) for k in members if int(k) not in leaving]
-    try:
+
+    def propose_split() -> Done:
         payload = services.check_split_cells(
             assembly, staying, leaving, request.POST.get("name", ""), request.POST.get("slug", "").strip()
         )
@@ -321,8 +306,10 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
             kind=Proposal.Kind.SPLIT,
             payload=payload,
         )
-    except Refused as exc:
-        return back_with(request, exc, reverse("split", args=[slug]))
-    proposal = do_propose(draft, now())
-    messages.success(request, _("The split is proposed; it happens if the assembly adopts it."))
-    return see_other(reverse("proposal", args=[slug, proposal.number]))
+        proposal = do_propose(draft, now())
+        return Done(
+            _("The split is proposed; it happens if the assembly adopts it."),
+            reverse("proposal", args=[slug, proposal.number]),
+        )
+
+    return act(request, reverse("split", args=[slug]), propose_split)

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,13 +16,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import HttpResponseClientRefresh
 
 from confederal.decisions import METHOD_OPTIONS, Method
-from confederal.node.access import access_assembly, actor, require
+from confederal.node.access import access_assembly, actor, require_member
+from confederal.node.assemblies.models import Member
+from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act_as_member, back_with, now, see_other
 from confederal.permissions import Action, may
 
-from . import services
+from . import selectors, services
 from .models import Proposal
 
 # Lazy: built once at import, translated for each reader.
@@ -41,7 +43,7 @@ METHOD_NAMES = {
 
 def _proposal(slug: str, number: int) -> tuple[Any, Proposal]:
     assembly = access_assembly(slug)
-    proposal = get_object_or_404(Proposal.objects.select_related("author"), assembly=assembly, number=number)
+    proposal = selectors.proposal_or_404(assembly, number)
     return assembly, services.do_close_if_due(proposal, now())
 
 
@@ -89,8 +91,7 @@ def _propose_form(request: HttpRequest, assembly: Any, values: dict[str, Any], s
 def propose(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.PROPOSE, now().date())
     except Refused as exc:
         return back_with(request, exc, reverse("assembly", args=[slug]))
     charter = charter_of(assembly)
@@ -98,7 +99,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
         values: dict[str, str] = {"method": charter.method.value.value, "voting_days": str(charter.voting_days.value)}
         revisits = request.GET.get("revisits", "")
         if revisits.isdecimal() and len(revisits) < 9:
-            old = assembly.proposals.filter(number=int(revisits)).first()
+            old = selectors.proposal_by_number(assembly, int(revisits))
             if old is not None:
                 values["title"] = _("Review: %(title)s") % {"title": old.title}
         return _propose_form(request, assembly, values)
@@ -131,10 +132,8 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
 def amend(request: HttpRequest, slug: str) -> HttpResponse:
     """Propose a charter amendment from the charter page's form."""
     assembly = access_assembly(slug)
-    back = reverse("charter", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+
+    def propose_amendment(member: Member) -> Done:
         rule = request.POST.get("rule", "")
         raw = request.POST.get("value", "").strip()
         try:
@@ -147,11 +146,13 @@ def amend(request: HttpRequest, slug: str) -> HttpResponse:
         except ValueError:
             raise Refused("bad_date", _("Give the review date as YYYY-MM-DD.")) from None
         draft = services.check_amendment(member, {rule: value}, review_on, request.POST.get("text", ""), now())
-    except Refused as exc:
-        return back_with(request, exc, back)
-    proposal = services.do_propose(draft, now())
-    messages.success(request, _("The amendment is proposed; the charter changes if the assembly adopts it."))
-    return see_other(reverse("proposal", args=[slug, proposal.number]))
+        proposal = services.do_propose(draft, now())
+        return Done(
+            _("The amendment is proposed; the charter changes if the assembly adopts it."),
+            reverse("proposal", args=[slug, proposal.number]),
+        )
+
+    return act_as_member(request, assembly, Action.PROPOSE, reverse("charter", args=[slug]), propose_amendment)
 
 
 @require_safe
@@ -165,8 +166,8 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     context = {
         "assembly": assembly,
         "proposal": proposal,
-        "participants": proposal.ballots.count(),
-        "eligible": assembly.members.filter(left_at__isnull=True).count(),
+        "participants": selectors.participants(proposal),
+        "eligible": member_count(assembly),
     }
     return render(request, "decisions/_vote_status.html", context)
 
@@ -175,10 +176,10 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, proposal = _proposal(slug, number)
     who, me = actor(request.user, assembly, now().date())
-    mine = proposal.ballots.filter(member=me).first() if me else None
+    mine = selectors.ballot_of(proposal, me)
     ballots = []
     if proposal.status == Proposal.Status.CLOSED and not proposal.secret:
-        ballots = list(proposal.ballots.select_related("member").order_by("member__public_name"))
+        ballots = selectors.ballots_by_name(proposal)
     method = Method(proposal.method)
     labels = {o["id"]: o["label"] for o in proposal.options}
     context = {
@@ -192,8 +193,8 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN,
         "can_review": may(who, Action.PROPOSE),
         "is_author": me is not None and proposal.author_id == me.pk,
-        "participants": proposal.ballots.count(),
-        "eligible": assembly.members.filter(left_at__isnull=True).count(),
+        "participants": selectors.participants(proposal),
+        "eligible": member_count(assembly),
         "ballots": [(b, _describe(b.choice, labels)) for b in ballots],
         "labels": labels,
         "winners": [labels.get(w, w) for w in (proposal.outcome or {}).get("winners", [])],
@@ -222,52 +223,40 @@ def _describe(choice: object, labels: dict[str, str]) -> str:
 @require_POST
 def vote(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, proposal = _proposal(slug, number)
-    here = reverse("proposal", args=[slug, number])
-    try:
-        member = require(request.user, assembly, Action.VOTE, now().date())
-        assert member is not None
+
+    def cast(member: Member) -> Done:
         raw = choice_from_form(proposal, request.POST)
         if request.POST.get("change") == "1":
             choice = services.check_change_vote(member, proposal, raw, now())
             services.do_change_vote(member, proposal, choice, now())
-            messages.success(request, _("Your vote is changed."))
-        else:
-            choice = services.check_vote(member, proposal, raw, now())
-            services.do_vote(member, proposal, choice, now())
-            messages.success(request, _("Your vote is cast. You can change it until the vote closes."))
-    except Refused as exc:
-        return back_with(request, exc, here)
-    return see_other(here)
+            return Done(_("Your vote is changed."))
+        choice = services.check_vote(member, proposal, raw, now())
+        services.do_vote(member, proposal, choice, now())
+        return Done(_("Your vote is cast. You can change it until the vote closes."))
+
+    return act_as_member(request, assembly, Action.VOTE, reverse("proposal", args=[slug, number]), cast)
 
 
 @require_POST
 def withdraw(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, proposal = _proposal(slug, number)
-    here = reverse("proposal", args=[slug, number])
-    try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+
+    def do_withdraw(member: Member) -> Done:
         services.do_withdraw(member, proposal, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("The proposal is withdrawn."))
-    return see_other(here)
+        return Done(_("The proposal is withdrawn."))
+
+    return act_as_member(request, assembly, Action.PROPOSE, reverse("proposal", args=[slug, number]), do_withdraw)
 
 
 @require_POST
 def keep(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, proposal = _proposal(slug, number)
-    here = reverse("proposal", args=[slug, number])
-    try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+
+    def keep_outcome(member: Member) -> Done:
         next_review = services.do_keep_outcome(member, proposal, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(
-        request, _("Recorded: the decision stands, and comes back for review on %(day)s.") % {"day": next_review}
-    )
-    return see_other(here)
+        return Done(_("Recorded: the decision stands, and comes back for review on %(day)s.") % {"day": next_review})
+
+    return act_as_member(request, assembly, Action.PROPOSE, reverse("proposal", args=[slug, number]), keep_outcome)
 
 
 @require_POST

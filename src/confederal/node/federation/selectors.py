@@ -11,8 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+from django.urls import reverse
 
 from confederal.federation import (
     Act,
@@ -25,21 +29,35 @@ from confederal.federation import (
     node_name,
     witness_verifier,
 )
-from confederal.ledger import SIG_COSIGNATURE_V1, Verifier
+from confederal.ledger import SIG_COSIGNATURE_V1, Verifier, format_time
+from confederal.node.assemblies.models import Assembly
 from confederal.node.ledgers.keys import node_signer
-from confederal.node.ledgers.models import Ledger
+from confederal.node.ledgers.models import Checkpoint, Ledger
 
-from .models import Cosignature, FederationRecord, RemoteLedger
+from .models import Cosignature, FederationRecord, ForkEvidence, Peer, RemoteLedger
 
 __all__ = [
     "Council",
     "Federation",
+    "assemblies_of",
+    "cosigned_checkpoints",
     "council",
+    "council_summary",
     "councils_of",
     "federation",
+    "federation_json",
     "federations",
+    "fork_count",
+    "forks",
     "here",
     "ledger_keys",
+    "ledger_link",
+    "member_names",
+    "observed_heads",
+    "peer_count",
+    "peers",
+    "peers_json",
+    "remote_ledgers",
     "sunsets",
     "witness_keys",
 ]
@@ -189,3 +207,124 @@ def sunsets(council_id: str) -> list[dict[str, object]]:
             }
         )
     return found
+
+
+# -- for pages and the API ------------------------------------------------------------------------
+
+#: Fork evidence shown at most, newest first as stored.
+FORKS_SHOWN = 50
+
+
+def cosigned_checkpoints(ledger: Ledger, after: int, limit: int) -> list[Checkpoint]:
+    """Up to ``limit`` checkpoints of this node's ledger, larger than ``after``, that witnesses cosigned."""
+    sizes = (
+        Cosignature.objects.filter(origin=ledger.origin, checkpoint__isnull=False, size__gt=after)
+        .order_by("size")
+        .values_list("size", flat=True)
+        .distinct()[:limit]
+    )
+    return list(Checkpoint.objects.filter(ledger=ledger, size__in=list(sizes)).order_by("size"))
+
+
+def observed_heads() -> dict[str, str]:
+    """The latest checkpoint note this node verified of every ledger it follows, by origin."""
+    return {r.origin: r.note for r in RemoteLedger.objects.exclude(note="")}
+
+
+def assemblies_of(user: User | AnonymousUser) -> list[Assembly]:
+    """The assemblies a signed-in person is a current member of (none for a visitor)."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        return []
+    return list(Assembly.objects.filter(members__user=user, members__left_at__isnull=True).distinct())
+
+
+def member_names(assembly: Assembly) -> list[str]:
+    """The public names of an assembly's current members."""
+    return list(assembly.members.filter(left_at__isnull=True).values_list("public_name", flat=True))
+
+
+def peer_count() -> int:
+    """How many nodes this node follows."""
+    return Peer.objects.count()
+
+
+def fork_count() -> int:
+    """How many forks this node holds evidence of."""
+    return ForkEvidence.objects.count()
+
+
+def peers() -> list[Peer]:
+    """Every node this node follows."""
+    return list(Peer.objects.all())
+
+
+def remote_ledgers() -> QuerySet[RemoteLedger]:
+    """Every ledger this node follows, by origin, with its peer."""
+    return RemoteLedger.objects.select_related("peer").order_by("origin")
+
+
+def forks() -> QuerySet[ForkEvidence]:
+    """The fork evidence this node holds (at most ``FORKS_SHOWN``)."""
+    return ForkEvidence.objects.all()[:FORKS_SHOWN]
+
+
+def ledger_link(origin: str) -> str:
+    """Where a person reads the ledger with this origin: its page here, or its node's URL ("" if unknown)."""
+    local = Ledger.objects.filter(origin=origin).first()
+    if local is not None:
+        return reverse("ledgers:page", args=[local.slug])
+    remote = RemoteLedger.objects.filter(origin=origin).first()
+    return remote.url if remote is not None else ""
+
+
+def federation_json(fed: Federation) -> dict[str, Any]:
+    """A federation as JSON: its charter, founder, members (with titles) and those who left."""
+    return {
+        "id": fed.id,
+        "charter": fed.state.charter.to_json(),
+        "founded_by": fed.state.founded_by,
+        "members": [{"origin": o, "title": fed.title(o)} for o, _ in fed.state.members],
+        "left": [o for o, _ in fed.state.left],
+        "url": reverse("federation", args=[fed.id]),
+    }
+
+
+def council_summary(item: Council, moment: datetime) -> dict[str, Any]:
+    """A council in brief, as of ``moment``: objective, status, times, seconds left and members."""
+    charter = item.state.charter
+    return {
+        "id": item.id,
+        "objective": charter.objective,
+        "status": item.state.status,
+        "starts_at": format_time(charter.starts_at),
+        "ends_at": format_time(charter.ends_at),
+        "seconds_left": max(int((charter.ends_at - moment).total_seconds()), 0),
+        "members": item.state.members(),
+        "url": reverse("council", args=[item.federation.id, item.id]),
+    }
+
+
+def peers_json() -> dict[str, Any]:
+    """Peers, the ledgers followed, and fork evidence: the page's JSON and the API's."""
+    return {
+        "node": here(),
+        "peers": [
+            {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
+            for p in Peer.objects.all()
+        ],
+        "followed": [
+            {"origin": r.origin, "size": r.size, "forked": r.forked, "pinned": r.pinned}
+            for r in RemoteLedger.objects.order_by("origin")
+        ],
+        "forks": [
+            {
+                "origin": f.origin,
+                "reason": f.reason,
+                "earlier": f.earlier,
+                "later": f.later,
+                "detected_at": f.detected_at,
+                "source": f.source,
+            }
+            for f in forks()
+        ],
+    }

@@ -6,9 +6,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -16,16 +15,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from confederal.federation import INSTRUCTIONS
 from confederal.ledger import format_time
-from confederal.node.access import access_assembly, membership, require, signed_in
+from confederal.node.access import access_assembly, membership, require_member, signed_in
 from confederal.node.assemblies.models import Assembly
 from confederal.node.decisions.services import check_federation_proposal, do_propose
-from confederal.node.errors import Refused
-from confederal.node.ledgers.models import Checkpoint, Ledger
-from confederal.node.web import back_with, now, see_other
+from confederal.node.ledgers import selectors as ledger_selectors
+from confederal.node.web import Done, act, now
 from confederal.permissions import Action
 
 from . import selectors, services
-from .models import Cosignature, ForkEvidence, Peer, RemoteLedger
 
 COSIGNED_PAGE = 200
 #: A checkpoint, a few cosignatures and a consistency proof of up to 63 hashes fit easily.
@@ -53,19 +50,13 @@ def add_checkpoint(request: HttpRequest) -> HttpResponse:
 @require_safe
 def cosignatures(request: HttpRequest, slug: str) -> HttpResponse:
     """The checkpoints of one of this node's ledgers that witnesses cosigned, with their cosignatures."""
-    ledger = get_object_or_404(Ledger, slug=slug)
+    ledger = ledger_selectors.ledger_or_404(slug)
     after_text = request.GET.get("after", "0")
     if not after_text.isascii() or not after_text.isdigit() or len(after_text) > 18:
         return _text(400, _("'after' must be a ledger size.").encode())
     after = int(after_text)
-    sizes = (
-        Cosignature.objects.filter(origin=ledger.origin, checkpoint__isnull=False, size__gt=after)
-        .order_by("size")
-        .values_list("size", flat=True)
-        .distinct()[:COSIGNED_PAGE]
-    )
     items = []
-    for checkpoint in Checkpoint.objects.filter(ledger=ledger, size__in=list(sizes)).order_by("size"):
+    for checkpoint in selectors.cosigned_checkpoints(ledger, after, COSIGNED_PAGE):
         items.append({"size": checkpoint.size, "note": services.cosigned_note(checkpoint)})
     response = JsonResponse({"origin": ledger.origin, "cosigned": items})
     response["Access-Control-Allow-Origin"] = "*"
@@ -75,7 +66,7 @@ def cosignatures(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def observed(request: HttpRequest) -> HttpResponse:
     """The latest checkpoint this node verified of every ledger it follows: peers compare, and a split view shows."""
-    found = {r.origin: r.note for r in RemoteLedger.objects.exclude(note="")}
+    found = selectors.observed_heads()
     return JsonResponse({"node": selectors.here(), "observed": found})
 
 
@@ -83,9 +74,7 @@ def observed(request: HttpRequest) -> HttpResponse:
 
 
 def _my_assemblies(request: HttpRequest) -> list[Assembly]:
-    if not request.user.is_authenticated:
-        return []
-    return list(Assembly.objects.filter(members__user=request.user, members__left_at__isnull=True).distinct())
+    return selectors.assemblies_of(request.user)
 
 
 @require_safe
@@ -96,28 +85,17 @@ def federation_list(request: HttpRequest) -> HttpResponse:
         councils = selectors.councils_of(fed, moment)
         feds.append({"fed": fed, "sitting": [c for c in councils if c.state.status == "sitting"]})
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse({"federations": [federation_json(f["fed"]) for f in feds]})
+        return JsonResponse({"federations": [selectors.federation_json(f["fed"]) for f in feds]})
     return render(
         request,
         "federation/list.html",
         {
             "feds": feds,
             "mine": _my_assemblies(request),
-            "peers": Peer.objects.count(),
-            "forks": ForkEvidence.objects.count(),
+            "peers": selectors.peer_count(),
+            "forks": selectors.fork_count(),
         },
     )
-
-
-def federation_json(fed: selectors.Federation) -> dict[str, Any]:
-    return {
-        "id": fed.id,
-        "charter": fed.state.charter.to_json(),
-        "founded_by": fed.state.founded_by,
-        "members": [{"origin": o, "title": fed.title(o)} for o, _ in fed.state.members],
-        "left": [o for o, _ in fed.state.left],
-        "url": reverse("federation", args=[fed.id]),
-    }
 
 
 def _federation_or_404(federation_id: str) -> selectors.Federation:
@@ -133,8 +111,8 @@ def federation_page(request: HttpRequest, federation_id: str) -> HttpResponse:
     moment = now()
     councils = selectors.councils_of(fed, moment)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        data = federation_json(fed)
-        data["councils"] = [council_summary(c, moment) for c in councils]
+        data = selectors.federation_json(fed)
+        data["councils"] = [selectors.council_summary(c, moment) for c in councils]
         return JsonResponse(data)
     mine = []
     for assembly in _my_assemblies(request):
@@ -143,26 +121,12 @@ def federation_page(request: HttpRequest, federation_id: str) -> HttpResponse:
         "fed": fed,
         "charter": fed.state.charter,
         "members": [(o, fed.title(o)) for o, _ in fed.state.members],
-        "councils": [(c, council_summary(c, moment)) for c in councils],
+        "councils": [(c, selectors.council_summary(c, moment)) for c in councils],
         "mine": mine,
         "default_start": format_time(moment + timedelta(minutes=5))[:16],
         "default_end": format_time(moment + timedelta(days=min(7, fed.state.charter.max_council_days)))[:16],
     }
     return render(request, "federation/federation.html", context)
-
-
-def council_summary(item: selectors.Council, moment: Any) -> dict[str, Any]:
-    charter = item.state.charter
-    return {
-        "id": item.id,
-        "objective": charter.objective,
-        "status": item.state.status,
-        "starts_at": format_time(charter.starts_at),
-        "ends_at": format_time(charter.ends_at),
-        "seconds_left": max(int((charter.ends_at - moment).total_seconds()), 0),
-        "members": item.state.members(),
-        "url": reverse("council", args=[item.federation.id, item.id]),
-    }
 
 
 def _council_or_404(federation_id: str, council_id: str) -> selectors.Council:
@@ -179,7 +143,7 @@ def council_page(request: HttpRequest, federation_id: str, council_id: str) -> H
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         return JsonResponse(
             {
-                **council_summary(item, moment),
+                **selectors.council_summary(item, moment),
                 "archive": item.state.archive(),
                 "sunsets": selectors.sunsets(item.id),
             }
@@ -200,12 +164,14 @@ def council_page(request: HttpRequest, federation_id: str, council_id: str) -> H
                 "seated": seated,
                 "grant": grant,
                 "delegate": grant is not None and member is not None and grant.delegate == member.public_name,
-                "names": list(assembly.members.filter(left_at__isnull=True).values_list("public_name", flat=True)),
+                "names": selectors.member_names(assembly),
             }
         )
     seats = []
     for origin, seat in sorted(state.seats.items()):
-        seats.append({"origin": origin, "title": fed.title(origin), "seat": seat, "ledger": _ledger_link(origin)})
+        seats.append(
+            {"origin": origin, "title": fed.title(origin), "seat": seat, "ledger": selectors.ledger_link(origin)}
+        )
     motions = []
     for motion in state.motions:
         votes = [(fed.title(o), v) for o, v in sorted(motion.votes.items())]
@@ -239,14 +205,6 @@ def council_page(request: HttpRequest, federation_id: str, council_id: str) -> H
     return render(request, "federation/council.html", context)
 
 
-def _ledger_link(origin: str) -> str:
-    local = Ledger.objects.filter(origin=origin).first()
-    if local is not None:
-        return reverse("ledgers:page", args=[local.slug])
-    remote = RemoteLedger.objects.filter(origin=origin).first()
-    return remote.url if remote is not None else ""
-
-
 @require_safe
 def council_archive(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
     item = _council_or_404(federation_id, council_id)
@@ -256,39 +214,13 @@ def council_archive(request: HttpRequest, federation_id: str, council_id: str) -
     return response
 
 
-def peers_json() -> dict[str, Any]:
-    """Peers, the ledgers followed, and fork evidence: the page's JSON and the API's."""
-    return {
-        "node": selectors.here(),
-        "peers": [
-            {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
-            for p in Peer.objects.all()
-        ],
-        "followed": [
-            {"origin": r.origin, "size": r.size, "forked": r.forked, "pinned": r.pinned}
-            for r in RemoteLedger.objects.order_by("origin")
-        ],
-        "forks": [
-            {
-                "origin": f.origin,
-                "reason": f.reason,
-                "earlier": f.earlier,
-                "later": f.later,
-                "detected_at": f.detected_at,
-                "source": f.source,
-            }
-            for f in ForkEvidence.objects.all()[:50]
-        ],
-    }
-
-
 @require_safe
 def peers_page(request: HttpRequest) -> HttpResponse:
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse(peers_json())
-    peers = list(Peer.objects.all())
-    followed = RemoteLedger.objects.select_related("peer").order_by("origin")
-    forks = ForkEvidence.objects.all()[:50]
+        return JsonResponse(selectors.peers_json())
+    peers = selectors.peers()
+    followed = selectors.remote_ledgers()
+    forks = selectors.forks()
     return render(
         request,
         "federation/peers.html",
@@ -298,21 +230,19 @@ def peers_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def add_peer(request: HttpRequest) -> HttpResponse:
-    to = reverse("federation-peers")
-    try:
+
+    def follow() -> Done:
         signed_in(request.user)
         peer = services.do_add_peer(request.POST.get("url", ""), now())
-    except Refused as refused:
-        return back_with(request, refused, to)
-    if peer.last_error:
-        messages.warning(
-            request,
-            _("Added %(url)s, but it did not answer yet (%(error)s); it will be tried again.")
-            % {"url": peer.url, "error": peer.last_error},
-        )
-    else:
-        messages.success(request, _("Added %(url)s: its ledgers are followed and checked.") % {"url": peer.url})
-    return see_other(to)
+        if peer.last_error:
+            return Done(
+                _("Added %(url)s, but it did not answer yet (%(error)s); it will be tried again.")
+                % {"url": peer.url, "error": peer.last_error},
+                warning=True,
+            )
+        return Done(_("Added %(url)s: its ledgers are followed and checked.") % {"url": peer.url})
+
+    return act(request, reverse("federation-peers"), follow)
 
 
 def _lines(text: str) -> list[str]:
@@ -385,57 +315,50 @@ def propose(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("back") or reverse("federations")
     if not back.startswith("/"):
         back = reverse("federations")
-    try:
+
+    def put_to_assembly() -> Done:
         assembly = access_assembly(request.POST.get("assembly", ""))
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.PROPOSE, now().date())
         draft = check_federation_proposal(member, _payload(request), request.POST.get("text", ""), now())
         proposal = do_propose(draft, now())
-    except Refused as refused:
-        return back_with(request, refused, back)
-    messages.success(
-        request, _("Proposed to %(assembly)s: it happens if the assembly decides so.") % {"assembly": assembly.name}
-    )
-    return see_other(reverse("proposal", args=[assembly.slug, proposal.number]))
+        return Done(
+            _("Proposed to %(assembly)s: it happens if the assembly decides so.") % {"assembly": assembly.name},
+            reverse("proposal", args=[assembly.slug, proposal.number]),
+        )
+
+    return act(request, back, put_to_assembly)
 
 
 @require_POST
 def move_motion(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
-    back = reverse("council", args=[federation_id, council_id])
-    try:
+
+    def move() -> Done:
         assembly = access_assembly(request.POST.get("assembly", ""))
-        member = require(request.user, assembly, Action.VOTE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.VOTE, now().date())
         question = request.POST.get("question") or None
         services.do_move_motion(
             member, council_id, request.POST.get("title", ""), request.POST.get("text", ""), question, now()
         )
-    except Refused as refused:
-        return back_with(request, refused, back)
-    messages.success(
-        request,
-        _(
-            "Your motion is in %(assembly)s's ledger; it counts once other members' nodes have "
-            "witnessed it, in a few seconds."
+        return Done(
+            _(
+                "Your motion is in %(assembly)s's ledger; it counts once other members' nodes have "
+                "witnessed it, in a few seconds."
+            )
+            % {"assembly": assembly.name}
         )
-        % {"assembly": assembly.name},
-    )
-    return see_other(back)
+
+    return act(request, reverse("council", args=[federation_id, council_id]), move)
 
 
 @require_POST
 def council_vote(request: HttpRequest, federation_id: str, council_id: str) -> HttpResponse:
-    back = reverse("council", args=[federation_id, council_id])
-    try:
+
+    def cast() -> Done:
         assembly = access_assembly(request.POST.get("assembly", ""))
-        member = require(request.user, assembly, Action.VOTE, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.VOTE, now().date())
         services.do_cast_council_vote(
             member, council_id, request.POST.get("motion", ""), request.POST.get("choice", ""), now()
         )
-    except Refused as refused:
-        return back_with(request, refused, back)
-    messages.success(
-        request, _("Your vote is in %(assembly)s's ledger; it counts once witnessed.") % {"assembly": assembly.name}
-    )
-    return see_other(back)
+        return Done(_("Your vote is in %(assembly)s's ledger; it counts once witnessed.") % {"assembly": assembly.name})
+
+    return act(request, reverse("council", args=[federation_id, council_id]), cast)

@@ -7,15 +7,20 @@ them, so a proof at a million entries reads about one tile per tile level.
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import connection
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from confederal.ledger import (
     TILE_HEIGHT,
     TILE_WIDTH,
     Entry,
+    JSONValue,
     Subtree,
     TileRef,
     consistency_proof,
@@ -28,13 +33,19 @@ from confederal.ledger import (
 )
 
 from . import models
+from .display import operator_did
 
 __all__ = [
+    "blob",
     "entry_bytes",
     "latest_checkpoint",
     "ledger_consistency_proof",
     "ledger_inclusion_proof",
+    "ledger_or_404",
+    "ledger_prefix",
     "ledger_root",
+    "ledger_summary",
+    "ledgers",
     "read_subtrees",
     "recent_entries",
     "tile_bytes",
@@ -137,3 +148,40 @@ def recent_entries(ledger: models.Ledger, before: int | None = None, limit: int 
         rows = rows.filter(seq__lt=before)
     bodies = rows.order_by("-seq").values_list("body", flat=True)[:limit]
     return [decode_entry(bytes(body)) for body in bodies]
+
+
+def ledgers() -> list[models.Ledger]:
+    """Every ledger this node keeps."""
+    return list(models.Ledger.objects.all())
+
+
+def ledger_or_404(slug: str) -> models.Ledger:
+    """The ledger with this short name, or 404."""
+    return get_object_or_404(models.Ledger, slug=slug)
+
+
+def blob(digest: str) -> models.Blob | None:
+    """The document stored under this digest, if this node holds it."""
+    return models.Blob.objects.filter(digest=digest).first()
+
+
+def ledger_prefix(ledger: models.Ledger) -> str:
+    """The ledger's public URL prefix (its tiles live below it)."""
+    return settings.PUBLIC_URL + reverse("ledgers:page", args=[ledger.slug]).rstrip("/")
+
+
+def ledger_summary(ledger: models.Ledger) -> dict[str, JSONValue]:
+    """A ledger in brief: names, key, operator, and its latest signed checkpoint."""
+    checkpoint = latest_checkpoint(ledger)
+    return {
+        "slug": ledger.slug,
+        "title": ledger.title,
+        "kind": ledger.kind,
+        "origin": ledger.origin,
+        "url": ledger_prefix(ledger),
+        "verifier_key": ledger.verifier_key,
+        "operator": operator_did(),
+        "size": checkpoint.size,
+        "root": base64.b64encode(bytes(checkpoint.root)).decode("ascii"),
+        "checkpoint": checkpoint.note,
+    }

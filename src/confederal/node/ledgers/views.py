@@ -8,19 +8,16 @@ import re
 from datetime import datetime
 
 import orjson
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from confederal.ledger import Entry, JSONValue, TileError, decode_entry, leaf_hash, parse_tile_path
+from confederal.ledger import Entry, TileError, decode_entry, leaf_hash, parse_tile_path
 
 from . import selectors
 from .display import by_operator, describe, operator_did
-from .models import Ledger
 
 PAGE_SIZE = 50
 _ENTRY_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also accepts '²'
@@ -34,35 +31,14 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
-def ledger_prefix(ledger: Ledger) -> str:
-    """The ledger's public URL prefix (its tiles live below it)."""
-    return settings.PUBLIC_URL + reverse("ledgers:page", args=[ledger.slug]).rstrip("/")
-
-
-def ledger_summary(ledger: Ledger) -> dict[str, JSONValue]:
-    checkpoint = selectors.latest_checkpoint(ledger)
-    return {
-        "slug": ledger.slug,
-        "title": ledger.title,
-        "kind": ledger.kind,
-        "origin": ledger.origin,
-        "url": ledger_prefix(ledger),
-        "verifier_key": ledger.verifier_key,
-        "operator": operator_did(),
-        "size": checkpoint.size,
-        "root": base64.b64encode(bytes(checkpoint.root)).decode("ascii"),
-        "checkpoint": checkpoint.note,
-    }
-
-
 def _at(entry: Entry) -> datetime:
     return datetime.fromisoformat(entry.time.replace("Z", "+00:00"))
 
 
 @require_safe
 def ledger_list(request: HttpRequest) -> HttpResponse:
-    ledgers = list(Ledger.objects.all())
-    summaries = [ledger_summary(ledger) for ledger in ledgers]
+    ledgers = selectors.ledgers()
+    summaries = [selectors.ledger_summary(ledger) for ledger in ledgers]
     if _wants_json(request):
         response: HttpResponse = JsonResponse({"ledgers": summaries})
     else:
@@ -73,9 +49,9 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
-    ledger = get_object_or_404(Ledger, slug=slug)
+    ledger = selectors.ledger_or_404(slug)
     if _wants_json(request):
-        response: HttpResponse = JsonResponse(ledger_summary(ledger))
+        response: HttpResponse = JsonResponse(selectors.ledger_summary(ledger))
         patch_vary_headers(response, ["Accept"])
         return response
     before_text = request.GET.get("before")
@@ -94,7 +70,7 @@ def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
         "root_b64": base64.b64encode(bytes(checkpoint.root)).decode("ascii"),
         "rows": rows,
         "older": older,
-        "prefix": ledger_prefix(ledger),
+        "prefix": selectors.ledger_prefix(ledger),
         "operator": operator_did(),
         "paged": before is not None,
     }
@@ -105,7 +81,7 @@ def ledger_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def entry_page(request: HttpRequest, slug: str, seq: int) -> HttpResponse:
-    ledger = get_object_or_404(Ledger, slug=slug)
+    ledger = selectors.ledger_or_404(slug)
     data = selectors.entry_bytes(ledger, seq)
     if data is None:
         raise Http404(_("This ledger has no entry %(seq)d.") % {"seq": seq})
@@ -127,7 +103,7 @@ def entry_page(request: HttpRequest, slug: str, seq: int) -> HttpResponse:
         "leaf_hash": base64.b64encode(leaf_hash(data)).decode("ascii"),
         "checkpoint": checkpoint,
         "proof": proof,
-        "prefix": ledger_prefix(ledger),
+        "prefix": selectors.ledger_prefix(ledger),
     }
     return render(request, "ledgers/entry.html", context)
 
@@ -141,7 +117,7 @@ def _tlog_headers(response: HttpResponse, cache: str) -> HttpResponse:
 
 @require_safe
 def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
-    ledger = get_object_or_404(Ledger, slug=slug)
+    ledger = selectors.ledger_or_404(slug)
     note = selectors.latest_checkpoint(ledger).note
     response = HttpResponse(note, content_type="text/plain; charset=utf-8")
     return _tlog_headers(response, "no-cache")
@@ -149,7 +125,7 @@ def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def tile(request: HttpRequest, slug: str, rest: str) -> HttpResponse:
-    ledger = get_object_or_404(Ledger, slug=slug)
+    ledger = selectors.ledger_or_404(slug)
     try:
         ref = parse_tile_path("tile/" + rest)
     except TileError as exc:
@@ -177,11 +153,9 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
 @require_safe
 def blob(request: HttpRequest, digest: str) -> HttpResponse:
     """Serve a document a ledger entry refers to by digest; anyone can re-hash it to check it."""
-    from .models import Blob
-
     if not _DIGEST.match(digest):
         return _text(400, _("A blob is named by sha256: and 64 lowercase hex digits."))
-    row = Blob.objects.filter(digest=digest).first()
+    row = selectors.blob(digest)
     if row is None:
         return _text(404, _("This node holds no document with that digest."))
     response = HttpResponse(bytes(row.data), content_type=row.media_type)

@@ -6,34 +6,34 @@ from datetime import UTC, datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal.meetings import CalendarEvent, ics_calendar
-from confederal.node.access import access_assembly, active_members, actor, require
-from confederal.node.assemblies.models import Assembly
-from confederal.node.decisions.models import Proposal
+from confederal.node.access import access_assembly, actor, require, require_member
+from confederal.node.assemblies.models import Assembly, Member
+from confederal.node.assemblies.selectors import current_member_or_404, members_by_name
+from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
 from confederal.permissions import Action, may
 
-from . import services
+from . import selectors, services
 from .models import Meeting
 
 
 def _meeting(slug: str, number: int) -> tuple[Assembly, Meeting]:
     assembly = access_assembly(slug)
-    return assembly, get_object_or_404(Meeting, assembly=assembly, number=number)
+    return assembly, selectors.meeting_or_404(assembly, number)
 
 
 @require_http_methods(["GET", "POST"])
 def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     try:
-        member = require(request.user, assembly, Action.SCHEDULE_MEETING, now().date())
-        assert member is not None
+        member = require_member(request.user, assembly, Action.SCHEDULE_MEETING, now().date())
     except Refused as exc:
         return back_with(request, exc, reverse("assembly", args=[slug]))
     if request.method == "GET":
@@ -68,20 +68,20 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
 def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
     who, me = actor(request.user, assembly, now().date())
-    attendance = {a.member_id: a.present for a in meeting.attendance.all()}
-    members = list(active_members(assembly).order_by("public_name"))
-    linkable = assembly.proposals.exclude(pk__in=meeting.decisions.values("pk")).order_by("-number")[:30]
+    attendance = selectors.attendance(meeting)
+    members = members_by_name(assembly)
+    linkable = selectors.linkable_proposals(assembly, meeting)
     return render(
         request,
         "meetings/meeting.html",
         {
             "assembly": assembly,
             "meeting": meeting,
-            "agenda": meeting.agenda.all(),
+            "agenda": selectors.agenda(meeting),
             "members": [(m, attendance.get(m.pk)) for m in members],
             "me": me,
             "my_presence": attendance.get(me.pk) if me else None,
-            "decisions": meeting.decisions.order_by("number"),
+            "decisions": selectors.linked_decisions(meeting),
             "linkable": linkable,
             "can_attend": may(who, Action.ATTEND_MEETING),
             "can_facilitate": may(who, Action.FACILITATE),
@@ -94,65 +94,55 @@ def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @require_POST
 def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
-        me = require(request.user, assembly, Action.ATTEND_MEETING, now().date())
-        assert me is not None
+
+    def mark(me: Member) -> None:
         target = me
         who = request.POST.get("member", "")
         if who and who != str(me.pk):
             # Checking in someone else is the facilitator's job.
             require(request.user, assembly, Action.FACILITATE, now().date())
-            target = get_object_or_404(assembly.members, pk=int(who) if who.isdecimal() else 0, left_at__isnull=True)
+            target = current_member_or_404(assembly, int(who) if who.isdecimal() else 0)
         services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
-    except Refused as exc:
-        return back_with(request, exc, here)
-    return see_other(here)
+
+    return act_as_member(request, assembly, Action.ATTEND_MEETING, reverse("meeting", args=[slug, number]), mark)
 
 
 @require_POST
 def notes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
+
+    def save_notes() -> Done:
         require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
         services.do_update_notes(meeting, request.POST.get("notes", ""))
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("Notes saved."))
-    return see_other(here)
+        return Done(_("Notes saved."))
+
+    return act(request, reverse("meeting", args=[slug, number]), save_notes)
 
 
 @require_POST
 def link_decision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
+
+    def link() -> None:
         require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
         text = request.POST.get("proposal", "")
-        proposal = Proposal.objects.filter(
-            assembly=assembly, number=int(text) if text.isdecimal() and len(text) < 9 else 0
-        ).first()
+        proposal = proposal_by_number(assembly, int(text) if text.isdecimal() and len(text) < 9 else 0)
         if proposal is None:
             raise Refused("not_found", _("Choose a proposal of this assembly."), 404)
         services.do_link_decision(meeting, proposal)
-    except Refused as exc:
-        return back_with(request, exc, here)
-    return see_other(here)
+
+    return act(request, reverse("meeting", args=[slug, number]), link)
 
 
 @require_POST
 def publish_minutes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    here = reverse("meeting", args=[slug, number])
-    try:
-        member = require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
-        assert member is not None
+
+    def publish(member: Member) -> Done:
         services.do_publish_minutes(meeting, member, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("The minutes are published in the assembly's ledger."))
-    return see_other(here)
+        return Done(_("The minutes are published in the assembly's ledger."))
+
+    return act_as_member(request, assembly, Action.PUBLISH_MINUTES, reverse("meeting", args=[slug, number]), publish)
 
 
 def _event(request: HttpRequest, slug: str, meeting: Meeting) -> CalendarEvent:
@@ -164,7 +154,7 @@ def _event(request: HttpRequest, slug: str, meeting: Meeting) -> CalendarEvent:
         summary=meeting.title,
         stamp=now(),
         location=meeting.place,
-        description="\n".join(meeting.agenda.values_list("title", flat=True)),
+        description="\n".join(selectors.agenda_titles(meeting)),
         url=request.build_absolute_uri(reverse("meeting", args=[slug, meeting.number])),
     )
 
@@ -184,5 +174,5 @@ def meeting_ics(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 @require_safe
 def assembly_ics(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    meetings = assembly.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("starts_at")
+    meetings = selectors.calendar_meetings(assembly)
     return _ics(ics_calendar(assembly.name, [_event(request, slug, m) for m in meetings]), f"{slug}-meetings.ics")

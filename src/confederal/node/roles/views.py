@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from confederal.node.access import access_assembly, actor, require
+from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.services import charter_of
-from confederal.node.errors import Refused
-from confederal.node.web import back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, now
 from confederal.permissions import Action, may
-from confederal.roles import Rotation, RotationError, rerun_draw
+from confederal.roles import Rotation
 from confederal.sortition import lottery_from_json
 
-from . import services
+from . import selectors, services
 from .models import Lottery, RoleTerm
 
 
@@ -48,7 +47,7 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
             }
         )
     chores = services.current_terms(assembly, today, RoleTerm.Kind.CHORE)
-    chore_history = RoleTerm.objects.filter(assembly=assembly, kind=RoleTerm.Kind.CHORE).select_related("member")
+    chore_history = selectors.chore_history(assembly)
     return render(
         request,
         "roles/roles.html",
@@ -56,11 +55,11 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
             "assembly": assembly,
             "roles": roles,
             "chores": [(c, chores.get(c)) for c in charter.chores.value],
-            "chore_history": chore_history.order_by("-start", "role")[:30],
+            "chore_history": chore_history,
             "can_rotate": may(who, Action.ROTATE_ROLES),
             "can_propose": may(who, Action.PROPOSE),
             "me": me,
-            "lotteries": Lottery.objects.filter(assembly=assembly, result__isnull=False)[:10],
+            "lotteries": selectors.drawn_lotteries(assembly),
         },
     )
 
@@ -68,33 +67,29 @@ def roles_page(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def rotate(request: HttpRequest, slug: str, role: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("roles", args=[slug])
-    try:
+
+    def next_holder() -> Done:
         require(request.user, assembly, Action.ROTATE_ROLES, now().date())
         rule = charter_of(assembly).roles.get(role)
         if rule is not None and rule.value.rotation is Rotation.LOTTERY:
             step = services.do_lottery_step(assembly, role, now())
             if isinstance(step, Lottery):
-                messages.success(
-                    request,
+                return Done(
                     _(
                         "The draw for %(role)s is announced in the ledger: who can be drawn and how often each has "
                         "served are fixed. It can be drawn once the ledger has moved on."
                     )
-                    % {"role": role},
+                    % {"role": role}
                 )
-                return see_other(here)
             term = step
         else:
             term = services.do_rotate(assembly, role, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(
-        request,
-        _("%(name)s takes the role of %(role)s until %(end)s.")
-        % {"name": term.member.public_name, "role": role, "end": term.end},
-    )
-    return see_other(here)
+        return Done(
+            _("%(name)s takes the role of %(role)s until %(end)s.")
+            % {"name": term.member.public_name, "role": role, "end": term.end}
+        )
+
+    return act(request, reverse("roles", args=[slug]), next_holder)
 
 
 @require_POST
@@ -102,69 +97,56 @@ def elect(request: HttpRequest, slug: str, role: str) -> HttpResponse:
     from confederal.node.decisions.services import check_election, do_propose
 
     assembly = access_assembly(slug)
-    here = reverse("roles", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
-        draft = check_election(member, role, now().date())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    proposal = do_propose(draft, now())
-    return see_other(reverse("proposal", args=[slug, proposal.number]))
+
+    def propose_election(member: Member) -> Done:
+        proposal = do_propose(check_election(member, role, now().date()), now())
+        return Done(to=reverse("proposal", args=[slug, proposal.number]))
+
+    return act_as_member(request, assembly, Action.PROPOSE, reverse("roles", args=[slug]), propose_election)
 
 
 @require_POST
 def rotate_chores(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    here = reverse("roles", args=[slug])
-    try:
+
+    def share_out() -> Done:
         require(request.user, assembly, Action.ROTATE_ROLES, now().date())
         services.do_rotate_chores(assembly, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("This week's chores are shared out."))
-    return see_other(here)
+        return Done(_("This week's chores are shared out."))
+
+    return act(request, reverse("roles", args=[slug]), share_out)
 
 
 @require_safe
 def draw(request: HttpRequest, slug: str, term_id: int) -> HttpResponse:
     """Show a lottery draw and re-run it, so anyone can check it."""
     assembly = access_assembly(slug)
-    term = get_object_or_404(RoleTerm.objects.select_related("member"), pk=term_id, assembly=assembly)
-    recorded = term.pick.get("draw") if isinstance(term.pick, dict) else None
-    result, problem = None, None
-    if recorded:
-        try:
-            result = rerun_draw(recorded)
-        except (RotationError, KeyError, TypeError, ValueError) as exc:
-            problem = str(exc)
+    term = selectors.term_or_404(assembly, term_id)
+    check = selectors.recheck_draw(term)
     return render(
         request,
         "roles/draw.html",
-        {"assembly": assembly, "term": term, "draw": recorded, "result": result, "problem": problem},
+        {"assembly": assembly, "term": term, "draw": check.recorded, "result": check.rerun, "problem": check.problem},
     )
 
 
 @require_POST
 def add_randomness(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly = access_assembly(slug)
-    lottery = get_object_or_404(Lottery, assembly=assembly, number=number)
-    here = reverse("roles", args=[slug])
-    try:
-        member = require(request.user, assembly, Action.PROPOSE, now().date())
-        assert member is not None
+    lottery = selectors.lottery_or_404(assembly, number)
+
+    def contribute(member: Member) -> Done:
         services.do_add_randomness(lottery, member, now())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    messages.success(request, _("Your random contribution is in the ledger: nobody could have known the draw's seed."))
-    return see_other(here)
+        return Done(_("Your random contribution is in the ledger: nobody could have known the draw's seed."))
+
+    return act_as_member(request, assembly, Action.PROPOSE, reverse("roles", args=[slug]), contribute)
 
 
 @require_safe
 def lottery(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """A draw in full: who could be drawn, their chances, the randomness, the result, and its check."""
     assembly = access_assembly(slug)
-    found = get_object_or_404(Lottery.objects.select_related("term__member"), assembly=assembly, number=number)
+    found = selectors.lottery_or_404(assembly, number)
     check = services.check_lottery(found)
     chances: list[tuple[str, str, int]] = []
     if found.result is not None:

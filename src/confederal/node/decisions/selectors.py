@@ -1,0 +1,85 @@
+"""Reads of proposals and ballots for pages and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from confederal.node.assemblies.models import Assembly, Member
+
+from .models import Ballot, Proposal
+
+__all__ = [
+    "amendments",
+    "ballot_of",
+    "ballots_by_name",
+    "open_numbers",
+    "open_proposals",
+    "participants",
+    "proposal_by_number",
+    "proposal_or_404",
+    "proposals",
+    "recently_closed",
+    "voted_on",
+]
+
+
+def proposal_or_404(assembly: Assembly, number: int) -> Proposal:
+    """The assembly's proposal with this number (with its author), or 404."""
+    return get_object_or_404(Proposal.objects.select_related("author", "assembly"), assembly=assembly, number=number)
+
+
+def proposal_by_number(assembly: Assembly, number: int) -> Proposal | None:
+    """The assembly's proposal with this number, if there is one."""
+    return assembly.proposals.filter(number=number).first()
+
+
+def proposals(assembly: Assembly, status: str | None = None) -> QuerySet[Proposal]:
+    """The assembly's proposals (only those with ``status``, if given), newest first, with their authors."""
+    rows = assembly.proposals.select_related("author").order_by("-number")
+    return rows if status is None else rows.filter(status=status)
+
+
+def open_proposals(assembly: Assembly, limit: int = 20) -> list[Proposal]:
+    """Open proposals, closing soonest first."""
+    rows = assembly.proposals.filter(status=Proposal.Status.OPEN).order_by("closes_at").select_related("author")
+    return list(rows[:limit])
+
+
+def open_numbers(assembly: Assembly) -> list[int]:
+    """The numbers of the assembly's open proposals."""
+    return list(assembly.proposals.filter(status=Proposal.Status.OPEN).values_list("number", flat=True))
+
+
+def recently_closed(assembly: Assembly, limit: int = 8) -> QuerySet[Proposal]:
+    """The latest closed proposals, newest first."""
+    return assembly.proposals.filter(status=Proposal.Status.CLOSED).order_by("-closed_at")[:limit]
+
+
+def amendments(assembly: Assembly, limit: int = 20) -> QuerySet[Proposal]:
+    """The latest proposals to amend the charter, newest first."""
+    return assembly.proposals.filter(kind=Proposal.Kind.AMENDMENT).order_by("-number")[:limit]
+
+
+def ballot_of(proposal: Proposal, member: Member | None) -> Ballot | None:
+    """The member's ballot on the proposal, if they voted (None for a visitor)."""
+    return proposal.ballots.filter(member=member).first() if member else None
+
+
+def voted_on(member: Member | None, among: Iterable[Proposal]) -> set[int]:
+    """The ids of the proposals among ``among`` the member has voted on."""
+    if member is None:
+        return set()
+    return set(member.ballots.filter(proposal__in=list(among)).values_list("proposal_id", flat=True))
+
+
+def participants(proposal: Proposal) -> int:
+    """How many have voted on the proposal."""
+    return proposal.ballots.count()
+
+
+def ballots_by_name(proposal: Proposal) -> list[Ballot]:
+    """Every ballot on the proposal, with its voter, by the voter's name."""
+    return list(proposal.ballots.select_related("member").order_by("member__public_name"))
