@@ -17,7 +17,9 @@ from types import MappingProxyType as _MappingProxyType
 from confederal.charter._records import CharterAdopted
 from confederal.decisions._records import PROPOSAL_KINDS, Decision, DecisionReviewed, PublishedBallot, outcome_phrase
 from confederal.federation._records import (
-    FEDERATION_BODIES,
+    FEDERATION_BODIES as _FEDERATION_BODIES,
+)
+from confederal.federation._records import (
     CouncilConvened,
     CouncilJoined,
     CouncilLeft,
@@ -100,7 +102,7 @@ _ALL: tuple[type[RecordBody], ...] = (
     DrawContribution,
     DrawResult,
     # federation and councils
-    *FEDERATION_BODIES,
+    *_FEDERATION_BODIES,
     # notes of a node's operator
     FinanceNote,
     MetricNote,
