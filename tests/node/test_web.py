@@ -64,3 +64,16 @@ def test_require_member_refuses_a_visitor_and_anyone_who_is_not_a_member(monkeyp
         access.require_member(AnonymousUser(), Place(), Action.VOTE, date(2026, 12, 1))  # type: ignore[arg-type]
     assert (refused.value.code, refused.value.status) == ("not_a_member", 403)
     assert "Riverside" in refused.value.message
+
+
+def test_a_refused_form_is_shown_again_with_the_message_when_asked():
+    from django.http import HttpResponse
+
+    request = _post()
+
+    def refuse() -> Done:
+        raise Refused("bad_name", "Give it a name.")
+
+    response = act(request, "/back", refuse, again=lambda: HttpResponse("the form, as typed", status=400))
+    assert (response.status_code, response.content) == (400, b"the form, as typed")
+    assert _said(request) == [("error", "Give it a name.")]

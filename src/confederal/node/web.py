@@ -47,17 +47,26 @@ class Done:
     warning: bool = False
 
 
-def act(request: HttpRequest, back: str, action: Callable[[], Done | None]) -> HttpResponse:
+def act(
+    request: HttpRequest,
+    back: str,
+    action: Callable[[], Done | None],
+    again: Callable[[], HttpResponse] | None = None,
+) -> HttpResponse:
     """Run a form's action: on a refusal go back to ``back`` with its message, else show what was done.
 
     ``action`` checks (raising :class:`Refused`) and calls the service; it returns a
     :class:`Done`, or ``None`` to go back without a message. A refusal never
-    becomes a server error: nothing was changed, and the person reads why.
+    becomes a server error: nothing was changed, and the person reads why —
+    above the form ``again`` shows (with what they typed), if given, else at ``back``.
     """
     try:
         done = action() or Done()
     except Refused as refused:
-        return back_with(request, refused, back)
+        if again is None:
+            return back_with(request, refused, back)
+        messages.error(request, refused.message)
+        return again()
     if done.message:
         (messages.warning if done.warning else messages.success)(request, done.message)
     return see_other(done.to or back)

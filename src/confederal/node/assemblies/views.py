@@ -69,7 +69,8 @@ def found(request: HttpRequest) -> HttpResponse:
         changes["method"] = values["method"]
     if values["ballots"]:
         changes["ballots"] = values["ballots"]
-    try:
+
+    def found_it() -> Done:
         if values["max_size"]:
             if not values["max_size"].isdecimal() or len(values["max_size"]) > 3:
                 raise Refused("bad_value", _("The maximum size must be a whole number."))
@@ -84,14 +85,13 @@ def found(request: HttpRequest) -> HttpResponse:
             today=now().date(),
             changes=changes,
         )
-    except Refused as exc:
-        messages.error(request, exc.message)
-        return _found_form(request, values, 400)
-    assembly = services.do_found_assembly(request_, now())
-    messages.success(
-        request, _("%(name)s is founded, and its charter is the first entry of its ledger.") % {"name": assembly.name}
-    )
-    return see_other(reverse("assembly", args=[assembly.slug]))
+        assembly = services.do_found_assembly(request_, now())
+        return Done(
+            _("%(name)s is founded, and its charter is the first entry of its ledger.") % {"name": assembly.name},
+            reverse("assembly", args=[assembly.slug]),
+        )
+
+    return act(request, reverse("found"), found_it, again=lambda: _found_form(request, values, 400))
 
 
 @require_safe

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 import orjson
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act_as_member, back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -104,7 +103,8 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
                 values["title"] = _("Review: %(title)s") % {"title": old.title}
         return _propose_form(request, assembly, values)
     values = {k: request.POST.get(k, "") for k in ("title", "text", "method", "options", "voting_days")}
-    try:
+
+    def open_vote() -> Done:
         days_text = values["voting_days"].strip()
         if days_text and (not days_text.isdecimal() or len(days_text) > 3):
             raise Refused("bad_window", _("The voting window is a whole number of days."))
@@ -116,16 +116,16 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
             options=values["options"].splitlines(),
             voting_days=int(days_text) if days_text else None,
         )
-    except Refused as exc:
-        messages.error(request, exc.message)
-        return _propose_form(request, assembly, values, 400)
-    proposal = services.do_propose(draft, now())
-    messages.success(
-        request,
-        _("Your proposal is open for votes until %(when)s.")
-        % {"when": proposal.closes_at.strftime("%Y-%m-%d %H:%M UTC")},
+        proposal = services.do_propose(draft, now())
+        return Done(
+            _("Your proposal is open for votes until %(when)s.")
+            % {"when": proposal.closes_at.strftime("%Y-%m-%d %H:%M UTC")},
+            reverse("proposal", args=[slug, proposal.number]),
+        )
+
+    return act(
+        request, reverse("propose", args=[slug]), open_vote, again=lambda: _propose_form(request, assembly, values, 400)
     )
-    return see_other(reverse("proposal", args=[slug, proposal.number]))
 
 
 @require_POST

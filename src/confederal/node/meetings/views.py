@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.selectors import current_member_or_404, members_by_name
 from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, now
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -39,7 +38,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "meetings/schedule.html", {"assembly": assembly, "values": {"minutes": "90"}})
     values = {k: request.POST.get(k, "") for k in ("title", "date", "time", "minutes", "place", "agenda")}
-    try:
+
+    def plan() -> Done:
         try:
             starts = datetime.fromisoformat(f"{values['date']}T{values['time']}").replace(tzinfo=UTC)
         except ValueError:
@@ -56,12 +56,13 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
             agenda=values["agenda"].splitlines(),
             now=now(),
         )
-    except Refused as exc:
-        messages.error(request, exc.message)
+        meeting = services.do_schedule(draft)
+        return Done(_("The meeting is scheduled."), reverse("meeting", args=[slug, meeting.number]))
+
+    def again() -> HttpResponse:
         return render(request, "meetings/schedule.html", {"assembly": assembly, "values": values}, status=400)
-    meeting = services.do_schedule(draft)
-    messages.success(request, _("The meeting is scheduled."))
-    return see_other(reverse("meeting", args=[slug, meeting.number]))
+
+    return act(request, reverse("schedule", args=[slug]), plan, again)
 
 
 @require_safe
