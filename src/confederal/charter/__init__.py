@@ -2,6 +2,7 @@
 
 from ._charter import DEFAULT_CHORES, MAX_MEMBERS_LIMIT, Ballots, Charter, JoinMode, Rule, default_charter
 from ._errors import CharterError
+from ._phrases import describe_rule, method_phrase, share_phrase
 
 __all__ = [
     "DEFAULT_CHORES",
@@ -12,4 +13,7 @@ __all__ = [
     "JoinMode",
     "Rule",
     "default_charter",
+    "describe_rule",
+    "method_phrase",
+    "share_phrase",
 ]

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from confederal.charter import Charter, describe_rule
+from confederal.ledger import Phrase
 from confederal.node.access import (
     access_assembly,
     active_members,
@@ -141,13 +143,25 @@ def charter_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "assembly": assembly,
             "charter": charter,
-            "rules": charter.to_json()["rules"],
+            "rules": _rule_sentences(charter, set(charter.due_for_review(now().date()))),
             "due": set(charter.due_for_review(now().date())),
             "amendments": amendments,
+            "role_names": sorted(charter.roles),
             "can_propose": may(who, Action.PROPOSE),
             "today": now().date(),
         },
     )
+
+
+def _rule_sentences(charter: Charter, due: set[str]) -> list[tuple[Phrase, date, bool]]:
+    """Each rule of the charter (principles aside) as a sentence, with its review date and whether it is due."""
+    rules = charter.to_json()["rules"]
+    listed = [(name, rule) for name, rule in rules.items() if name not in {"roles", "principles"}]
+    listed += [(f"roles.{key}", rule) for key, rule in rules["roles"].items()]
+    return [
+        (describe_rule(path, rule["value"]), date.fromisoformat(rule["review_on"]), path in due)
+        for path, rule in listed
+    ]
 
 
 @require_http_methods(["GET", "POST"])

@@ -37,6 +37,7 @@ from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, check_fits, publish
 from confederal.node.text import clean, clean_json, one_line
+from confederal.node.words import moment
 from confederal.records import CharterAdopted, Decision, DecisionReviewed, PublishedBallot
 
 from .models import Ballot, Proposal
@@ -304,7 +305,7 @@ def _is_open(proposal: Proposal, now: datetime) -> bool:
 def _refuse_closed(proposal: Proposal) -> Refused:
     if proposal.status == Proposal.Status.WITHDRAWN:
         return Refused("withdrawn", _("This proposal was withdrawn; there is nothing to vote on."), 409)
-    when = proposal.closes_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = moment(proposal.closes_at)
     return Refused("vote_closed", _("Voting closed on %(when)s; your vote was not counted.") % {"when": when}, 409)
 
 

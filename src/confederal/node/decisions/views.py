@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
+from confederal.charter import describe_rule, method_phrase
 from confederal.decisions import METHOD_OPTIONS, Method
 from confederal.node.access import access_assembly, actor, require_member
 from confederal.node.assemblies.models import Member
@@ -21,6 +23,7 @@ from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
 from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
+from confederal.node.words import listing, moment
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -81,7 +84,13 @@ def _propose_form(request: HttpRequest, assembly: Any, values: dict[str, Any], s
     return render(
         request,
         "decisions/propose.html",
-        {"assembly": assembly, "values": values, "methods": methods, "charter": charter},
+        {
+            "assembly": assembly,
+            "values": values,
+            "methods": methods,
+            "charter": charter,
+            "default_method": method_phrase(charter.method.value.value),
+        },
         status=status,
     )
 
@@ -118,8 +127,7 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
         )
         proposal = services.do_propose(draft, now())
         return Done(
-            _("Your proposal is open for votes until %(when)s.")
-            % {"when": proposal.closes_at.strftime("%Y-%m-%d %H:%M UTC")},
+            _("Your proposal is open for votes until %(when)s.") % {"when": moment(proposal.closes_at)},
             reverse("proposal", args=[slug, proposal.number]),
         )
 
@@ -135,11 +143,9 @@ def amend(request: HttpRequest, slug: str) -> HttpResponse:
 
     def propose_amendment(member: Member) -> Done:
         rule = request.POST.get("rule", "")
-        raw = request.POST.get("value", "").strip()
-        try:
-            value = orjson.loads(raw) if raw[:1] in '[{0123456789-tfn"' and raw else raw
-        except orjson.JSONDecodeError:
-            value = raw
+        if rule == "new-role":
+            rule = "roles." + request.POST.get("new_role", "").strip().lower()
+        value = amendment_value(rule, request.POST.get("value", "").strip())
         review_text = request.POST.get("review_on", "").strip()
         try:
             review_on = date.fromisoformat(review_text) if review_text else None
@@ -153,6 +159,39 @@ def amend(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     return act_as_member(request, assembly, Action.PROPOSE, reverse("charter", args=[slug]), propose_amendment)
+
+
+_SHARE = re.compile(r"\s*([0-9]{1,4})\s*/\s*([0-9]{1,4})\s*\Z")
+
+
+def amendment_value(rule: str, raw: str) -> object:
+    """Read a rule's new value as people write it: 12, 2/3, "simple majority", "30, 2, 1, rota", "remove".
+
+    JSON (as the API takes it) is read too; what cannot be read goes on as text, and the charter's
+    own check then says what the rule needs.
+    """
+    share = _SHARE.match(raw)
+    if rule in {"quorum", "threshold"} and share:
+        return {"num": int(share[1]), "den": int(share[2])}
+    if rule.startswith("roles."):
+        if raw.lower() in {"", "remove", "none", "null"}:
+            return None
+        parts = [p.strip() for p in raw.split(",")]
+        if len(parts) == 4 and all(p.isdecimal() and len(p) < 5 for p in parts[:3]):
+            names = ("term_days", "max_consecutive_terms", "cooldown_terms")
+            return {**{n: int(p) for n, p in zip(names, parts[:3], strict=True)}, "rotation": parts[3].lower()}
+    if rule == "chores" and raw[:1] != "[":
+        return [c.strip() for c in re.split(r"[,\n]", raw) if c.strip()]
+    if rule in {"method", "ballots", "join"}:
+        return "_".join(raw.lower().split())
+    if raw.isdecimal() and len(raw) < 6:
+        return int(raw)
+    if raw[:1] in "[{":
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return raw
 
 
 @require_safe
@@ -189,7 +228,8 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "method_name": METHOD_NAMES[method],
         "fixed": METHOD_OPTIONS[method] is not None,
         "mine": mine,
-        "mine_json": orjson.dumps(mine.choice).decode() if mine else "",
+        "mine_text": _you_voted(method, mine.choice, labels) if mine else "",
+        "mine_values": _ballot_values(mine.choice) if mine else {},
         "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN,
         "can_review": may(who, Action.PROPOSE),
         "is_author": me is not None and proposal.author_id == me.pk,
@@ -202,22 +242,67 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "max_score": proposal.rules.get("max_score", 5),
         "score_range": range(int(proposal.rules.get("max_score", 5)) + 1),
         "rank_range": range(1, len(proposal.options) + 1),
-        "changes": [
-            (rule, value if value is None or isinstance(value, str) else orjson.dumps(value).decode())
-            for rule, value in (proposal.payload.get("changes") or {}).items()
-        ],
+        "review_on": _day_or_none(proposal.payload.get("review_on")),
+        "changes": [describe_rule(rule, value) for rule, value in (proposal.payload.get("changes") or {}).items()],
     }
     return render(request, "decisions/proposal.html", context)
 
 
+def _day_or_none(text: object) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+_ANSWERS = {"yes": gettext_lazy("yes"), "maybe": gettext_lazy("if need be"), "no": gettext_lazy("no")}
+
+
 def _describe(choice: object, labels: dict[str, str]) -> str:
+    """A ballot in words, naming the options by their labels: "Market square and Town hall"."""
     if isinstance(choice, str):
-        return labels.get(choice, choice)
+        return labels.get(choice, _("an option no longer listed"))
     if isinstance(choice, list):
-        return " > ".join(labels.get(str(c), str(c)) for c in choice) or _("(none)")
+        named = [labels.get(str(c), _("an option no longer listed")) for c in choice]
+        return listing(named) if named else _("none of the options")
     if isinstance(choice, dict):
-        return ", ".join(f"{labels.get(k, k)}: {v}" for k, v in choice.items())
-    return str(choice)
+        return "; ".join(
+            f"{labels.get(str(k), _('an option no longer listed'))}: {_ANSWERS.get(str(v), str(v))}"
+            for k, v in choice.items()
+        )
+    return _("a vote")
+
+
+def _you_voted(method: Method, choice: object, labels: dict[str, str]) -> str:
+    """What the reader voted, as a sentence."""
+    if method is Method.APPROVAL:
+        if not choice:
+            return _("You approved none of the options.")
+        return _("You approved %(options)s.") % {"options": _describe(choice, labels)}
+    if method is Method.SCORE:
+        return _("You gave these scores: %(scores)s.") % {"scores": _describe(choice, labels)}
+    if method is Method.TIME_POLL:
+        return _("You answered: %(answers)s.") % {"answers": _describe(choice, labels)}
+    if isinstance(choice, list):
+        if not choice:
+            return _("You ranked none of the options.")
+        ranked = [
+            _("%(rank)s. %(option)s") % {"rank": n, "option": labels.get(str(c), _("an option no longer listed"))}
+            for n, c in enumerate(choice, start=1)
+        ]
+        return _("You ranked %(ranking)s.") % {"ranking": ", ".join(ranked)}
+    return _("You voted %(option)s.") % {"option": _describe(choice, labels)}
+
+
+def _ballot_values(choice: object) -> dict[str, object]:
+    """The reader's ballot by option, to fill the form in again: a rank, a score, an answer, or True."""
+    if isinstance(choice, str):
+        return {choice: True}
+    if isinstance(choice, list):
+        return {str(c): n for n, c in enumerate(choice, start=1)}
+    if isinstance(choice, dict):
+        return {str(k): v for k, v in choice.items()}
+    return {}
 
 
 @require_POST

@@ -6,8 +6,11 @@ from datetime import date, datetime
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from confederal.ledger import Phrase
+from confederal.charter import describe_rule
+from confederal.ledger import JSONValue, Phrase
 from confederal.node import words
+from confederal.records import reason_phrase
+from confederal.roles import RoleRules
 
 register = template.Library()
 
@@ -28,6 +31,33 @@ def moment(value: datetime | None) -> str:
 def say(value: Phrase | None) -> str:
     """A phrase of the core in the reader's language."""
     return words.say(value) if value is not None else ""
+
+
+@register.filter
+def reason(code: str | None) -> str:
+    """Why a member sits out, in words: ``holds_another_role`` → "holds another role"."""
+    return words.say(reason_phrase(code or ""))
+
+
+@register.filter
+def role_rules(rules: RoleRules, role: str) -> str:
+    """A role's rules as a sentence: ``{{ r.rules|role_rules:r.key }}`` → "Facilitator: terms of 30 days, …"."""
+    value: JSONValue = {
+        "term_days": rules.term_days,
+        "max_consecutive_terms": rules.max_consecutive_terms,
+        "cooldown_terms": rules.cooldown_terms,
+        "rotation": rules.rotation.value,
+    }
+    return words.say(describe_rule(f"roles.{role}", value))
+
+
+_ROTATIONS = {"rota": _("by rota"), "lottery": _("by lottery"), "election": _("by election")}
+
+
+@register.filter
+def rotation_label(rotation: str | None) -> str:
+    """How a term was given, in words: ``lottery`` → "by lottery"."""
+    return str(_ROTATIONS.get(rotation or "", _("another way")))
 
 
 @register.filter
