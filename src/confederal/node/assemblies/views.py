@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from confederal.charter import Charter, describe_rule
 from confederal.ledger import Phrase
+from confederal.node import words
 from confederal.node.access import access_assembly, active_members, actor, membership, require, signed_in
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_close_due, due_for_review
@@ -303,7 +304,8 @@ def away(request: HttpRequest, slug: str) -> HttpResponse:
         services.do_set_away(member, until, now().date())
     except Refused as exc:
         return back_with(request, exc, here)
-    messages.success(request, _("Rotas will skip you until %(day)s.") % {"day": until} if until else _("Welcome back."))
+    away = _("Rotas will skip you until %(day)s.") % {"day": words.day(until)} if until else _("Welcome back.")
+    messages.success(request, away)
     return see_other(here)
 
 

@@ -22,7 +22,7 @@ from confederal.node.access import access_assembly, actor, require
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
 from confederal.node.web import back_with, now, see_other
-from confederal.node.words import listing, moment
+from confederal.node.words import day, listing, moment
 from confederal.permissions import Action, may
 
 from . import services
@@ -350,7 +350,7 @@ def keep(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     except Refused as exc:
         return back_with(request, exc, here)
     messages.success(
-        request, _("Recorded: the decision stands, and comes back for review on %(day)s.") % {"day": next_review}
+        request, _("Recorded: the decision stands, and comes back for review on %(day)s.") % {"day": day(next_review)}
     )
     return see_other(here)
 
