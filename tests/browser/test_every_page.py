@@ -41,6 +41,10 @@ LITERALS: list[tuple[str, re.Pattern[str]]] = [
     ("an abbreviated month", re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b\.?")),
     ("a month before its day", re.compile(rf"\b({MONTHS}) \d{{1,2}}\b")),
     ("a time without its zone", re.compile(rf"\b\d{{1,2}} ({MONTHS}) \d{{4}}, \d\d:\d\d(?! [A-Z+\-])")),
+    (
+        "a plural after one",
+        re.compile(r"\b[Aa]ll 1 \w+s\b|\b1 (members|entries|days|terms|panels|votes|hashes|rules|nodes)\b"),
+    ),
     ("a Python repr", re.compile(r"<[A-Za-z_.]+ object at|\bdatetime\.|\bDecimal\(|\bFraction\(")),
 ]
 
@@ -49,9 +53,11 @@ READ_PAGE = """() => {
   const width = window.innerWidth;
   let overflow = null;
   if (document.documentElement.scrollWidth > width) {
+    // Boxes that stick out of the window, and boxes whose content spills out of them unclipped.
     const wide = [...document.body.querySelectorAll('*')].filter(el => {
       const r = el.getBoundingClientRect();
-      return r.width > 0 && r.right > width + 0.5;
+      const spills = getComputedStyle(el).overflowX === 'visible' && el.scrollWidth > el.clientWidth + 1;
+      return r.width > 0 && (r.right > width + 0.5 || (spills && r.left + el.scrollWidth > width + 0.5));
     });
     const leaves = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
     overflow = {

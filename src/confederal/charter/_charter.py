@@ -66,7 +66,7 @@ def _fraction_json(value: Fraction) -> dict[str, int]:
 
 def _fraction(value: object, path: str) -> Fraction:
     if not isinstance(value, dict) or set(value) != {"num", "den"}:
-        raise CharterError("bad_value", "{path} must be a fraction such as {{'num': 1, 'den': 2}}.", path=path)
+        raise CharterError("bad_value", "{path} must be a share, such as 1/2 or 2/3.", path=path)
     num, den = value["num"], value["den"]
     if (
         not isinstance(num, int)
@@ -75,7 +75,7 @@ def _fraction(value: object, path: str) -> Fraction:
         or isinstance(den, bool)
         or den <= 0
     ):
-        raise CharterError("bad_value", "{path} must have a whole numerator and a positive denominator.", path=path)
+        raise CharterError("bad_value", "{path} must be a share of whole numbers, such as 2/3.", path=path)
     return Fraction(num, den)
 
 
@@ -186,27 +186,29 @@ class Charter:
     def __post_init__(self) -> None:
         _text(self.name, "name", 120)
         if self.focus not in _FOCI:
-            raise CharterError("bad_value", "focus must be one of: {choices}.", choices=", ".join(_FOCI))
+            raise CharterError("bad_value", "The focus must be one of: {choices}.", choices=", ".join(_FOCI))
         if not 0 <= self.quorum.value <= 1:
-            raise CharterError("bad_value", "quorum must be between 0 and 1 of the members.")
+            raise CharterError("bad_value", "The quorum must be between none and all of the members.")
         if not Fraction(1, 2) < self.threshold.value <= 1:
             raise CharterError("bad_value", "A super majority must be more than half and at most all of the votes.")
         # At least 4, so that a full assembly can split into two cells of two.
         if not 4 <= self.max_size.value <= MAX_MEMBERS_LIMIT:
-            raise CharterError("bad_value", "max_size must be between 4 and {limit}.", limit=MAX_MEMBERS_LIMIT)
+            raise CharterError(
+                "bad_value", "The largest size must be between 4 and {limit} members.", limit=MAX_MEMBERS_LIMIT
+            )
         if not 1 <= self.voting_days.value <= 90:
-            raise CharterError("bad_value", "voting_days must be between 1 and 90.")
+            raise CharterError("bad_value", "A vote must stay open for 1 to 90 days.")
         if not 7 <= self.outcome_review_days.value <= 3660:
-            raise CharterError("bad_value", "outcome_review_days must be between 7 and 3660.")
+            raise CharterError("bad_value", "Decisions must come back for review after 7 to 3660 days.")
         for key in self.roles:
             if not _ROLE_KEY.match(key):
                 raise CharterError(
-                    "bad_role", "{key!r} is not a role name: lowercase letters, digits and hyphens.", key=key
+                    "bad_role", "“{key}” is not a role name: use lowercase letters, digits and hyphens.", key=key
                 )
         if self.version < 1:
             raise CharterError("bad_value", "A charter's version starts at 1.")
         if not isinstance(self.time_zone, str) or not _ZONE.match(self.time_zone):
-            raise CharterError("bad_value", "time_zone must name a time zone, such as Europe/Berlin or UTC.")
+            raise CharterError("bad_value", "The time zone must be one such as Europe/Berlin or UTC.")
 
     def decision_rules(self, method: Method | None = None) -> Rules:
         """Return the tally rules a proposal gets from this charter (optionally with another method)."""
@@ -296,12 +298,12 @@ class Charter:
                 key = path.removeprefix("roles.")
                 if value is None:
                     if key not in roles:
-                        raise CharterError("unknown_rule", "There is no role {key!r} to remove.", key=key)
+                        raise CharterError("unknown_rule", "There is no role “{key}” to remove.", key=key)
                     del roles[key]
                 else:
                     roles[key] = Rule(_role(value, path), review_on)
             else:
-                raise CharterError("unknown_rule", "{path!r} is not a rule of the charter.", path=path)
+                raise CharterError("unknown_rule", "“{path}” is not a rule of the charter.", path=path)
         return replace(self, **updates, roles=roles, version=self.version + 1)
 
 

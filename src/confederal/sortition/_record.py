@@ -315,8 +315,12 @@ def audit_draw(
     bad_panels = [i for i, p in enumerate(lottery.panels) if not pool.meets_quotas(p)]
     check(
         not bad_panels,
-        f"All {len(lottery.panels)} panels in the lottery meet every quota.",
-        f"{len(bad_panels)} panels in the lottery break a quota (first: panel {bad_panels[:1]}).",
+        "The one panel in the lottery meets every quota."
+        if len(lottery.panels) == 1
+        else f"All {len(lottery.panels)} panels in the lottery meet every quota.",
+        f"Panel {bad_panels[0] if bad_panels else 0} in the lottery breaks a quota."
+        if len(bad_panels) == 1
+        else f"{len(bad_panels)} panels in the lottery break a quota (the first is panel {(bad_panels or [0])[0]}).",
     )
     if lottery.types == pool.types:
         probabilities = lottery.type_probabilities()

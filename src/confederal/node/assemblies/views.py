@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from confederal.charter import Charter, describe_rule
 from confederal.ledger import Phrase
+from confederal.node import words
 from confederal.node.access import (
     access_assembly,
     active_members,
@@ -287,7 +288,9 @@ def away(request: HttpRequest, slug: str) -> HttpResponse:
         except ValueError:
             raise Refused("bad_date", _("Give the day you are back as YYYY-MM-DD.")) from None
         services.do_set_away(member, until, now().date())
-        return Done(_("Rotas will skip you until %(day)s.") % {"day": until} if until else _("Welcome back."))
+        return Done(
+            _("Rotas will skip you until %(day)s.") % {"day": words.day(until)} if until else _("Welcome back.")
+        )
 
     return act_as_member(request, assembly, Action.LEAVE, reverse("assembly", args=[slug]), set_away)
 

@@ -23,7 +23,7 @@ from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
 from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
-from confederal.node.words import listing, moment
+from confederal.node.words import day, listing, moment
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -339,7 +339,9 @@ def keep(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
     def keep_outcome(member: Member) -> Done:
         next_review = services.do_keep_outcome(member, proposal, now())
-        return Done(_("Recorded: the decision stands, and comes back for review on %(day)s.") % {"day": next_review})
+        return Done(
+            _("Recorded: the decision stands, and comes back for review on %(day)s.") % {"day": day(next_review)}
+        )
 
     return act_as_member(request, assembly, Action.PROPOSE, reverse("proposal", args=[slug, number]), keep_outcome)
 
