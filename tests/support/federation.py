@@ -51,6 +51,8 @@ def node_env(data: Path, port: int, peers: list[str], pg_name: str | None) -> di
     # Quick rounds, so a test sees in seconds what people would see within a minute.
     env["CONFEDERAL_FEDERATION_SECONDS"] = "0.3"
     env["CONFEDERAL_TICK_SECONDS"] = "0.5"
+    # A clock the test moves forward (POST /_test/clock), so a council's end comes when the test says.
+    env["CONFEDERAL_TEST_HOOKS"] = "1"
     if pg_name:
         env["CONFEDERAL_DATABASE_URL"] = _pg_url(pg_name)
     return env
@@ -140,6 +142,15 @@ class FedNode:
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout.strip().splitlines()[-1])
 
+    def advance(self, seconds: float) -> float:
+        """Move this node's clock forward (its test hook); return the node's new offset in seconds."""
+        body = json.dumps({"advance": seconds}).encode()
+        request = urllib.request.Request(
+            self.url + "/_test/clock", data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return float(json.load(response)["offset"])
+
     def get(self, path: str) -> Any:
         request = urllib.request.Request(self.url + path, headers={"Accept": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -186,6 +197,12 @@ def stop_federation(nodes: list[FedNode]) -> None:
         fed_node.stop()
         if fed_node.node.db.pg_url:
             drop_database(fed_node.node.db.pg_url.rsplit("/", 1)[1])
+
+
+def advance_all(nodes: list[FedNode], seconds: float) -> None:
+    """Move every node's clock forward by the same amount, as if ``seconds`` had passed for all of them."""
+    offsets = {node.advance(seconds) for node in nodes}
+    assert len(offsets) == 1, offsets  # they keep one time between them
 
 
 def wait_until(

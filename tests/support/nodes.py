@@ -44,8 +44,8 @@ def run(
 
 _FORGE = """
 import json, sys
-from django.utils import timezone
 from confederal import records
+from confederal.node.clock import now
 from confederal.node.federation.services import index_local
 from confederal.node.ledgers.models import Ledger
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
@@ -54,9 +54,9 @@ slug, items = json.load(sys.stdin)
 ledger = Ledger.objects.get(slug=slug)
 written = [Record(records.parse(kind, body)) for kind, body in items]
 with transaction.atomic():
-    seqs = append_in_transaction(ledger, written, timezone.now())
+    seqs = append_in_transaction(ledger, written, now())
     index_local(ledger, seqs, written)
-publish(ledger, timezone.now())
+publish(ledger, now())
 print(json.dumps(seqs))
 """
 

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
 from confederal.records import Amount, FinanceNote, MetricNote
 from confederal.roles import Rotation
 
+from . import clock
 from .assemblies.models import Assembly, Member
 from .assemblies.services import (
     charter_of,
@@ -620,7 +620,7 @@ def seed_demo(now: datetime | None = None, assemblies: tuple[str, ...] = DEMO_AS
     """
     if Assembly.objects.exists():
         return False
-    now = now or timezone.now()
+    now = now or clock.now()
     stories = {"food-hub": _food_hub, "energy-coop": _energy_coop, "housing": _housing}
     for slug in assemblies:
         stories[slug](now)

@@ -6,15 +6,16 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
-from django.utils import timezone
 
+from . import clock
 from .errors import Refused
 
 __all__ = ["back_with", "demo_context", "now", "see_other"]
 
 
 def now() -> datetime:
-    return timezone.now()
+    """The node's clock (:mod:`confederal.node.clock`): real time, unless the test suite moved it."""
+    return clock.now()
 
 
 def see_other(to: str) -> HttpResponseRedirect:
