@@ -6,7 +6,7 @@ council from the member ledgers it pulled and verified, and all must agree.
 
 from __future__ import annotations
 
-from tests.support.federation import advance_all, later, same_everywhere, wait_until
+from tests.support.federation import advance_all, each, later, same_everywhere, wait_until
 from tests.support.nodes import forge
 
 #: How long the councils sit: a test moves the nodes' clocks past the end rather than waiting for it.
@@ -18,9 +18,12 @@ def federate(trio, breach="refuse"):
     """Found a federation on the first node and have the other two assemblies join it; return its id."""
     founder, *others = trio
     fed = founder.step("found", "--name", "River Valley", "--days", "30", "--breach", breach)["federation"]
-    for node in others:
-        wait_until(f"{node.slug} knows the federation", lambda n=node: n.try_get(f"/federations/{fed}/"))
+
+    def join(node):
+        wait_until(f"{node.slug} knows the federation", lambda: node.try_get(f"/federations/{fed}/"))
         node.step("join", "--federation", fed)
+
+    each(others, join)
 
     def members(node):
         data = node.try_get(f"/federations/{fed}/")
@@ -38,9 +41,12 @@ def convene(trio, fed, seconds, agenda=("Blockade the pipeline route on 12 Decem
     for text in agenda:
         args += ["--agenda", text]
     council = trio[0].step(*args)["council"]
-    for node in trio[1:]:
-        wait_until(f"{node.slug} knows the council", lambda n=node: n.archive(fed, council))
+
+    def join(node):
+        wait_until(f"{node.slug} knows the council", lambda: node.archive(fed, council))
         node.step("join-council", "--council", council)
+
+    each(trio[1:], join)
 
     def seats(node):
         data = node.archive(fed, council)
@@ -94,8 +100,7 @@ def delegates_seen(trio, fed, council):
 def test_it_runs_a_council_from_convening_to_dissolution_with_the_same_result_on_every_node(trio, tmp_path):
     fed = federate(trio)
     council = convene(trio, fed, seconds=COUNCIL_SECONDS)
-    for node in trio:
-        appoint(node, council, DELEGATES[node.slug], q1="for")
+    each(trio, lambda node: appoint(node, council, DELEGATES[node.slug], q1="for"))
     wait_until(
         "every node sees the three mandates",
         lambda: same_everywhere(trio, delegates_seen(trio, fed, council)) == tuple(DELEGATES.values()),
@@ -104,9 +109,12 @@ def test_it_runs_a_council_from_convening_to_dissolution_with_the_same_result_on
     motion = trio[1].step("motion", "--council", council, "--title", "Blockade on 12 December", "--question", "q1")[
         "motion"
     ]
-    for node in trio:
-        wait_until(f"{node.slug} sees the motion", lambda n=node: n.archive(fed, council)["motions"])
-        assert node.step("vote", "--council", council, "--motion", motion, "--choice", "for")["vote"] >= 0
+
+    def vote(node):
+        wait_until(f"{node.slug} sees the motion", lambda: node.archive(fed, council)["motions"])
+        return node.step("vote", "--council", council, "--motion", motion, "--choice", "for")["vote"]
+
+    assert all(seq >= 0 for seq in each(trio, vote))
 
     def tally(node):
         data = node.archive(fed, council)

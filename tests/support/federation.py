@@ -22,7 +22,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .nodes import CONFEDERAL, PG_URL, Node, NodeDB, _pg_admin, base_env, drop_database, free_port, run, stop
+from .nodes import (
+    CONFEDERAL,
+    PG_URL,
+    Node,
+    NodeDB,
+    _pg_admin,
+    base_env,
+    copy_migrated,
+    drop_database,
+    free_port,
+    run,
+    stop,
+)
 
 SLUGS = ("food-hub", "energy-coop", "housing")
 
@@ -58,21 +70,17 @@ def node_env(data: Path, port: int, peers: list[str], pg_name: str | None) -> di
     return env
 
 
-def build_templates(root: Path, slugs: tuple[str, ...] = SLUGS) -> list[Template]:
-    """Seed one node per assembly, each for its own port, in parallel."""
+def build_templates(root: Path, migrated: tuple[Path, str | None], slugs: tuple[str, ...] = SLUGS) -> list[Template]:
+    """Seed one node per assembly, each for its own port, in parallel, from the migrated database."""
 
     def one(slug: str) -> Template:
         port = free_port()
         data = root / f"template-{slug}"
         data.mkdir()
-        pg_name = None
-        if PG_URL:
-            pg_name = f"confederal_fed_{uuid.uuid4().hex[:10]}"
-            _pg_admin(f'CREATE DATABASE "{pg_name}"')
+        pg_name = copy_migrated(migrated, data, "confederal_fed")
         env = node_env(data, port, [], pg_name)
-        for command in (["manage", "migrate", "-v0"], ["manage", "seed_demo", "--assemblies", slug]):
-            result = run([CONFEDERAL, *command], env=env, timeout=300)
-            assert result.returncode == 0, result.stderr
+        result = run([CONFEDERAL, "manage", "seed_demo", "--assemblies", slug], env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
         return Template(slug, port, data, pg_name)
 
     with ThreadPoolExecutor(len(slugs)) as pool:
@@ -197,6 +205,12 @@ def stop_federation(nodes: list[FedNode]) -> None:
         fed_node.stop()
         if fed_node.node.db.pg_url:
             drop_database(fed_node.node.db.pg_url.rsplit("/", 1)[1])
+
+
+def each(nodes: list[FedNode], act: Callable[[FedNode], Any]) -> list[Any]:
+    """``act`` on every node at once (each node is its own process, as its assembly is its own people)."""
+    with ThreadPoolExecutor(len(nodes)) as pool:
+        return list(pool.map(act, nodes))
 
 
 def advance_all(nodes: list[FedNode], seconds: float) -> None:
