@@ -9,8 +9,6 @@ The same faults on real processes over loopback are in ``tests/federation/test_f
 
 from __future__ import annotations
 
-import gzip
-
 import pytest
 from django.test import override_settings
 
@@ -20,6 +18,7 @@ from confederal.node.federation.models import Peer, RemoteEntry, RemoteLedger
 from confederal.node.ledgers.keys import node_signer
 from confederal.node.ledgers.models import Ledger
 from confederal.node.ledgers.services import Record, check_ledger_slug, do_append, do_create_ledger
+from tests.support.federation import spoil
 from tests.support.records import decision
 
 PEER = "http://peer.test"
@@ -46,8 +45,8 @@ def published(db, client, now, tmp_path):
     return files
 
 
-class Peer_:
-    """A WSGI application serving the peer's files, spoiled as ``mode`` says (like the real-process HostilePeer)."""
+class StaticPeer:
+    """A WSGI application serving the peer's files, spoiled as ``mode`` says (as the real-process HostilePeer)."""
 
     def __init__(self, files):
         self.files = files
@@ -56,23 +55,13 @@ class Peer_:
     def __call__(self, environ, start_response):
         path = environ["PATH_INFO"] + ("?" + environ["QUERY_STRING"] if environ["QUERY_STRING"] else "")
         status, body, kind = self.files.get(path, (404, b"not here\n", "text/plain"))
-        headers = [("Content-Type", kind)]
-        bundle = "/tile/entries/" in path
-        if path == "/ledgers" and self.mode == "not-json":
-            body = b"<html>Service temporarily unavailable</html>"
-        elif bundle and self.mode == "corrupt":
-            body = body[:-1]
-        elif bundle and self.mode == "oversized":
-            body = b"\0" * (9 << 20)
-        elif bundle and self.mode == "gzip-bomb":
-            body = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
-            headers.append(("Content-Encoding", "gzip"))
-        start_response(f"{status} X", headers)
+        body, extra = spoil(self.mode, path, body)
+        start_response(f"{status} X", list({"Content-Type": kind, **extra}.items()))
         return [body]
 
 
 def test_a_pull_in_process_refuses_spoiled_answers_then_takes_the_honest_ones(published, now):
-    app = Peer_(published)
+    app = StaticPeer(published)
     peer = Peer.objects.create(url=PEER, added_at=now, wanted=True)
     with transport.use(transport.InProcessTransport({"peer.test": app})):
         for mode, says in (
@@ -96,7 +85,7 @@ def test_a_pull_in_process_refuses_spoiled_answers_then_takes_the_honest_ones(pu
 
 
 def test_the_in_process_transport_answers_as_http_would(published):
-    app = Peer_(published)
+    app = StaticPeer(published)
     with transport.use(transport.InProcessTransport({"peer.test": app})):
         assert transport.get(PEER + "/ledgers").status == 200
         with pytest.raises(transport.PeerUnreachable) as missing:

@@ -8,6 +8,7 @@ copies on those same ports, one federation after another.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -246,6 +247,20 @@ def same_everywhere(nodes: list[FedNode], read: Callable[[FedNode], Any]) -> Any
     return first if first and all(v == first for v in values) else None
 
 
+def spoil(mode: str, path: str, body: bytes) -> tuple[bytes, dict[str, str]]:
+    """A peer's answer to ``path`` spoiled as ``mode`` says (see :class:`HostilePeer`), and any headers it needs."""
+    bundle = "/tile/entries/" in path
+    if mode == "not-json" and (path.rstrip("/") == "/ledgers" or path.startswith("/ledgers?")):
+        return b"<html>Service temporarily unavailable</html>", {"Content-Type": "text/html"}
+    if bundle and mode == "corrupt":
+        return body[:-1], {}
+    if bundle and mode == "oversized":
+        return b"\0" * (9 << 20), {}
+    if bundle and mode == "gzip-bomb":
+        return gzip.compress(b"\0" * (64 << 20), compresslevel=9), {"Content-Encoding": "gzip"}
+    return body, {}
+
+
 class HostilePeer:
     """A real HTTP server in front of a real node that passes its answers on, spoiled as ``mode`` says.
 
@@ -282,28 +297,16 @@ class HostilePeer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def answer(self, path: str, accept: str) -> tuple[bytes, int, dict[str, str]]:
-        import gzip
-
         request = urllib.request.Request(self.target + path, headers={"Accept": accept})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 body, status, kind = response.read(), response.status, response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
             body, status, kind = exc.read(), exc.code, exc.headers.get("Content-Type", "")
-        headers = {"Content-Type": kind}
-        bundle = "/tile/entries/" in path
         if path.rstrip("/") == "/ledgers" or path.startswith("/ledgers?"):
-            if self.mode == "not-json":
-                return b"<html>Service temporarily unavailable</html>", 200, {"Content-Type": "text/html"}
             body = body.replace(self.target.encode(), self.url.encode())
-        elif bundle and self.mode == "corrupt":
-            body = body[:-1]
-        elif bundle and self.mode == "oversized":
-            body = b"\0" * (9 << 20)
-        elif bundle and self.mode == "gzip-bomb":
-            body = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
-            headers["Content-Encoding"] = "gzip"
-        return body, status, headers
+        body, extra = spoil(self.mode, path, body)
+        return body, status, {"Content-Type": kind, **extra}
 
     def close(self) -> None:
         self.server.shutdown()
