@@ -3,7 +3,7 @@ from datetime import UTC
 
 import pytest
 
-from tests.support.nodes import drop_database, seeded_template, start_node, stop_node
+from tests.support.nodes import drop_database, migrated_database, seeded_template, start_node, stop_node
 
 # One Chromium for the whole run: a second sync Playwright inside the first one refuses to start.
 pytest_plugins = ["tests.support.browser"]
@@ -22,9 +22,18 @@ def now():
 
 
 @pytest.fixture(scope="session")
-def template(tmp_path_factory):
+def migrated(tmp_path_factory):
+    """An empty node database with every migration applied, built once; the seeded templates copy it."""
+    data, pg_name = migrated_database(tmp_path_factory.mktemp("migrated"))
+    yield data, pg_name
+    if pg_name:
+        drop_database(pg_name)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory, migrated):
     """A node database with the demo seeded, built once; each node starts from a copy."""
-    data, pg_name = seeded_template(tmp_path_factory.mktemp("nodes"))
+    data, pg_name = seeded_template(tmp_path_factory.mktemp("nodes"), migrated)
     yield data, pg_name
     if pg_name:
         drop_database(pg_name)

@@ -65,6 +65,8 @@ def demos():
         stop(proc, timeout=30)
 
 
+@pytest.mark.slow
+@pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path, demos):
     port = _three_free_ports()
     url = f"http://127.0.0.1:{port}"
@@ -116,6 +118,8 @@ def _story(data_dir, proc, until, timeout=300):
     raise AssertionError(f"the story did not get there in {timeout} s")
 
 
+@pytest.mark.slow
+@pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 def test_a_demo_stopped_mid_story_picks_it_up_with_the_same_federation_and_council(tmp_path, demos):
     port = _three_free_ports()
     url = f"http://127.0.0.1:{port}"
@@ -148,6 +152,7 @@ def test_a_demo_stopped_mid_story_picks_it_up_with_the_same_federation_and_counc
     assert "picking the story up where it stopped" in again.stdout.read()
 
 
+@pytest.mark.nodb  # a pure function of the story's steps
 def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
     now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 
@@ -164,6 +169,7 @@ def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
     assert resume_steps(voted, now) == (voted, False)
 
 
+@pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 def test_the_demo_says_clearly_when_its_port_is_taken(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -229,6 +235,7 @@ def _entry(url, seq):
         return json.load(response)
 
 
+@pytest.mark.nodb  # argument parsing only
 def test_verify_usage_errors_exit_2(tmp_path):
     result = run([CONFEDERAL, "verify"])
     assert result.returncode == 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from confederal.cli.verify import _fetch_published_key, http_reader
 from confederal.ledger import Verifier, audit_ledger, decode_entry, leaf_hash
 from confederal.sortition import Person, Quota, announcement_body, build_pool, result_body, select
@@ -23,6 +25,7 @@ def audit(*args: str):
     return run([CONFEDERAL, "audit-draw", *args])
 
 
+@pytest.mark.nodb  # `confederal draw` reads CSV files, no node
 def test_it_draws_a_panel_from_the_shared_data_with_its_certificate_and_the_record_audits(tmp_path):
     folder = POOLS / "sa_fixture_22"
     record = tmp_path / "draw.json"
@@ -52,6 +55,7 @@ def test_it_draws_a_panel_from_the_shared_data_with_its_certificate_and_the_reco
     assert "does NOT match" in checked.stdout
 
 
+@pytest.mark.nodb
 def test_it_draws_from_the_large_public_pool_in_json():
     folder = POOLS / "example_large_200"
     result = draw("--features", str(folder / "features.csv"), "--people", str(folder / "people.csv"), "--size", "200",
@@ -63,6 +67,7 @@ def test_it_draws_from_the_large_public_pool_in_json():
     assert out["certificate"] >= out["minimum"]
 
 
+@pytest.mark.nodb
 def test_it_explains_bad_files_and_infeasible_quotas(tmp_path):
     features = tmp_path / "features.csv"
     people = tmp_path / "people.csv"

@@ -8,6 +8,8 @@ import pytest
 from confederal.cli.verify import MAX_RESPONSE_BYTES, _gunzip
 from confederal.ledger import FetchError
 
+pytestmark = pytest.mark.nodb  # the reader's gzip checks: no node, no database
+
 
 def test_it_inflates_an_honest_gzip_body():
     assert _gunzip("u", gzip.compress(b"entries" * 1000)) == b"entries" * 1000

@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,7 @@ def test_winners_are_options_and_only_ties_have_several(election):
         assert outcome.status is not Status.TIE
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(elections())
 def test_checking_a_choice_twice_changes_nothing(election):
@@ -99,6 +101,7 @@ def test_checking_a_choice_twice_changes_nothing(election):
         assert check_choice(rules.method, options, once, rules) == once
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(elections(methods=(Method.APPROVAL,)))
 def test_approving_only_the_approval_winner_never_makes_it_lose(election):
@@ -129,6 +132,7 @@ def _condorcet_winner(options, rankings):
         lambda options: st.tuples(st.just(options), st.lists(ranked(options), max_size=15))
     )
 )
+@pytest.mark.slow
 def test_schulze_elects_the_condorcet_winner_whenever_there_is_one(case):
     options, rankings = case
     winner = _condorcet_winner(options, rankings)
@@ -158,6 +162,7 @@ def test_instant_runoff_between_two_options_is_a_simple_majority(rankings):
         assert runoff.winners in ((), ("a", "b"))
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(elections(methods=(Method.INSTANT_RUNOFF,)))
 def test_an_instant_runoff_winner_holds_a_majority_of_the_last_rounds_continuing_votes(election):

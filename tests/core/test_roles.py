@@ -249,6 +249,7 @@ def test_when_nobody_is_eligible_the_rota_picks_nobody_and_says_why():
     assert pick.explanation == "Nobody takes the role: no member is eligible; amara sits out (term limit)."
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(2, 12), limit=st.integers(1, 12), data=st.data())
 def test_without_absences_rota_service_counts_never_differ_by_more_than_one(n, limit, data):
@@ -270,6 +271,7 @@ def test_without_absences_rota_service_counts_never_differ_by_more_than_one(n, l
     chance=st.sampled_from([10, 30, 50]),
     randomness=st.integers(0, 2**32),
 )
+@pytest.mark.slow
 def test_with_random_absences_members_present_every_round_stay_within_one_term(
     n, limit, cooldown, always, chance, randomness
 ):

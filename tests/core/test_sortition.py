@@ -101,6 +101,7 @@ def test_it_leaves_out_of_the_minimum_those_a_zero_quota_excludes():
     assert lottery.minimum == pytest.approx(0.5, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_it_finds_the_published_optimum_on_the_public_pools():
     # The README of ../shared/data/sortition gives the best possible minimum of each pool.
     cases = [("example_small_20", 20, 0.10), ("sa_fixture_22", 22, 0.0909), ("example_large_200", 200, 0.10)]
@@ -155,6 +156,7 @@ pools = st.tuples(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pools)
 def test_it_reaches_the_brute_force_optimum_and_every_panel_meets_the_quotas(case):
@@ -304,6 +306,7 @@ def test_it_builds_level_by_level_when_the_fractional_levels_are_no_mixture_of_p
     assert lottery.certificate == pytest.approx(0.25, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_both_ways_of_building_the_lottery_agree_on_a_public_pool(monkeypatch):
     quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
     pool = build_pool(read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)

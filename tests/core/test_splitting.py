@@ -65,6 +65,7 @@ def assemblies(draw, members=member_lists):
     return people, experience
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(assemblies(), st.binary(max_size=8))
 def test_a_small_proposal_is_balanced_and_the_exact_optimum_and_covers_whenever_possible(assembly, seed):
@@ -99,6 +100,7 @@ def large_assemblies(draw):
     return members, experience
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(large_assemblies(), st.binary(max_size=8))
 def test_a_large_assembly_keeps_every_shared_role_on_both_sides(assembly, seed):

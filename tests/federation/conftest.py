@@ -4,9 +4,9 @@ from tests.support.federation import build_templates, drop_templates, start_fede
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory):
+def templates(tmp_path_factory, migrated):
     """One seeded node per demo assembly, each for its own port, built once per run."""
-    built = build_templates(tmp_path_factory.mktemp("federation"))
+    built = build_templates(tmp_path_factory.mktemp("federation"), migrated)
     yield built
     drop_templates(built)
 

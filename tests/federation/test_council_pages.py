@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.federation import same_everywhere, wait_until
+from tests.support.federation import advance_all, same_everywhere, wait_until
 
-from .test_councils_across_nodes import appoint, convene, federate
+from .test_councils_across_nodes import COUNCIL_SECONDS, appoint, convene, federate
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def sign_in(browser, node, username) -> Page:
 def test_a_delegate_moves_and_votes_within_the_mandate_and_everyone_sees_the_council_dissolve(trio, browser):
     food, energy, housing = trio
     fed = federate(trio)
-    council = convene(trio, fed, seconds=100)
+    council = convene(trio, fed, seconds=COUNCIL_SECONDS)
     appoint(food, council, "Amara", q1="for")
     appoint(energy, council, "Kwame", q1="for")
     appoint(housing, council, "Nadia", q1="judgement")
@@ -66,11 +66,11 @@ def test_a_delegate_moves_and_votes_within_the_mandate_and_everyone_sees_the_cou
     expect(rosa.get_by_text("it happens if the assembly decides so")).to_be_visible()
     expect(rosa.get_by_role("heading", name=re.compile("Recall Nadia"))).to_be_visible()
 
-    # The council dissolves by itself; every node's page shows the archive and the thanks.
+    # Time passes to the council's end: it dissolves by itself; every node's page shows the archive and the thanks.
+    advance_all(trio, COUNCIL_SECONDS + 1)
     wait_until(
         "every node has dissolved the council",
         lambda: same_everywhere(trio, lambda n: (n.archive(fed, council) or {}).get("status")) == "dissolved",
-        timeout=150,
     )
     for node, page in ((energy, kwame), (housing, rosa)):
         page.goto(node.url + path)

@@ -15,6 +15,7 @@ WRITERS = 6
 APPENDS_EACH = 15
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_each_get_distinct_contiguous_seqs_and_nothing_is_lost(now):
     ledger = services.do_create_ledger("busy", "A busy assembly", now)

@@ -9,6 +9,7 @@ from confederal.node.ledgers.display import by_operator, describe
 from confederal.node.ledgers.models import LedgerEntry
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_entry_the_demo_writes_reads_back_exactly_and_as_a_sentence(now):
     assert seed_demo(now)

@@ -199,6 +199,7 @@ def test_api_type_errors_are_422_and_unknown_ledgers_404(client, filled):
     assert client.get("/api/ledgers/nope").status_code == 404
 
 
+@pytest.mark.slow
 def test_the_openapi_schema_is_valid_and_describes_every_api_route(client, filled):
     from openapi_spec_validator import validate
 

@@ -8,6 +8,7 @@ copies on those same ports, one federation after another.
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -22,7 +23,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .nodes import CONFEDERAL, PG_URL, Node, NodeDB, _pg_admin, base_env, drop_database, free_port, run, stop
+from .nodes import (
+    CONFEDERAL,
+    PG_URL,
+    Node,
+    NodeDB,
+    _pg_admin,
+    base_env,
+    copy_migrated,
+    drop_database,
+    free_port,
+    run,
+    stop,
+)
 
 SLUGS = ("food-hub", "energy-coop", "housing")
 
@@ -51,26 +64,24 @@ def node_env(data: Path, port: int, peers: list[str], pg_name: str | None) -> di
     # Quick rounds, so a test sees in seconds what people would see within a minute.
     env["CONFEDERAL_FEDERATION_SECONDS"] = "0.3"
     env["CONFEDERAL_TICK_SECONDS"] = "0.5"
+    # A clock the test moves forward (POST /_test/clock), so a council's end comes when the test says.
+    env["CONFEDERAL_TEST_HOOKS"] = "1"
     if pg_name:
         env["CONFEDERAL_DATABASE_URL"] = _pg_url(pg_name)
     return env
 
 
-def build_templates(root: Path, slugs: tuple[str, ...] = SLUGS) -> list[Template]:
-    """Seed one node per assembly, each for its own port, in parallel."""
+def build_templates(root: Path, migrated: tuple[Path, str | None], slugs: tuple[str, ...] = SLUGS) -> list[Template]:
+    """Seed one node per assembly, each for its own port, in parallel, from the migrated database."""
 
     def one(slug: str) -> Template:
         port = free_port()
         data = root / f"template-{slug}"
         data.mkdir()
-        pg_name = None
-        if PG_URL:
-            pg_name = f"confederal_fed_{uuid.uuid4().hex[:10]}"
-            _pg_admin(f'CREATE DATABASE "{pg_name}"')
+        pg_name = copy_migrated(migrated, data, "confederal_fed")
         env = node_env(data, port, [], pg_name)
-        for command in (["manage", "migrate", "-v0"], ["manage", "seed_demo", "--assemblies", slug]):
-            result = run([CONFEDERAL, *command], env=env, timeout=300)
-            assert result.returncode == 0, result.stderr
+        result = run([CONFEDERAL, "manage", "seed_demo", "--assemblies", slug], env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
         return Template(slug, port, data, pg_name)
 
     with ThreadPoolExecutor(len(slugs)) as pool:
@@ -140,6 +151,15 @@ class FedNode:
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout.strip().splitlines()[-1])
 
+    def advance(self, seconds: float) -> float:
+        """Move this node's clock forward (its test hook); return the node's new offset in seconds."""
+        body = json.dumps({"advance": seconds}).encode()
+        request = urllib.request.Request(
+            self.url + "/_test/clock", data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return float(json.load(response)["offset"])
+
     def get(self, path: str) -> Any:
         request = urllib.request.Request(self.url + path, headers={"Accept": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -188,6 +208,18 @@ def stop_federation(nodes: list[FedNode]) -> None:
             drop_database(fed_node.node.db.pg_url.rsplit("/", 1)[1])
 
 
+def each(nodes: list[FedNode], act: Callable[[FedNode], Any]) -> list[Any]:
+    """``act`` on every node at once (each node is its own process, as its assembly is its own people)."""
+    with ThreadPoolExecutor(len(nodes)) as pool:
+        return list(pool.map(act, nodes))
+
+
+def advance_all(nodes: list[FedNode], seconds: float) -> None:
+    """Move every node's clock forward by the same amount, as if ``seconds`` had passed for all of them."""
+    offsets = {node.advance(seconds) for node in nodes}
+    assert len(offsets) == 1, offsets  # they keep one time between them
+
+
 def wait_until(
     what: str, check: Callable[[], Any], timeout: float = 60, detail: Callable[[], Any] | None = None
 ) -> Any:
@@ -213,6 +245,20 @@ def same_everywhere(nodes: list[FedNode], read: Callable[[FedNode], Any]) -> Any
     values = [read(n) for n in nodes]
     first = values[0]
     return first if first and all(v == first for v in values) else None
+
+
+def spoil(mode: str, path: str, body: bytes) -> tuple[bytes, dict[str, str]]:
+    """A peer's answer to ``path`` spoiled as ``mode`` says (see :class:`HostilePeer`), and any headers it needs."""
+    bundle = "/tile/entries/" in path
+    if mode == "not-json" and (path.rstrip("/") == "/ledgers" or path.startswith("/ledgers?")):
+        return b"<html>Service temporarily unavailable</html>", {"Content-Type": "text/html"}
+    if bundle and mode == "corrupt":
+        return body[:-1], {}
+    if bundle and mode == "oversized":
+        return b"\0" * (9 << 20), {}
+    if bundle and mode == "gzip-bomb":
+        return gzip.compress(b"\0" * (64 << 20), compresslevel=9), {"Content-Encoding": "gzip"}
+    return body, {}
 
 
 class HostilePeer:
@@ -251,28 +297,16 @@ class HostilePeer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def answer(self, path: str, accept: str) -> tuple[bytes, int, dict[str, str]]:
-        import gzip
-
         request = urllib.request.Request(self.target + path, headers={"Accept": accept})
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 body, status, kind = response.read(), response.status, response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as exc:
             body, status, kind = exc.read(), exc.code, exc.headers.get("Content-Type", "")
-        headers = {"Content-Type": kind}
-        bundle = "/tile/entries/" in path
         if path.rstrip("/") == "/ledgers" or path.startswith("/ledgers?"):
-            if self.mode == "not-json":
-                return b"<html>Service temporarily unavailable</html>", 200, {"Content-Type": "text/html"}
             body = body.replace(self.target.encode(), self.url.encode())
-        elif bundle and self.mode == "corrupt":
-            body = body[:-1]
-        elif bundle and self.mode == "oversized":
-            body = b"\0" * (9 << 20)
-        elif bundle and self.mode == "gzip-bomb":
-            body = gzip.compress(b"\0" * (64 << 20), compresslevel=9)
-            headers["Content-Encoding"] = "gzip"
-        return body, status, headers
+        body, extra = spoil(self.mode, path, body)
+        return body, status, {"Content-Type": kind, **extra}
 
     def close(self) -> None:
         self.server.shutdown()

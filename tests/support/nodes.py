@@ -44,8 +44,8 @@ def run(
 
 _FORGE = """
 import json, sys
-from django.utils import timezone
 from confederal import records
+from confederal.node.clock import now
 from confederal.node.federation.services import index_local
 from confederal.node.ledgers.models import Ledger
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
@@ -54,9 +54,9 @@ slug, items = json.load(sys.stdin)
 ledger = Ledger.objects.get(slug=slug)
 written = [Record(records.parse(kind, body)) for kind, body in items]
 with transaction.atomic():
-    seqs = append_in_transaction(ledger, written, timezone.now())
+    seqs = append_in_transaction(ledger, written, now())
     index_local(ledger, seqs, written)
-publish(ledger, timezone.now())
+publish(ledger, now())
 print(json.dumps(seqs))
 """
 
@@ -144,19 +144,46 @@ def _pg_admin(sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
-def seeded_template(root: Path) -> tuple[Path, str | None]:
-    """Build a node database with the demo seeded, once; nodes start from copies of it."""
-    data = root / "template"
+SQLITE_FILES = ("confederal.sqlite3", "confederal.sqlite3-wal", "confederal.sqlite3-shm")
+
+
+def migrated_database(root: Path) -> tuple[Path, str | None]:
+    """An empty node database with every migration applied, made once per run: seeded templates start from it."""
+    data = root / "migrated"
     data.mkdir()
     env = base_env(data)
     pg_name = None
     if PG_URL:
-        pg_name = f"confederal_tpl_{uuid.uuid4().hex[:10]}"
+        pg_name = f"confederal_mig_{uuid.uuid4().hex[:10]}"
         _pg_admin(f'CREATE DATABASE "{pg_name}"')
         env["CONFEDERAL_DATABASE_URL"] = PG_URL.rsplit("/", 1)[0] + "/" + pg_name
-    for command in (["manage", "migrate", "-v0"], ["manage", "seed_demo"]):
-        result = run([CONFEDERAL, *command], env=env)
-        assert result.returncode == 0, result.stderr
+    result = run([CONFEDERAL, "manage", "migrate", "-v0"], env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return data, pg_name
+
+
+def copy_migrated(migrated: tuple[Path, str | None], data: Path, prefix: str) -> str | None:
+    """Copy the migrated database (only the database: each node makes its own keys) into ``data``."""
+    for name in SQLITE_FILES:
+        if (migrated[0] / name).exists():
+            shutil.copy2(migrated[0] / name, data / name)
+    if migrated[1] is None:
+        return None
+    pg_name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    _pg_admin(f'CREATE DATABASE "{pg_name}" TEMPLATE "{migrated[1]}"')
+    return pg_name
+
+
+def seeded_template(root: Path, migrated: tuple[Path, str | None]) -> tuple[Path, str | None]:
+    """Build a node database with the demo seeded, once; nodes start from copies of it."""
+    data = root / "template"
+    data.mkdir()
+    env = base_env(data)
+    pg_name = copy_migrated(migrated, data, "confederal_tpl")
+    if pg_name:
+        env["CONFEDERAL_DATABASE_URL"] = PG_URL.rsplit("/", 1)[0] + "/" + pg_name  # type: ignore[union-attr]
+    result = run([CONFEDERAL, "manage", "seed_demo"], env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
     return data, pg_name
 
 

@@ -116,8 +116,15 @@ def stop_nodes(procs: list[subprocess.Popen[bytes]]) -> None:
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 
 
+def _now() -> datetime:
+    """The food hub node's clock, which this process serves (real time unless a test moved it)."""
+    from confederal.node import clock
+
+    return clock.now()
+
+
 def _later(minutes: float) -> str:
-    return (datetime.now(UTC) + timedelta(minutes=minutes)).strftime(STAMP)
+    return (_now() + timedelta(minutes=minutes)).strftime(STAMP)
 
 
 #: Steps that belong to one council: a council whose term ran out while the demo was stopped is convened anew.
@@ -225,7 +232,7 @@ class Story(threading.Thread):
             # An earlier demo wrote no steps: its story ran to the end.
             if not isinstance(state, dict) or state.get("finished") or "steps" not in state:
                 return
-            self.steps, convene_again = resume_steps(dict(state["steps"]), datetime.now(UTC))
+            self.steps, convene_again = resume_steps(dict(state["steps"]), _now())
             if convene_again:
                 self.say("the council's term ran out while the demo was stopped: convening a new one.")
             self.say("picking the story up where it stopped.")

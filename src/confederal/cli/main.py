@@ -71,14 +71,14 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
 
 def _sign_pending() -> None:
     from django.conf import settings
-    from django.utils import timezone
 
+    from confederal.node import clock
     from confederal.node.federation.services import do_remember_peers
     from confederal.node.ledgers.services import do_sign_pending_checkpoints
 
-    for checkpoint in do_sign_pending_checkpoints(timezone.now()):
+    for checkpoint in do_sign_pending_checkpoints(clock.now()):
         print(f"Signed a checkpoint left pending at {checkpoint.size} entries of {checkpoint.ledger.origin}.")
-    do_remember_peers(settings.PEERS, timezone.now())
+    do_remember_peers(settings.PEERS, clock.now())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -151,8 +151,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_append(args: argparse.Namespace) -> int:
     _setup_django()
-    from django.utils import timezone
-
+    from confederal.node import clock
     from confederal.node.ledgers.models import Ledger
     from confederal.node.ledgers.services import CheckpointPending, LedgerInputError, check_operator_record, do_append
 
@@ -167,7 +166,7 @@ def cmd_append(args: argparse.Namespace) -> int:
         return 2
     try:
         record = check_operator_record(args.kind, data)
-        (seq,) = do_append(ledger, [record], timezone.now())
+        (seq,) = do_append(ledger, [record], clock.now())
     except LedgerInputError as exc:
         print(f"confederal append: nothing was written. {exc.message}", file=sys.stderr)
         return 2

@@ -18,6 +18,9 @@ CONFEDERAL_FEDERATION_SECONDS  how often peers are pulled and witnesses asked (d
 CONFEDERAL_PEERS          peer node addresses to follow from the start, comma-separated
 CONFEDERAL_TIME_ZONE      the zone of pages that belong to no assembly, and the one a new
                           assembly starts with (an IANA name; default UTC)
+CONFEDERAL_TEST_HOOKS     1 only in the test suite: the node's clock can then be moved
+                          forward through POST /_test/clock (never set it in production;
+                          without it the endpoint answers 404 and the clock is real time)
 """
 
 from __future__ import annotations
@@ -177,6 +180,8 @@ SESSION_COOKIE_SECURE = _public.scheme == "https"
 CSRF_COOKIE_SECURE = _public.scheme == "https"
 # How often the node closes due votes and ends finished terms (seconds).
 TICK_SECONDS = float(os.environ.get("CONFEDERAL_TICK_SECONDS", "30"))
+# The test suite's hooks (a movable clock): off unless CONFEDERAL_TEST_HOOKS=1, never on in production.
+TEST_HOOKS = envbool("CONFEDERAL_TEST_HOOKS", False)
 # How often the node pulls peers that signalled news, asks witnesses to cosign and writes sunsets
 # (seconds); every peer is pulled at least once a minute regardless.
 FEDERATION_SECONDS = float(os.environ.get("CONFEDERAL_FEDERATION_SECONDS", "3"))

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import close_old_connections
-from django.utils import timezone
 
+from . import clock
 from .decisions.services import do_close_due
 from .roles.services import do_rotate_due
 
@@ -53,7 +53,7 @@ def _every(seconds: float, job: Callable[[datetime], object], name: str) -> thre
         while not stop.wait(seconds):
             close_old_connections()
             try:
-                job(timezone.now())
+                job(clock.now())
             except Exception:
                 logger.exception("A scheduled task failed; it will be tried again on the next tick")
             finally:

@@ -8,6 +8,7 @@ from .decisions import views as decisions
 from .ledgers import views as ledgers
 from .meetings import views as meetings
 from .roles import views as roles
+from .testhooks import clock_hook
 
 assembly = [
     path("", assemblies.overview, name="assembly"),
@@ -59,4 +60,5 @@ urlpatterns = [
     path("", include("confederal.node.federation.urls")),
     path("ledgers/", include("confederal.node.ledgers.urls")),
     path("api/", api.urls),
+    path("_test/clock", clock_hook, name="test-clock"),  # 404 unless CONFEDERAL_TEST_HOOKS=1
 ]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils import timezone
 
+from . import clock
 from .errors import Refused
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ __all__ = ["Done", "act", "act_as_member", "back_with", "demo_context", "now", "
 
 
 def now() -> datetime:
-    return timezone.now()
+    """The node's clock (:mod:`confederal.node.clock`): real time, unless the test suite moved it."""
+    return clock.now()
 
 
 def see_other(to: str) -> HttpResponseRedirect:

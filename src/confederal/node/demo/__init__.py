@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
+from .. import clock
 from ..assemblies.models import Assembly
 from . import energy_coop, food_hub, housing
 from ._story import DEMO_PASSWORD
@@ -39,7 +39,7 @@ def seed_demo(now: datetime | None = None, assemblies: tuple[str, ...] = DEMO_AS
     """
     if Assembly.objects.exists():
         return False
-    now = now or timezone.now()
+    now = now or clock.now()
     for slug in assemblies:
         _STORIES[slug](now)
     return True

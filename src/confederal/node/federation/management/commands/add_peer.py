@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from confederal.node import clock
 from confederal.node.errors import Refused
 from confederal.node.federation.services import do_add_peer
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            peer = do_add_peer(options["url"], timezone.now())
+            peer = do_add_peer(options["url"], clock.now())
         except Refused as exc:
             raise CommandError(exc.message) from exc
         followed = peer.ledgers.count()

@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from confederal.ledger import format_time
+from confederal.node import clock
 from confederal.node.assemblies.models import Assembly
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services, story
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result))
 
     def step(self, o: dict[str, Any]) -> Any:
-        now = timezone.now()
+        now = clock.now()
         step = o["step"]
         if step == "round":
             return services.do_federation_round(now, everyone=True)
