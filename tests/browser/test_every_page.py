@@ -50,6 +50,8 @@ LITERALS: list[tuple[str, re.Pattern[str]]] = [
 
 #: What a page shows and whether it overflows. Exempt text is what a ``.copy`` element holds.
 READ_PAGE = """() => {
+  // What is folded away is read too: a person may open it.
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
   const width = window.innerWidth;
   let overflow = null;
   if (document.documentElement.scrollWidth > width) {
@@ -70,11 +72,11 @@ READ_PAGE = """() => {
       }),
     };
   }
-  let text = document.body.innerText;
-  for (const el of document.querySelectorAll('pre.copy, code.copy')) {
-    const copied = el.innerText;
-    if (copied) text = text.split(copied).join(' ');
-  }
+  // The text a person reads, less what is there to be copied (hidden for the reading, then shown again).
+  const copies = [...document.querySelectorAll('pre.copy, code.copy')];
+  copies.forEach(el => { el.dataset.display = el.style.display; el.style.display = 'none'; });
+  const text = document.body.innerText;
+  copies.forEach(el => { el.style.display = el.dataset.display; });
   return {overflow, text};
 }"""
 

@@ -98,3 +98,21 @@ def test_rules_read_as_sentences_with_plurals():
     )
     assert say(describe_rule("quorum", {"num": 3, "den": 7})) == "Quorum: 3 in 7 of the members take part"
     assert say(describe_rule("roles.chair", None)) == "Chair: the role is removed"
+
+
+def test_a_closed_vote_says_what_won_by_its_label_and_how_many_took_part(client, cell):
+    member = cell.members["ana"]
+    proposal = services.do_propose(
+        services.check_propose(member, title="When", method="time_poll", options=["Tue 18:30", "Wed 19:00"]),
+        timezone.now(),
+    )
+    first, second = (o["id"] for o in proposal.options)
+    for who in cell.members:
+        voter = cell.members[who]
+        choice = services.check_vote(voter, proposal, {first: "yes", second: "no"}, timezone.now())
+        services.do_vote(voter, proposal, choice, timezone.now())
+    services.do_close(proposal, proposal.closes_at)
+    html = _page(client, cell, "ana", f"/assemblies/{cell.assembly.slug}/proposals/{proposal.number}/")
+    assert "Tue 18:30 chosen. 4 of 4 members took part; 2 needed." in html
+    assert "Tue 18:30: 4 yes, 0 if need be, 0 no · Wed 19:00: 0 yes, 0 if need be, 4 no" in html
+    assert f"Chosen: {first} " not in html

@@ -11,20 +11,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from confederal.charter import describe_rule, method_phrase
-from confederal.decisions import METHOD_OPTIONS, Method
+from confederal.decisions import METHOD_OPTIONS, DecisionError, Method, Outcome
 from confederal.node.access import access_assembly, actor, require_member
 from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
 from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
-from confederal.node.words import day, listing, moment
+from confederal.node.words import day, listing, moment, say
 from confederal.permissions import Action, may
+from confederal.records import outcome_phrase
 
 from . import selectors, services
 from .models import Proposal
@@ -228,6 +229,7 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "method_name": METHOD_NAMES[method],
         "fixed": METHOD_OPTIONS[method] is not None,
         "mine": mine,
+        "outcome_text": _outcome_text(proposal.outcome, labels),
         "mine_text": _you_voted(method, mine.choice, labels) if mine else "",
         "mine_values": _ballot_values(mine.choice) if mine else {},
         "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN,
@@ -271,6 +273,63 @@ def _describe(choice: object, labels: dict[str, str]) -> str:
             for k, v in choice.items()
         )
     return _("a vote")
+
+
+def _outcome_text(outcome: dict[str, Any] | None, labels: dict[str, str]) -> str:
+    """What a closed vote came to, in words and with the options' labels (the core's sentence names option ids)."""
+    if not outcome:
+        return ""
+    try:
+        result = Outcome.from_json(outcome)
+    except DecisionError:
+        return ""
+    head = say(outcome_phrase(result, labels))
+    parts = [head[:1].upper() + head[1:] + "."]
+    parts.append(
+        ngettext(
+            "%(n)s of %(eligible)s member took part; %(needed)s needed.",
+            "%(n)s of %(eligible)s members took part; %(needed)s needed.",
+            result.eligible,
+        )
+        % {"n": result.participants, "eligible": result.eligible, "needed": result.quorum_needed}
+    )
+    counts = result.counts
+    fixed = METHOD_OPTIONS[result.method]
+    gone = _("an option no longer listed")
+
+    def name(key: str) -> str:
+        return labels.get(key, gone)
+
+    if fixed is not None:
+        shown = [f"{name(key) if key in labels else _FIXED.get(key, key)} {counts.get(key, 0)}" for key in fixed]
+        parts.append(" · ".join(shown))
+    for key in ("approvals", "totals"):
+        totals = counts.get(key)
+        if isinstance(totals, dict):
+            parts.append(" · ".join(f"{name(k)} {v}" for k, v in totals.items()))
+    slots = counts.get("slots")
+    if isinstance(slots, dict):
+        parts.append(
+            " · ".join(
+                _("%(slot)s: %(yes)s yes, %(maybe)s if need be, %(no)s no")
+                % {"slot": name(k), "yes": v.get("yes", 0), "maybe": v.get("maybe", 0), "no": v.get("no", 0)}
+                for k, v in slots.items()
+                if isinstance(v, dict)
+            )
+        )
+    return " ".join(p for p in parts if p)
+
+
+_FIXED = {
+    "consent": gettext_lazy("Consent"),
+    "object": gettext_lazy("Object"),
+    "stand_aside": gettext_lazy("Stand aside"),
+    "agree": gettext_lazy("Agree"),
+    "block": gettext_lazy("Block"),
+    "for": gettext_lazy("For"),
+    "against": gettext_lazy("Against"),
+    "abstain": gettext_lazy("Abstain"),
+}
 
 
 def _you_voted(method: Method, choice: object, labels: dict[str, str]) -> str:

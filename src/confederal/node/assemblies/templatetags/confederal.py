@@ -51,6 +51,15 @@ def role_rules(rules: RoleRules, role: str) -> str:
     return words.say(describe_rule(f"roles.{role}", value))
 
 
+_ANSWERS = {"for": _("for"), "against": _("against"), "abstain": _("abstain")}
+
+
+@register.filter
+def answer(choice: str | None) -> str:
+    """A delegate's vote or instruction in words: ``for`` → "for", in the reader's language."""
+    return str(_ANSWERS.get(choice or "", _("another answer")))
+
+
 _ROTATIONS = {"rota": _("by rota"), "lottery": _("by lottery"), "election": _("by election")}
 
 
