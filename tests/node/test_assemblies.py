@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.urls import reverse
 
 from confederal.ledger import decode_entry
 from confederal.node.assemblies.models import Assembly
@@ -95,3 +96,25 @@ def test_visitors_cannot_found_assemblies(db, now):
     with pytest.raises(Refused) as err:
         _found(AnonymousUser(), now)
     assert err.value.status == 401
+
+
+def test_the_founders_choose_the_time_zone_every_page_of_the_assembly_is_shown_in(alice, client, now):
+    client.force_login(alice)
+    form = client.get(reverse("found")).content.decode()
+    assert '<option value="Europe/Berlin">' in form
+    fields = {"name": "Energy co-op", "slug": "energy-coop", "focus": "energy", "principles": "Share the sun."}
+    fields |= {"public_name": "Alice", "join": "either", "method": "consent", "max_size": "15"}
+
+    refused = client.post(reverse("found"), fields | {"time_zone": "Mars/Olympus_Mons"})
+    assert refused.status_code == 400
+    assert "Mars/Olympus_Mons is not a time zone" in refused.content.decode()
+    assert not Assembly.objects.exists()
+
+    founded = client.post(reverse("found"), fields | {"time_zone": "Europe/Berlin"})
+    assert founded.status_code == 303
+    assembly = Assembly.objects.get()
+    assert assembly.charter["time_zone"] == "Europe/Berlin"
+    page = client.get(f"/ledgers/{assembly.slug}/").content.decode()
+    # Founded just now: the entry's time is in the assembly's zone, which is named.
+    assert " CET" in page or " CEST" in page
+    assert " UTC" not in page

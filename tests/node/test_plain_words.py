@@ -10,6 +10,7 @@ from django.utils import timezone
 from confederal.charter import describe_rule
 from confederal.node.decisions import services
 from confederal.node.decisions.views import amendment_value
+from confederal.node.errors import Refused
 from confederal.node.words import say
 
 from .cell import build_cell
@@ -116,3 +117,18 @@ def test_a_closed_vote_says_what_won_by_its_label_and_how_many_took_part(client,
     assert "Tue 18:30 chosen. 4 of 4 members took part; 2 needed." in html
     assert "Tue 18:30: 4 yes, 0 if need be, 0 no · Wed 19:00: 0 yes, 0 if need be, 4 no" in html
     assert f"Chosen: {first} " not in html
+
+
+def test_an_amendment_is_titled_with_its_rules_in_words_never_their_json(cell):
+    draft = services.check_amendment(
+        cell.members["ana"], {"quorum": {"num": 2, "den": 3}, "time_zone": "Europe/Berlin"}, None, "", timezone.now()
+    )
+    assert "{" not in draft.title
+    assert "num" not in draft.title
+    assert say(describe_rule("quorum", {"num": 2, "den": 3})) in draft.title
+
+
+def test_an_amendment_to_a_time_zone_nobody_knows_is_refused(cell):
+    with pytest.raises(Refused) as refused:
+        services.check_amendment(cell.members["ana"], {"time_zone": "Atlantis/Capital"}, None, "", timezone.now())
+    assert refused.value.code == "bad_time_zone"

@@ -34,6 +34,7 @@ from confederal.node.ledgers.services import (
     publish,
 )
 from confederal.node.text import clean, one_line
+from confederal.node.zones import check_zone
 from confederal.records import AssemblySplit, CharterAdopted, MemberJoined, MemberLeft
 from confederal.splitting import Split, check_split, propose_split
 
@@ -149,6 +150,8 @@ def check_found_assembly(
         raise Refused(
             "bad_focus", _("Choose a focus among: %(choices)s.") % {"choices": ", ".join(Assembly.Focus.values)}
         )
+    if changes and "time_zone" in changes:
+        changes = {**changes, "time_zone": check_zone(str(changes["time_zone"]))}
     try:
         charter = default_charter(one_line(name), focus, clean(principles), today)
         if changes:

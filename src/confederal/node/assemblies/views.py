@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,6 +35,7 @@ from confederal.node.roles import selectors as role_selectors
 from confederal.node.roles.models import RoleTerm
 from confederal.node.roles.services import current_terms
 from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
+from confederal.node.zones import zone_choices
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -52,18 +54,45 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "assemblies/home.html", {"assemblies": assemblies, "mine": mine})
 
 
+_FOUND_FIELDS = (
+    "name",
+    "slug",
+    "focus",
+    "principles",
+    "public_name",
+    "join",
+    "max_size",
+    "method",
+    "ballots",
+    "time_zone",
+)
+
+
 def _found_form(request: HttpRequest, values: dict[str, str], status: int = 200) -> HttpResponse:
-    return render(request, "assemblies/found.html", {"values": values, "foci": Assembly.Focus.choices}, status=status)
+    context = {"values": values, "foci": Assembly.Focus.choices, "zones": zone_choices()}
+    return render(request, "assemblies/found.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def found(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _found_form(request, {"focus": "food", "max_size": "15", "join": "either", "method": "consent"})
+        defaults = {"focus": "food", "max_size": "15", "join": "either", "method": "consent"}
+        return _found_form(request, defaults | {"time_zone": settings.TIME_ZONE})
     values = {
         k: request.POST.get(k, "")
-        for k in ("name", "slug", "focus", "principles", "public_name", "join", "max_size", "method", "ballots")
+        for k in (
+            "name",
+            "slug",
+            "focus",
+            "principles",
+            "public_name",
+            "join",
+            "max_size",
+            "method",
+            "ballots",
+            "time_zone",
+        )
     }
     changes: dict[str, object] = {}
     if values["join"]:
@@ -78,6 +107,8 @@ def found(request: HttpRequest) -> HttpResponse:
             if not values["max_size"].isdecimal() or len(values["max_size"]) > 3:
                 raise Refused("bad_value", _("The maximum size must be a whole number."))
             changes["max_size"] = int(values["max_size"])
+        if values["time_zone"]:
+            changes["time_zone"] = values["time_zone"]
         request_ = services.check_found_assembly(
             request.user,
             name=values["name"],

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from confederal.charter import Ballots, CharterError
+from confederal.charter import Ballots, CharterError, describe_rule
 from confederal.decisions import (
     METHOD_OPTIONS,
     DecisionError,
@@ -37,7 +37,8 @@ from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, check_fits, publish
 from confederal.node.text import clean, clean_json, one_line
-from confederal.node.words import moment
+from confederal.node.words import moment, say
+from confederal.node.zones import check_zone
 from confederal.records import CharterAdopted, Decision, DecisionReviewed, PublishedBallot
 
 from .models import Ballot, Proposal
@@ -194,12 +195,15 @@ def check_amendment(
     review = review_on or now.date() + timedelta(days=365)
     if review <= now.date():
         raise Refused("bad_date", _("The review date of a rule must be in the future."))
+    if "time_zone" in changes:
+        changes = {**changes, "time_zone": check_zone(str(changes["time_zone"]))}
     try:
         amended = charter.amended(changes, review)
     except CharterError as exc:
         raise Refused(exc.code, exc.message) from exc
     check_fits(CharterAdopted.kind, record_charter(amended).json())
-    summary = ", ".join(f"{rule} → {'(removed)' if value is None else value}" for rule, value in changes.items())
+    # The title is what people read in lists: each change as its sentence, never its JSON value.
+    summary = "; ".join(say(describe_rule(rule, value)) for rule, value in changes.items())  # type: ignore[arg-type]
     return check_propose(
         author,
         title=(_("Amend the charter: %(summary)s") % {"summary": summary})[:200],

@@ -44,6 +44,7 @@ def tell(now: datetime) -> None:
             t,
             name="Hillside Energy Co-op",
             slug="energy-coop",
+            time_zone="Europe/Berlin",
             focus="energy",
             method="consensus",
             ballots="secret",

@@ -25,6 +25,7 @@ def tell(now: datetime) -> None:
             "Amara",
             name="Riverside Food Hub",
             slug="food-hub",
+            time_zone="Europe/Lisbon",
             focus="food",
             now=t,
             principles=(

@@ -40,6 +40,7 @@ def tell(now: datetime) -> None:
             t,
             name="Tenants of Elm Street",
             slug="housing",
+            time_zone="Europe/Dublin",
             focus="housing",
             method="simple_majority",
             principles=(
