@@ -105,11 +105,12 @@ def test_it_finds_the_published_optimum_on_the_public_pools():
 # -- optimality against brute force ---------------------------------------------------------------
 
 
-def brute_force_maximin(pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int) -> float | None:
-    """The maximin optimum over every feasible panel listed explicitly (an independent LP)."""
-    ids = [p.id for p in pool_people]
-    rows = []
-    for panel in itertools.combinations(range(len(ids)), size):
+def _feasible_panels(
+    pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int
+) -> list[tuple[int, ...]]:
+    """Every panel of ``size`` that meets the quotas, listed explicitly."""
+    found = []
+    for panel in itertools.combinations(range(len(pool_people)), size):
         counts = Counter(
             (qq.feature, qq.value)
             for i in panel
@@ -117,7 +118,14 @@ def brute_force_maximin(pool_people: list[sortition.Person], quotas: list[sortit
             if pool_people[i].features.get(qq.feature) == qq.value
         )
         if all(qq.min <= counts[(qq.feature, qq.value)] <= qq.max for qq in quotas):
-            rows.append(panel)
+            found.append(panel)
+    return found
+
+
+def brute_force_maximin(pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int) -> float | None:
+    """The maximin optimum over every feasible panel listed explicitly (an independent LP)."""
+    ids = [p.id for p in pool_people]
+    rows = _feasible_panels(pool_people, quotas, size)
     if not rows:
         return None
     h = highspy.Highs()
@@ -169,22 +177,6 @@ def test_it_reaches_the_brute_force_optimum_and_every_panel_meets_the_quotas(cas
         assert lottery.certificate >= lottery.minimum
         assert lottery.certificate == pytest.approx(best, abs=1e-5)
         assert lottery.minimum == pytest.approx(best, abs=1e-5)
-
-
-def _feasible_panels(
-    pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int
-) -> list[tuple[int, ...]]:
-    found = []
-    for panel in itertools.combinations(range(len(pool_people)), size):
-        counts = Counter(
-            (qq.feature, qq.value)
-            for i in panel
-            for qq in quotas
-            if pool_people[i].features.get(qq.feature) == qq.value
-        )
-        if all(qq.min <= counts[(qq.feature, qq.value)] <= qq.max for qq in quotas):
-            found.append(panel)
-    return found
 
 
 def brute_force_leximin(pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int) -> list[float]:

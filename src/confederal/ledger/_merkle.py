@@ -206,6 +206,16 @@ def inclusion_proof(index: int, size: int, read: SubtreeReader) -> list[bytes]:
     return _resolve(ranges, read)
 
 
+def _check_sizes(old_size: int, new_size: int) -> None:
+    if not 0 <= old_size <= new_size:
+        raise ProofError(
+            "sizes_out_of_order",
+            "No consistency proof exists from size {old} to size {new}.",
+            old=old_size,
+            new=new_size,
+        )
+
+
 def consistency_proof(old_size: int, new_size: int, read: SubtreeReader) -> list[bytes]:
     """Return the RFC 9162 consistency proof from a tree of ``old_size`` to one of ``new_size``.
 
@@ -214,13 +224,7 @@ def consistency_proof(old_size: int, new_size: int, read: SubtreeReader) -> list
     Raises:
         ProofError: the sizes are negative or ``old_size > new_size``.
     """
-    if not 0 <= old_size <= new_size:
-        raise ProofError(
-            "sizes_out_of_order",
-            "No consistency proof exists from size {old} to size {new}.",
-            old=old_size,
-            new=new_size,
-        )
+    _check_sizes(old_size, new_size)
     if old_size in (0, new_size):
         return []
     ranges: list[tuple[int, int]] = []
@@ -249,13 +253,7 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     Raises:
         ProofError: the proof does not hold: the histories have diverged.
     """
-    if not 0 <= old_size <= new_size:
-        raise ProofError(
-            "sizes_out_of_order",
-            "No consistency proof exists from size {old} to size {new}.",
-            old=old_size,
-            new=new_size,
-        )
+    _check_sizes(old_size, new_size)
     if old_size == new_size:
         if proof:
             raise ProofError("proof_too_long", "A tree is consistent with itself only by an empty proof.")
