@@ -194,41 +194,37 @@ def report(facts: dict[str, str], verify: dict, proofs: dict, appends: dict) -> 
     http_rate = per_second(o["http_seconds"])
     peer_sqlite = per_second(p["sqlite_proof_seconds"])
     peer_memory = per_second(p["memory_proof_seconds"])
+
+    def proof_row(server: str, seconds: list[float], rate: str, against_peer: str) -> list[object]:
+        return [server, len(seconds), ms(statistics.median(seconds)), ms(percentile(seconds, 95)), rate, against_peer]
+
     proof_table = table(
         ["server", "proofs", "p50", "p95", "proofs/s", "ours ÷ peer"],
         [
-            [
+            proof_row(
                 "**Confederal node** (SQLite, tile-level hashes): `ledger_inclusion_proof`",
-                len(o["proof_seconds"]),
-                ms(statistics.median(o["proof_seconds"])),
-                ms(percentile(o["proof_seconds"], 95)),
+                o["proof_seconds"],
                 f"{our_rate:,.0f}",
                 f"**{our_rate / peer_sqlite:,.0f}×** vs SqliteTree",
-            ],
-            [
+            ),
+            proof_row(
                 "Confederal node, whole HTTP request (`GET /api/…/proofs/inclusion`, JSON)",
-                len(o["http_seconds"]),
-                ms(statistics.median(o["http_seconds"])),
-                ms(percentile(o["http_seconds"], 95)),
+                o["http_seconds"],
                 f"{http_rate:,.0f}",
                 f"{http_rate / peer_sqlite:,.0f}× vs SqliteTree",
-            ],
-            [
+            ),
+            proof_row(
                 "pymerkle 7.0.0 `SqliteTree.prove_inclusion` (stored, like ours)",
-                len(p["sqlite_proof_seconds"]),
-                ms(statistics.median(p["sqlite_proof_seconds"])),
-                ms(percentile(p["sqlite_proof_seconds"], 95)),
+                p["sqlite_proof_seconds"],
                 f"{peer_sqlite:,.1f}",
                 "1×",
-            ],
-            [
+            ),
+            proof_row(
                 "pymerkle 7.0.0 `InmemoryTree.prove_inclusion` (whole tree in RAM)",
-                len(p["memory_proof_seconds"]),
-                ms(statistics.median(p["memory_proof_seconds"])),
-                ms(percentile(p["memory_proof_seconds"], 95)),
+                p["memory_proof_seconds"],
                 f"{peer_memory:,.0f}",
                 f"ours is {our_rate / peer_memory:.1f}× this",
-            ],
+            ),
         ],
     )
     builds = table(

@@ -13,52 +13,41 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from confederal import sortition
 from confederal.ledger import canonical_json
-from confederal.sortition import (
-    WEIGHT_TOTAL,
-    Person,
-    Quota,
-    SortitionError,
-    announcement_body,
-    audit_draw,
-    build_pool,
-    check_commitment,
-    commitment,
-    draw_panel,
-    draw_seed,
-    lottery_from_json,
-    lottery_to_json,
-    read_features_csv,
-    read_people_csv,
-    result_body,
-    select,
-    shuffled_rota,
-)
 
 POOLS = Path(__file__).resolve().parents[1] / "data" / "sortition"
 H = "ab" * 32  # a 32-byte hex value for announcement hashes and beacons
 
 
-def people(spec: str, served: dict[str, int] | None = None) -> list[Person]:
+def public_pool(name: str, size: int) -> sortition.Pool:
+    """One of the public pools in ``tests/data/sortition``, for a panel of ``size``."""
+    quotas = sortition.read_features_csv((POOLS / name / "features.csv").read_text())
+    return sortition.build_pool(
+        sortition.read_people_csv((POOLS / name / "people.csv").read_text(), quotas), quotas, size
+    )
+
+
+def people(spec: str, served: dict[str, int] | None = None) -> list[sortition.Person]:
     """'a:f,x b:m,y' → people a and b with g = f/m and h = x/y."""
     out = []
     for item in spec.split():
         name, values = item.split(":")
         g, h = values.split(",")
-        out.append(Person(name, {"g": g, "h": h}, (served or {}).get(name, 0)))
+        out.append(sortition.Person(name, {"g": g, "h": h}, (served or {}).get(name, 0)))
     return out
 
 
-def q(feature: str, value: str, low: int, high: int) -> Quota:
-    return Quota(feature, value, low, high)
+def q(feature: str, value: str, low: int, high: int) -> sortition.Quota:
+    return sortition.Quota(feature, value, low, high)
 
 
 # -- known answers, solved by hand ---------------------------------------------------------------
 
 
 def test_it_gives_everyone_an_equal_chance_when_the_quotas_are_balanced():
-    pool = build_pool(people("a:f,x b:f,y c:m,x d:m,y"), [q("g", "f", 1, 1), q("g", "m", 1, 1)], 2)
-    lottery = select(pool)
+    pool = sortition.build_pool(people("a:f,x b:f,y c:m,x d:m,y"), [q("g", "f", 1, 1), q("g", "m", 1, 1)], 2)
+    lottery = sortition.select(pool)
     assert lottery.probabilities() == pytest.approx(dict.fromkeys("abcd", 0.5), abs=1e-9)
     assert lottery.minimum == pytest.approx(0.5, abs=1e-9)
     assert lottery.certificate == pytest.approx(0.5, abs=1e-6)
@@ -66,14 +55,14 @@ def test_it_gives_everyone_an_equal_chance_when_the_quotas_are_balanced():
 
 def test_it_gives_a_scarce_group_more_and_shares_the_rest_equally():
     # One seat each for f and m: d is the only m, so d always serves; a, b, c share the f seat.
-    pool = build_pool(people("a:f,x b:f,x c:f,y d:m,y"), [q("g", "f", 1, 1), q("g", "m", 1, 1)], 2)
+    pool = sortition.build_pool(people("a:f,x b:f,x c:f,y d:m,y"), [q("g", "f", 1, 1), q("g", "m", 1, 1)], 2)
     for method in ("leximin", "maximin"):
-        lottery = select(pool, method)
+        lottery = sortition.select(pool, method)
         chances = lottery.probabilities()
         assert chances["d"] == pytest.approx(1.0, abs=1e-6)
         assert lottery.minimum == pytest.approx(1 / 3, abs=1e-6)
         assert lottery.certificate == pytest.approx(1 / 3, abs=1e-6)
-    leximin = select(pool).probabilities()
+    leximin = sortition.select(pool).probabilities()
     assert [leximin[p] for p in "abc"] == pytest.approx([1 / 3] * 3, abs=1e-6)
 
 
@@ -81,21 +70,21 @@ def test_it_raises_the_second_lowest_chance_as_far_as_it_can_under_leximin():
     # Panel of 2 with at most one y: the y people (c, d, e) share at most one seat: 1/3 each at best.
     # The x people (a, b) then fill the rest: leximin gives them 1 - ... = everything left, 2 - 1 = 1 seat
     # between two people when one y seat is always used: a and b 1/2 each.
-    pool = build_pool(people("a:f,x b:m,x c:f,y d:m,y e:f,y"), [q("h", "x", 0, 2), q("h", "y", 0, 1)], 2)
-    chances = select(pool).probabilities()
+    pool = sortition.build_pool(people("a:f,x b:m,x c:f,y d:m,y e:f,y"), [q("h", "x", 0, 2), q("h", "y", 0, 1)], 2)
+    chances = sortition.select(pool).probabilities()
     assert [chances[p] for p in "cde"] == pytest.approx([1 / 3] * 3, abs=1e-6)
     assert [chances[p] for p in "ab"] == pytest.approx([1 / 2] * 2, abs=1e-6)
 
 
 def test_it_favours_those_who_served_less_in_a_rotation():
-    pool = build_pool(people("a:f,x b:f,x c:f,x", served={"a": 1}), [q("g", "f", 0, 1)], 1)
-    chances = select(pool).probabilities()
+    pool = sortition.build_pool(people("a:f,x b:f,x c:f,x", served={"a": 1}), [q("g", "f", 0, 1)], 1)
+    chances = sortition.select(pool).probabilities()
     assert chances == pytest.approx({"a": 0.0, "b": 0.5, "c": 0.5}, abs=1e-6)
 
 
 def test_it_leaves_out_of_the_minimum_those_a_zero_quota_excludes():
-    pool = build_pool(people("a:f,x b:f,y c:m,x"), [q("g", "f", 0, 2), q("g", "m", 0, 0)], 1)
-    lottery = select(pool)
+    pool = sortition.build_pool(people("a:f,x b:f,y c:m,x"), [q("g", "f", 0, 2), q("g", "m", 0, 0)], 1)
+    lottery = sortition.select(pool)
     assert lottery.never == ("c",)
     assert lottery.probabilities()["c"] == 0
     assert lottery.minimum == pytest.approx(0.5, abs=1e-6)
@@ -106,9 +95,8 @@ def test_it_finds_the_published_optimum_on_the_public_pools():
     # The README of ../shared/data/sortition gives the best possible minimum of each pool.
     cases = [("example_small_20", 20, 0.10), ("sa_fixture_22", 22, 0.0909), ("example_large_200", 200, 0.10)]
     for name, size, best in cases:
-        quotas = read_features_csv((POOLS / name / "features.csv").read_text())
-        pool = build_pool(read_people_csv((POOLS / name / "people.csv").read_text(), quotas), quotas, size)
-        lottery = select(pool, "maximin")
+        pool = public_pool(name, size)
+        lottery = sortition.select(pool, "maximin")
         assert lottery.minimum == pytest.approx(best, abs=5e-4), name
         assert lottery.certificate - lottery.minimum <= 5e-4
         assert sum(lottery.probabilities().values()) == pytest.approx(size, abs=1e-6)
@@ -117,11 +105,12 @@ def test_it_finds_the_published_optimum_on_the_public_pools():
 # -- optimality against brute force ---------------------------------------------------------------
 
 
-def brute_force_maximin(pool_people: list[Person], quotas: list[Quota], size: int) -> float | None:
-    """The maximin optimum over every feasible panel listed explicitly (an independent LP)."""
-    ids = [p.id for p in pool_people]
-    rows = []
-    for panel in itertools.combinations(range(len(ids)), size):
+def _feasible_panels(
+    pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int
+) -> list[tuple[int, ...]]:
+    """Every panel of ``size`` that meets the quotas, listed explicitly."""
+    found = []
+    for panel in itertools.combinations(range(len(pool_people)), size):
         counts = Counter(
             (qq.feature, qq.value)
             for i in panel
@@ -129,7 +118,14 @@ def brute_force_maximin(pool_people: list[Person], quotas: list[Quota], size: in
             if pool_people[i].features.get(qq.feature) == qq.value
         )
         if all(qq.min <= counts[(qq.feature, qq.value)] <= qq.max for qq in quotas):
-            rows.append(panel)
+            found.append(panel)
+    return found
+
+
+def brute_force_maximin(pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int) -> float | None:
+    """The maximin optimum over every feasible panel listed explicitly (an independent LP)."""
+    ids = [p.id for p in pool_people]
+    rows = _feasible_panels(pool_people, quotas, size)
     if not rows:
         return None
     h = highspy.Highs()
@@ -162,42 +158,28 @@ pools = st.tuples(
 def test_it_reaches_the_brute_force_optimum_and_every_panel_meets_the_quotas(case):
     rows, size, bounds = case
     size = min(size, len(rows))
-    crowd = [Person(f"p{i}", {"g": g, "h": h}) for i, (g, h) in enumerate(rows)]
+    crowd = [sortition.Person(f"p{i}", {"g": g, "h": h}) for i, (g, h) in enumerate(rows)]
     values = [("g", "f"), ("g", "m"), ("h", "x"), ("h", "y"), ("h", "z")]
     quotas = [q(f, v, min(lo, hi), max(lo, hi)) for (f, v), (lo, hi) in zip(values, bounds, strict=True)]
-    pool = build_pool(crowd, quotas, size)
+    pool = sortition.build_pool(crowd, quotas, size)
     best = brute_force_maximin(crowd, quotas, size)
     if best is None:
-        with pytest.raises(SortitionError) as raised:
-            select(pool)
+        with pytest.raises(sortition.SortitionError) as raised:
+            sortition.select(pool)
         assert raised.value.code == "quotas_infeasible"
         assert raised.value.details["relaxation"], "an infeasible draw names a relaxation"
         return
     for method in ("leximin", "maximin"):
-        lottery = select(pool, method)
+        lottery = sortition.select(pool, method)
         assert all(pool.meets_quotas(p) for p in lottery.panels)
-        assert sum(lottery.weights) == WEIGHT_TOTAL
+        assert sum(lottery.weights) == sortition.WEIGHT_TOTAL
         assert sum(lottery.probabilities().values()) == pytest.approx(size, abs=1e-6)
         assert lottery.certificate >= lottery.minimum
         assert lottery.certificate == pytest.approx(best, abs=1e-5)
         assert lottery.minimum == pytest.approx(best, abs=1e-5)
 
 
-def _feasible_panels(pool_people: list[Person], quotas: list[Quota], size: int) -> list[tuple[int, ...]]:
-    found = []
-    for panel in itertools.combinations(range(len(pool_people)), size):
-        counts = Counter(
-            (qq.feature, qq.value)
-            for i in panel
-            for qq in quotas
-            if pool_people[i].features.get(qq.feature) == qq.value
-        )
-        if all(qq.min <= counts[(qq.feature, qq.value)] <= qq.max for qq in quotas):
-            found.append(panel)
-    return found
-
-
-def brute_force_leximin(pool_people: list[Person], quotas: list[Quota], size: int) -> list[float]:
+def brute_force_leximin(pool_people: list[sortition.Person], quotas: list[sortition.Quota], size: int) -> list[float]:
     """Each person's leximin chance, sorted, from every feasible panel listed explicitly.
 
     Level by level: maximise the smallest chance of the people not yet settled, then
@@ -266,16 +248,16 @@ def test_it_reaches_the_brute_force_leximin_profile_with_three_features(case):
     # this covers both ways the lottery is built: mixing the fractional levels, and level by level.
     rows, size, bounds = case
     size = min(size, len(rows))
-    crowd = [Person(f"p{i}", dict(zip("abc", values, strict=True))) for i, values in enumerate(rows)]
+    crowd = [sortition.Person(f"p{i}", dict(zip("abc", values, strict=True))) for i, values in enumerate(rows)]
     values = [(f, v) for f in "abc" for v in "xy"]
     quotas = [q(f, v, min(lo, hi), max(lo, hi)) for (f, v), (lo, hi) in zip(values, bounds, strict=True)]
-    pool = build_pool(crowd, quotas, size)
+    pool = sortition.build_pool(crowd, quotas, size)
     if not _feasible_panels(crowd, quotas, size):
-        with pytest.raises(SortitionError):
-            select(pool)
+        with pytest.raises(sortition.SortitionError):
+            sortition.select(pool)
         return
     expected = brute_force_leximin(crowd, quotas, size)
-    lottery = select(pool)
+    lottery = sortition.select(pool)
     assert lottery.complete
     assert all(pool.meets_quotas(p) for p in lottery.panels)
     chances = lottery.probabilities()
@@ -284,7 +266,7 @@ def test_it_reaches_the_brute_force_leximin_profile_with_three_features(case):
     assert lottery.certificate >= lottery.minimum
     assert lottery.certificate == pytest.approx(expected[0], abs=1e-5)
     # Maximin only promises the smallest chance, over the same people.
-    maximin = select(pool, "maximin")
+    maximin = sortition.select(pool, "maximin")
     assert maximin.never == lottery.never
     assert all(pool.meets_quotas(p) for p in maximin.panels)
     assert maximin.minimum == pytest.approx(expected[0], abs=1e-5)
@@ -296,10 +278,10 @@ def test_it_builds_level_by_level_when_the_fractional_levels_are_no_mixture_of_p
     # gives p0 and p2 1/2 each and p1, p3, p4, p5 1/4 each, the leximin lottery. With fractional
     # counts p6 could serve only 3/4 of the time, a point no mixture of real panels reaches.
     spec = {"p0": "yyy", "p1": "xxy", "p2": "yyx", "p3": "xxy", "p4": "yxx", "p5": "yxx", "p6": "xyx"}
-    crowd = [Person(name, dict(zip("abc", v, strict=True))) for name, v in spec.items()]
+    crowd = [sortition.Person(name, dict(zip("abc", v, strict=True))) for name, v in spec.items()]
     quotas = [q("a", "x", 1, 2), q("a", "y", 1, 3), q("b", "x", 0, 3), q("b", "y", 2, 2)]
     quotas += [q("c", "x", 2, 2), q("c", "y", 1, 1)]
-    lottery = select(build_pool(crowd, quotas, 3))
+    lottery = sortition.select(sortition.build_pool(crowd, quotas, 3))
     assert lottery.complete
     chances = lottery.probabilities()
     assert chances == pytest.approx({"p0": 0.5, "p2": 0.5, "p6": 1.0, **dict.fromkeys(["p1", "p3", "p4", "p5"], 0.25)})
@@ -308,15 +290,14 @@ def test_it_builds_level_by_level_when_the_fractional_levels_are_no_mixture_of_p
 
 @pytest.mark.slow
 def test_both_ways_of_building_the_lottery_agree_on_a_public_pool(monkeypatch):
-    quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
-    pool = build_pool(read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
-    mixed = select(pool)
-    mixed_maximin = select(pool, "maximin")
+    pool = public_pool("sa_fixture_22", 22)
+    mixed = sortition.select(pool)
+    mixed_maximin = sortition.select(pool, "maximin")
     import confederal.sortition._lottery as lottery_module
 
     monkeypatch.setattr(lottery_module._Run, "solve_by_levels_first", lambda self, method: None)
-    by_levels = select(pool)
-    by_levels_maximin = select(pool, "maximin")
+    by_levels = sortition.select(pool)
+    by_levels_maximin = sortition.select(pool, "maximin")
     assert mixed.complete
     assert by_levels.complete
     # Level by level, the later levels are solved to 10⁻⁴ (the first to 10⁻⁵); the mixture is exact.
@@ -334,8 +315,8 @@ def test_both_ways_of_building_the_lottery_agree_on_a_public_pool(monkeypatch):
 
 def test_it_explains_quotas_that_cannot_add_up_and_the_smallest_fix():
     crowd = people("a:f,x b:f,y c:m,x d:m,y e:m,x")
-    with pytest.raises(SortitionError) as raised:
-        select(build_pool(crowd, [q("g", "f", 2, 2), q("g", "m", 2, 3)], 3))
+    with pytest.raises(sortition.SortitionError) as raised:
+        sortition.select(sortition.build_pool(crowd, [q("g", "f", 2, 2), q("g", "m", 2, 3)], 3))
     error = raised.value
     assert error.code == "quotas_infeasible"
     assert "minimums for g add up to 4, more than the panel of 3" in error.message
@@ -347,8 +328,10 @@ def test_it_explains_quotas_that_cannot_add_up_and_the_smallest_fix():
 def test_it_explains_a_conflict_between_two_features():
     # Two f people, both x; the panel must have 2 f and 2 y: impossible in a panel of 2.
     crowd = people("a:f,x b:f,x c:m,y d:m,y")
-    with pytest.raises(SortitionError) as raised:
-        select(build_pool(crowd, [q("g", "f", 2, 2), q("g", "m", 0, 2), q("h", "x", 0, 2), q("h", "y", 2, 2)], 2))
+    with pytest.raises(sortition.SortitionError) as raised:
+        sortition.select(
+            sortition.build_pool(crowd, [q("g", "f", 2, 2), q("g", "m", 0, 2), q("h", "x", 0, 2), q("h", "y", 2, 2)], 2)
+        )
     assert "cannot all hold together" in raised.value.message
     assert "The smallest change that allows a draw" in raised.value.message
 
@@ -365,8 +348,8 @@ def test_it_explains_a_conflict_between_two_features():
     ],
 )
 def test_it_refuses_malformed_input_with_a_stable_code(crowd, quotas, size, code):
-    with pytest.raises(SortitionError) as raised:
-        build_pool(crowd, quotas, size)
+    with pytest.raises(sortition.SortitionError) as raised:
+        sortition.build_pool(crowd, quotas, size)
     assert raised.value.code == code
 
 
@@ -374,25 +357,23 @@ def test_it_refuses_malformed_input_with_a_stable_code(crowd, quotas, size, code
 
 
 def test_it_stops_when_asked_and_returns_a_valid_partial_lottery():
-    quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
-    pool = build_pool(read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
+    pool = public_pool("sa_fixture_22", 22)
     reports = []
-    lottery = select(pool, should_stop=lambda: len(reports) >= 3, progress=reports.append)
+    lottery = sortition.select(pool, should_stop=lambda: len(reports) >= 3, progress=reports.append)
     assert not lottery.complete
     assert reports
     assert reports[0].stage == 1
     assert all(pool.meets_quotas(p) for p in lottery.panels)
     assert lottery.certificate >= lottery.minimum
-    full = select(pool)
+    full = sortition.select(pool)
     assert full.complete
     assert full.minimum >= lottery.minimum - 1e-9
 
 
 def test_it_respects_a_time_limit_on_an_injected_clock():
-    quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
-    pool = build_pool(read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas), quotas, 22)
+    pool = public_pool("sa_fixture_22", 22)
     ticks = iter(range(10_000))
-    lottery = select(pool, clock=lambda: float(next(ticks)), time_limit=5)
+    lottery = sortition.select(pool, clock=lambda: float(next(ticks)), time_limit=5)
     assert not lottery.complete
     assert all(pool.meets_quotas(p) for p in lottery.panels)
 
@@ -406,10 +387,10 @@ def test_it_spreads_service_evenly_over_many_rounds(n, size, rounds, salt):
     size = min(size, n)
     served = dict.fromkeys((f"m{i}" for i in range(n)), 0)
     for round_ in range(rounds):
-        crowd = [Person(m, {"g": "all"}, s) for m, s in served.items()]
-        lottery = select(build_pool(crowd, [q("g", "all", 0, size)], size))
-        seed = draw_seed(H, (salt + round_.to_bytes(16, "big")).hex()[:64])
-        for person in draw_panel(lottery, seed).chosen:
+        crowd = [sortition.Person(m, {"g": "all"}, s) for m, s in served.items()]
+        lottery = sortition.select(sortition.build_pool(crowd, [q("g", "all", 0, size)], size))
+        seed = sortition.draw_seed(H, (salt + round_.to_bytes(16, "big")).hex()[:64])
+        for person in sortition.draw_panel(lottery, seed).chosen:
             served[person] += 1
         assert max(served.values()) - min(served.values()) <= 1, served
 
@@ -421,11 +402,11 @@ def test_it_keeps_the_quotas_in_every_round_of_a_rotation(rounds, salt):
     quotas = [q("g", "f", 1, 1), q("g", "m", 1, 1)]
     served = dict.fromkeys("abcdef", 0)
     for round_ in range(rounds):
-        crowd = [Person(p.id, p.features, served[p.id]) for p in crowd0]
-        pool = build_pool(crowd, quotas, 2)
-        lottery = select(pool)
+        crowd = [sortition.Person(p.id, p.features, served[p.id]) for p in crowd0]
+        pool = sortition.build_pool(crowd, quotas, 2)
+        lottery = sortition.select(pool)
         assert all(pool.meets_quotas(p) for p in lottery.panels)
-        chosen = draw_panel(lottery, draw_seed(H, (salt * 2).hex()[:62] + f"{round_:02x}")).chosen
+        chosen = sortition.draw_panel(lottery, sortition.draw_seed(H, (salt * 2).hex()[:62] + f"{round_:02x}")).chosen
         for person in chosen:
             served[person] += 1
     women, men = [served[p] for p in "abc"], [served[p] for p in "def"]
@@ -437,17 +418,17 @@ def test_it_keeps_the_quotas_in_every_round_of_a_rotation(rounds, salt):
 @given(st.integers(1, 9), st.integers(0, 40), st.binary(min_size=16, max_size=32))
 def test_the_shuffled_rota_gives_everyone_floor_or_ceiling_turns(n, turns, seed):
     members = [f"m{i}" for i in range(n)]
-    counts = Counter(shuffled_rota(members, turns, seed.hex()))
+    counts = Counter(sortition.shuffled_rota(members, turns, seed.hex()))
     assert sum(counts.values()) == turns
     assert all(turns // n <= counts[m] <= -(-turns // n) for m in members)
 
 
 def test_the_shuffled_rota_keeps_an_absent_persons_turn():
     members = ["ana", "ben", "cai"]
-    order = shuffled_rota(members, 3, "00" * 16)
+    order = sortition.shuffled_rota(members, 3, "00" * 16)
     away = order[0]
     assert away is not None
-    rota = shuffled_rota(members, 3, "00" * 16, absent=lambda turn: {away} if turn == 0 else set())
+    rota = sortition.shuffled_rota(members, 3, "00" * 16, absent=lambda turn: {away} if turn == 0 else set())
     assert rota[0] != away
     assert rota[1] == away
     assert Counter(rota) == Counter(members)
@@ -464,16 +445,16 @@ def entry_hash(body) -> str:
 def recorded_draw():
     crowd = people("a:f,x b:f,y c:f,x d:m,y e:m,x", served={"a": 1})
     quotas = [q("g", "f", 1, 2), q("g", "m", 1, 1)]
-    announced = announcement_body("d1", "facilitators", crowd, quotas, 2, "leximin", beacon_size=7)
-    pool = build_pool(crowd, quotas, 2)
-    lottery = select(pool)
-    result = result_body("d1", entry_hash(announced), 7, "cd" * 32, lottery, pool.features)
+    announced = sortition.announcement_body("d1", "facilitators", crowd, quotas, 2, "leximin", beacon_size=7)
+    pool = sortition.build_pool(crowd, quotas, 2)
+    lottery = sortition.select(pool)
+    result = sortition.result_body("d1", entry_hash(announced), 7, "cd" * 32, lottery, pool.features)
     return announced, result
 
 
 def test_it_audits_an_untouched_draw_as_matching():
     announced, result = recorded_draw()
-    audit = audit_draw(announced, entry_hash(announced), "cd" * 32, result, resolve=select)
+    audit = sortition.audit_draw(announced, entry_hash(announced), "cd" * 32, result, resolve=sortition.select)
     assert audit.ok, audit.failed
     assert any("draws exactly the recorded panel" in line for line in audit.passed)
 
@@ -512,44 +493,46 @@ def _tamper(path: str, value):
 )
 def test_it_detects_any_change_to_the_inputs_seed_or_result(path, change):
     announced, result = _tamper(path, change)
-    audit = audit_draw(announced, entry_hash(announced), "cd" * 32, result)
+    audit = sortition.audit_draw(announced, entry_hash(announced), "cd" * 32, result)
     assert not audit.ok, path
 
 
 def test_it_detects_a_draw_whose_beacon_is_not_the_ledgers_root():
     announced, result = recorded_draw()
-    assert not audit_draw(announced, entry_hash(announced), "ce" * 32, result).ok
-    assert not audit_draw(announced, entry_hash(announced), None, result).ok
+    assert not sortition.audit_draw(announced, entry_hash(announced), "ce" * 32, result).ok
+    assert not sortition.audit_draw(announced, entry_hash(announced), None, result).ok
 
 
 def test_a_lottery_round_trips_through_its_record():
     _, result = recorded_draw()
-    lottery = lottery_from_json(result["lottery"])
-    assert lottery_to_json(lottery, ("g",)) == result["lottery"]
+    lottery = sortition.lottery_from_json(result["lottery"])
+    assert sortition.lottery_to_json(lottery, ("g",)) == result["lottery"]
 
 
 def test_a_commitment_binds_the_secret():
     secret = "12" * 32
-    c = commitment(secret)
-    assert check_commitment(c, secret)
-    assert not check_commitment(c, "13" * 32)
+    c = sortition.commitment(secret)
+    assert sortition.check_commitment(c, secret)
+    assert not sortition.check_commitment(c, "13" * 32)
 
 
 def test_the_seed_depends_on_every_input():
-    base = draw_seed(H, "cd" * 32, ["01" * 32])
-    assert base != draw_seed(H, "cd" * 32)
-    assert base != draw_seed("ac" * 32, "cd" * 32, ["01" * 32])
-    assert base != draw_seed(H, "ce" * 32, ["01" * 32])
-    assert draw_seed(H, "cd" * 32, ["01" * 32, "02" * 32]) == draw_seed(H, "cd" * 32, ["02" * 32, "01" * 32])
+    base = sortition.draw_seed(H, "cd" * 32, ["01" * 32])
+    assert base != sortition.draw_seed(H, "cd" * 32)
+    assert base != sortition.draw_seed("ac" * 32, "cd" * 32, ["01" * 32])
+    assert base != sortition.draw_seed(H, "ce" * 32, ["01" * 32])
+    assert sortition.draw_seed(H, "cd" * 32, ["01" * 32, "02" * 32]) == sortition.draw_seed(
+        H, "cd" * 32, ["02" * 32, "01" * 32]
+    )
 
 
 # -- the files sortition-algorithms users keep --------------------------------------------------------
 
 
 def test_it_reads_the_sortition_algorithms_files():
-    quotas = read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
+    quotas = sortition.read_features_csv((POOLS / "sa_fixture_22" / "features.csv").read_text())
     assert {qq.feature for qq in quotas} == {"Gender", "age_bracket", "geo_bucket", "edu_level"}
-    crowd = read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas, "nationbuilder_id")
+    crowd = sortition.read_people_csv((POOLS / "sa_fixture_22" / "people.csv").read_text(), quotas, "nationbuilder_id")
     assert len(crowd) == 150
     assert crowd[0].id == "p0"
     assert "email" not in crowd[0].features
@@ -565,6 +548,6 @@ def test_it_reads_the_sortition_algorithms_files():
     ],
 )
 def test_it_refuses_malformed_files_clearly(features, people_text, message):
-    with pytest.raises(SortitionError) as raised:
-        read_people_csv(people_text, read_features_csv(features))
+    with pytest.raises(sortition.SortitionError) as raised:
+        sortition.read_people_csv(people_text, sortition.read_features_csv(features))
     assert message in raised.value.message

@@ -203,16 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data-dir", type=Path, default=Path(".demo"), help="where the demo keeps its data (default .demo)"
     )
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--threads", type=int, default=8)
-    demo.set_defaults(func=cmd_demo)
-
     serve = sub.add_parser("serve", help="serve this node (settings from CONFEDERAL_* variables)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--threads", type=int, default=8)
-    serve.set_defaults(func=cmd_serve)
+    for server, run in ((demo, cmd_demo), (serve, cmd_serve)):
+        server.add_argument("--host", default="127.0.0.1")
+        server.add_argument("--port", type=int, default=8000)
+        server.add_argument("--threads", type=int, default=8)
+        server.set_defaults(func=run)
 
     check = sub.add_parser(
         "verify",
@@ -223,25 +219,29 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_arguments(check)
     check.set_defaults(func=verify.run)
 
-    lottery = sub.add_parser(
-        "draw",
-        help="compute a fair lottery from features.csv and people.csv and draw a panel",
-        description="Computes the leximin (or maximin) lottery over panels that meet every quota, prints each "
-        "person's chance and the certificate, and draws one panel from public or fresh randomness. "
-        "Ctrl-C stops early with the best lottery found so far. Exit 3: the files or quotas do not allow a draw.",
-    )
-    draw.add_draw_arguments(lottery)
-    lottery.set_defaults(func=draw.run_draw)
-
-    audit = sub.add_parser(
-        "audit-draw",
-        help="re-derive recorded draws from a ledger (or a record file) and say whether they match",
-        description="Verifies the ledger as verify does, then re-derives every draw it records: the beacon from "
-        "the ledger's root, the seed, the lottery's quotas and probabilities, and the people chosen. "
-        "Exit 5: a draw does not match its record.",
-    )
-    draw.add_audit_arguments(audit)
-    audit.set_defaults(func=draw.run_audit)
+    for name, help_, description, add_arguments, run in (
+        (
+            "draw",
+            "compute a fair lottery from features.csv and people.csv and draw a panel",
+            "Computes the leximin (or maximin) lottery over panels that meet every quota, prints each "
+            "person's chance and the certificate, and draws one panel from public or fresh randomness. "
+            "Ctrl-C stops early with the best lottery found so far. Exit 3: the files or quotas do not allow a draw.",
+            draw.add_draw_arguments,
+            draw.run_draw,
+        ),
+        (
+            "audit-draw",
+            "re-derive recorded draws from a ledger (or a record file) and say whether they match",
+            "Verifies the ledger as verify does, then re-derives every draw it records: the beacon from "
+            "the ledger's root, the seed, the lottery's quotas and probabilities, and the people chosen. "
+            "Exit 5: a draw does not match its record.",
+            draw.add_audit_arguments,
+            draw.run_audit,
+        ),
+    ):
+        command = sub.add_parser(name, help=help_, description=description)
+        add_arguments(command)
+        command.set_defaults(func=run)
 
     from confederal.records import OPERATOR_KINDS
 

@@ -22,19 +22,9 @@ from datetime import datetime
 
 from confederal.ledger import JSONObject, RecordBody, RecordError, format_time
 
+from . import _records
 from ._charter import CouncilCharter, FederationCharter, Mandate, breach
 from ._errors import FederationError
-from ._records import (
-    CouncilConvened,
-    CouncilJoined,
-    CouncilLeft,
-    DelegateAct,
-    FederationFounded,
-    FederationJoined,
-    FederationLeft,
-    MandateGranted,
-    MandateRecalled,
-)
 
 __all__ = [
     "Act",
@@ -86,26 +76,29 @@ def _membership(acts: Sequence[Act], federation_id: str, founder: Act) -> dict[s
     """Per ledger, the positions where it joined (True) or left (False) the federation, in log order."""
     changes: dict[str, list[tuple[int, bool]]] = {founder.origin: [(founder.seq, True)]}
     for act in sorted(acts, key=lambda a: (a.origin, a.seq)):
-        if act.kind not in {FederationJoined.kind, FederationLeft.kind} or act.body.get("federation") != federation_id:
+        if (
+            act.kind not in {_records.FederationJoined.kind, _records.FederationLeft.kind}
+            or act.body.get("federation") != federation_id
+        ):
             continue
         try:
             _parse(act)
         except RecordError:
             continue  # a malformed join or leave changes nothing
-        changes.setdefault(act.origin, []).append((act.seq, act.kind == FederationJoined.kind))
+        changes.setdefault(act.origin, []).append((act.seq, act.kind == _records.FederationJoined.kind))
     return changes
 
 
 _BODIES: dict[str, type[RecordBody]] = {
     cls.kind: cls
     for cls in (
-        FederationJoined,
-        FederationLeft,
-        CouncilJoined,
-        CouncilLeft,
-        MandateGranted,
-        MandateRecalled,
-        DelegateAct,
+        _records.FederationJoined,
+        _records.FederationLeft,
+        _records.CouncilJoined,
+        _records.CouncilLeft,
+        _records.MandateGranted,
+        _records.MandateRecalled,
+        _records.DelegateAct,
     )
 }
 
@@ -114,7 +107,9 @@ def _parse(act: Act) -> RecordBody:
     return _BODIES[act.kind].from_json(dict(act.body))  # type: ignore[arg-type]
 
 
-def _charter_of(act: Act, body: type[FederationFounded] | type[CouncilConvened]) -> FederationFounded | CouncilConvened:
+def _charter_of(
+    act: Act, body: type[_records.FederationFounded] | type[_records.CouncilConvened]
+) -> _records.FederationFounded | _records.CouncilConvened:
     try:
         return body.from_json(dict(act.body))  # type: ignore[arg-type]
     except RecordError as exc:
@@ -138,8 +133,8 @@ def federation_state(charter_act: Act, acts: Sequence[Act]) -> FederationState:
     Raises:
         FederationError: the charter record is malformed.
     """
-    founded = _charter_of(charter_act, FederationFounded)
-    assert isinstance(founded, FederationFounded)
+    founded = _charter_of(charter_act, _records.FederationFounded)
+    assert isinstance(founded, _records.FederationFounded)
     charter = founded.charter
     changes = _membership(acts, charter_act.hash, charter_act)
     members: list[tuple[str, int]] = []
@@ -303,7 +298,13 @@ class CouncilState:
         }
 
 
-_COUNCIL_KINDS = {CouncilJoined.kind, CouncilLeft.kind, MandateGranted.kind, MandateRecalled.kind, DelegateAct.kind}
+_COUNCIL_KINDS = {
+    _records.CouncilJoined.kind,
+    _records.CouncilLeft.kind,
+    _records.MandateGranted.kind,
+    _records.MandateRecalled.kind,
+    _records.DelegateAct.kind,
+}
 
 
 def council_state(charter_act: Act, federation: FederationState, acts: Sequence[Act], now: datetime) -> CouncilState:
@@ -317,8 +318,8 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
     Raises:
         FederationError: the charter record is malformed or breaks the federation's limits.
     """
-    convened = _charter_of(charter_act, CouncilConvened)
-    assert isinstance(convened, CouncilConvened)
+    convened = _charter_of(charter_act, _records.CouncilConvened)
+    assert isinstance(convened, _records.CouncilConvened)
     charter = convened.charter
     if charter.federation != federation.id:
         raise FederationError("wrong_federation", "This council was convened in another federation.")
@@ -348,7 +349,7 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
         motion.members = len(state.members())
         motion.adopted = motion.count("for") * 2 > motion.members
 
-    def vote(act: Act, body: DelegateAct, at: datetime, motion: Motion, grant: Grant) -> None:
+    def vote(act: Act, body: _records.DelegateAct, at: datetime, motion: Motion, grant: Grant) -> None:
         if motion.decided_at is not None:
             return ignore(act, "the motion was already decided")
         choice = str(body.choice)
@@ -360,7 +361,7 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
             decide(motion, at)
         return None
 
-    waiting_votes: dict[str, list[tuple[Act, DelegateAct]]] = {}
+    waiting_votes: dict[str, list[tuple[Act, _records.DelegateAct]]] = {}
     for act in events:
         at = act.witnessed_at
         assert at is not None
@@ -368,7 +369,7 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
             ignore(act, "witnessed after the council ended")
             continue
         seat = state.seats.get(act.origin)
-        if act is charter_act or act.kind == CouncilJoined.kind:
+        if act is charter_act or act.kind == _records.CouncilJoined.kind:
             if act is not charter_act and not _readable(act, ignore):
                 continue
             if not _member_at(changes, act.origin, act.seq):
@@ -382,23 +383,23 @@ def council_state(charter_act: Act, federation: FederationState, acts: Sequence[
         body = _readable(act, ignore)
         if body is None:
             continue
-        if isinstance(body, CouncilLeft):
+        if isinstance(body, _records.CouncilLeft):
             seat.left_at = at
             _end(seat, at, "left")
             continue
-        if isinstance(body, MandateGranted):
+        if isinstance(body, _records.MandateGranted):
             expires = body.expires_at or end
             _end(seat, at, "replaced")
             seat.grants.append(Grant(act.origin, act.seq, body.delegate, body.mandate, at, min(expires, end)))
             continue
         current = seat.current
-        if isinstance(body, MandateRecalled):
+        if isinstance(body, _records.MandateRecalled):
             if current is None or current.seq != body.grant:
                 ignore(act, "no such mandate is held")
             else:
                 current.ended_at, current.end_reason = at, "recalled"
             continue
-        assert isinstance(body, DelegateAct)
+        assert isinstance(body, _records.DelegateAct)
         if current is None or current.seq != body.grant or not current.live(at):
             ignore(act, "the delegate holds no live mandate from this assembly")
             continue
@@ -443,7 +444,7 @@ def _end(seat: Seat, at: datetime, reason: str) -> None:
         grant.ended_at, grant.end_reason = at, reason
 
 
-def _grant_of(state: CouncilState, act: Act, body: DelegateAct) -> Grant:
+def _grant_of(state: CouncilState, act: Act, body: _records.DelegateAct) -> Grant:
     seat = state.seats[act.origin]
     return next(g for g in seat.grants if g.seq == body.grant)
 

@@ -59,15 +59,16 @@ def _unknown(kind: str, data: Mapping[str, JSONValue], known: frozenset[str]) ->
         )
 
 
-@dataclass(frozen=True)
-class FederationFounded(RecordBody):
-    """An assembly founds a federation by its decision; the federation is named by this record's hash."""
+class _Chartered(RecordBody):
+    """A record whose body is a charter and the deciding decision; the federation or council is named by its hash."""
 
-    kind = "federation.charter"
     subject_field: ClassVar[str | None] = None
-
-    charter: FederationCharter
-    decision: int | None = None
+    #: The charter's class, the fields it may hold, and whose charter it is, in a refusal.
+    charter_type: ClassVar[type[FederationCharter] | type[CouncilCharter]]
+    charter_fields: ClassVar[frozenset[str]]
+    whose: ClassVar[str]
+    charter: FederationCharter | CouncilCharter
+    decision: int | None
 
     def to_json(self) -> JSONObject:
         return _with_decision(self.charter.to_json(), self.decision)
@@ -75,12 +76,25 @@ class FederationFounded(RecordBody):
     @classmethod
     def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
         f = Fields(cls.kind, data)
-        _unknown(cls.kind, data, _FEDERATION_FIELDS)
+        _unknown(cls.kind, data, cls.charter_fields)
         try:
-            charter = FederationCharter.from_json(data)
+            charter = cls.charter_type.from_json(data)
         except FederationError as exc:
-            raise RecordError("bad_field", "The federation's charter is malformed: {why}", why=exc.message) from exc
-        return cls(charter, _decision(f))
+            raise RecordError("bad_field", f"The {cls.whose} charter is malformed: {{why}}", why=exc.message) from exc
+        return cls(charter, _decision(f))  # type: ignore[call-arg]
+
+
+@dataclass(frozen=True)
+class FederationFounded(_Chartered):
+    """An assembly founds a federation by its decision; the federation is named by this record's hash."""
+
+    kind = "federation.charter"
+    charter_type = FederationCharter
+    charter_fields = _FEDERATION_FIELDS
+    whose = "federation's"
+
+    charter: FederationCharter
+    decision: int | None = None
 
     def describe(self) -> Phrase:
         return Phrase(N_("Founded the federation %(name)s"), {"name": self.charter.name})
@@ -131,27 +145,16 @@ class FederationLeft(_Membership):
 
 
 @dataclass(frozen=True)
-class CouncilConvened(RecordBody):
+class CouncilConvened(_Chartered):
     """An assembly of the federation convenes a council for one objective and a fixed term."""
 
     kind = "council.charter"
-    subject_field: ClassVar[str | None] = None
+    charter_type = CouncilCharter
+    charter_fields = _COUNCIL_FIELDS
+    whose = "council's"
 
     charter: CouncilCharter
     decision: int | None = None
-
-    def to_json(self) -> JSONObject:
-        return _with_decision(self.charter.to_json(), self.decision)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        _unknown(cls.kind, data, _COUNCIL_FIELDS)
-        try:
-            charter = CouncilCharter.from_json(data)
-        except FederationError as exc:
-            raise RecordError("bad_field", "The council's charter is malformed: {why}", why=exc.message) from exc
-        return cls(charter, _decision(f))
 
     def describe(self) -> Phrase:
         return Phrase(

@@ -14,20 +14,12 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from . import _tiles
 from ._checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from ._entry import decode_entry
 from ._errors import CheckpointError, EntryError, NoteError, ProofError, TileError
 from ._merkle import TreeLevels, consistency_proof, leaf_hashes, verify_consistency
 from ._note import Verifier, parse_note
-from ._tiles import (
-    TILE_WIDTH,
-    TileRef,
-    count_hash_tiles,
-    decode_bundle,
-    encode_bundle,
-    entry_bundles_for_size,
-    hash_tiles_for_size,
-)
 
 __all__ = [
     "DEFAULT_MAX_ENTRIES",
@@ -99,7 +91,7 @@ def _read(read: TileReader, path: str) -> bytes:
         raise AuditFailure(Failure.FETCH, f"Could not fetch {exc.path}: {exc.reason}.") from exc
 
 
-def _read_tile(read: TileReader, tile: TileRef) -> bytes:
+def _read_tile(read: TileReader, tile: _tiles.TileRef) -> bytes:
     try:
         return read(tile.path)
     except FetchError as exc:
@@ -107,12 +99,12 @@ def _read_tile(read: TileReader, tile: TileRef) -> bytes:
             raise AuditFailure(Failure.FETCH, f"Could not fetch {exc.path}: {exc.reason}.") from exc
     # tlog-tiles lets a log drop a partial tile once the full one exists:
     # the partial tile is then the full tile's first `width` items.
-    full = TileRef(tile.level, tile.index, entries=tile.entries)
+    full = _tiles.TileRef(tile.level, tile.index, entries=tile.entries)
     data = _read(read, full.path)
     if not tile.entries:
         return data[: tile.width * 32]
     try:
-        return encode_bundle(decode_bundle(data)[: tile.width])
+        return _tiles.encode_bundle(_tiles.decode_bundle(data)[: tile.width])
     except TileError as exc:
         raise AuditFailure(Failure.MALFORMED_ENTRY, f"Entry bundle {full.path} is malformed: {exc.message}") from exc
 
@@ -140,9 +132,9 @@ def _open(note: bytes, key: Verifier) -> tuple[Checkpoint, str]:
     return opened.checkpoint, opened.note
 
 
-def _check_bundle(tile: TileRef, data: bytes, origin: str) -> tuple[list[bytes], list[bytes | None]]:
+def _check_bundle(tile: _tiles.TileRef, data: bytes, origin: str) -> tuple[list[bytes], list[bytes | None]]:
     try:
-        raw_entries = decode_bundle(data)
+        raw_entries = _tiles.decode_bundle(data)
     except TileError as exc:
         raise AuditFailure(Failure.MALFORMED_ENTRY, f"Entry bundle {tile.path} is malformed: {exc.message}") from exc
     first = tile.first_entry
@@ -229,8 +221,8 @@ def audit_ledger(
 
     raw_entries: list[bytes] = []
     prevs: list[bytes | None] = []
-    bundle_count = -(-checkpoint.size // TILE_WIDTH)
-    for done, tile in enumerate(entry_bundles_for_size(checkpoint.size), 1):
+    bundle_count = -(-checkpoint.size // _tiles.TILE_WIDTH)
+    for done, tile in enumerate(_tiles.entry_bundles_for_size(checkpoint.size), 1):
         raw, prev = _check_bundle(tile, _read_tile(read, tile), checkpoint.origin)
         raw_entries.extend(raw)
         prevs.extend(prev)
@@ -241,8 +233,8 @@ def audit_ledger(
     report.passed.append(f"All {checkpoint.size} entries are well-formed and in order.")
 
     tree = TreeLevels(hashes)
-    tile_count = count_hash_tiles(checkpoint.size)
-    for done, tile in enumerate(hash_tiles_for_size(checkpoint.size), 1):
+    tile_count = _tiles.count_hash_tiles(checkpoint.size)
+    for done, tile in enumerate(_tiles.hash_tiles_for_size(checkpoint.size), 1):
         data = _read_tile(read, tile)
         expected = tree.read(tile.subtrees())
         if data != b"".join(expected):

@@ -206,6 +206,16 @@ def inclusion_proof(index: int, size: int, read: SubtreeReader) -> list[bytes]:
     return _resolve(ranges, read)
 
 
+def _check_sizes(old_size: int, new_size: int) -> None:
+    if not 0 <= old_size <= new_size:
+        raise ProofError(
+            "sizes_out_of_order",
+            "No consistency proof exists from size {old} to size {new}.",
+            old=old_size,
+            new=new_size,
+        )
+
+
 def consistency_proof(old_size: int, new_size: int, read: SubtreeReader) -> list[bytes]:
     """Return the RFC 9162 consistency proof from a tree of ``old_size`` to one of ``new_size``.
 
@@ -214,13 +224,7 @@ def consistency_proof(old_size: int, new_size: int, read: SubtreeReader) -> list
     Raises:
         ProofError: the sizes are negative or ``old_size > new_size``.
     """
-    if not 0 <= old_size <= new_size:
-        raise ProofError(
-            "sizes_out_of_order",
-            "No consistency proof exists from size {old} to size {new}.",
-            old=old_size,
-            new=new_size,
-        )
+    _check_sizes(old_size, new_size)
     if old_size in (0, new_size):
         return []
     ranges: list[tuple[int, int]] = []
@@ -238,21 +242,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         raise ProofError(
             "index_out_of_range", "Entry {index} is not in a ledger of size {size}.", index=index, size=size
         )
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if sn == 0:
-            raise ProofError("proof_too_long", "The inclusion proof has more hashes than the tree has levels.")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise ProofError("proof_too_short", "The inclusion proof has fewer hashes than the tree has levels.")
+    _, r = _climb("inclusion", index, size - 1, leaf, proof)
     if r != root:
         raise ProofError("inclusion_mismatch", "The inclusion proof does not lead to the expected root.")
 
@@ -263,13 +253,7 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     Raises:
         ProofError: the proof does not hold: the histories have diverged.
     """
-    if not 0 <= old_size <= new_size:
-        raise ProofError(
-            "sizes_out_of_order",
-            "No consistency proof exists from size {old} to size {new}.",
-            old=old_size,
-            new=new_size,
-        )
+    _check_sizes(old_size, new_size)
     if old_size == new_size:
         if proof:
             raise ProofError("proof_too_long", "A tree is consistent with itself only by an empty proof.")
@@ -289,26 +273,36 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     while fn & 1:
         fn >>= 1
         sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            raise ProofError("proof_too_long", "The consistency proof has more hashes than the tree has levels.")
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            while not fn & 1 and fn:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise ProofError("proof_too_short", "The consistency proof has fewer hashes than the tree has levels.")
+    fr, sr = _climb("consistency", fn, sn, path[0], path[1:])
     if fr != old_root or sr != new_root:
         raise ProofError(
             "consistency_mismatch", "The consistency proof does not connect the two roots: the history has forked."
         )
+
+
+def _climb(what: str, fn: int, sn: int, start: bytes, path: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """Fold a proof's ``path`` up from node ``fn`` of a tree whose last node is ``sn`` (RFC 9162 §2.1.3.2, §2.1.4.2).
+
+    Returns the two roots it reaches: from the hashes to the node's left only (a consistency proof's old
+    root) and from all of them (the tree's root). ``what`` names the proof in a refusal.
+    """
+    fr = sr = start
+    for p in path:
+        if sn == 0:
+            raise ProofError("proof_too_long", f"The {what} proof has more hashes than the tree has levels.")
+        if fn & 1 or fn == sn:
+            fr = node_hash(p, fr)
+            sr = node_hash(p, sr)
+            while not fn & 1 and fn:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ProofError("proof_too_short", f"The {what} proof has fewer hashes than the tree has levels.")
+    return fr, sr
 
 
 @dataclass

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyCookie, HttpBearer
 
+from confederal.node.access import access_assembly, require, require_member
 from confederal.node.accounts.services import user_for_token
+from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.web import now
+from confederal.permissions import Action
 
 
 class BearerToken(HttpBearer):
@@ -64,6 +68,39 @@ def user_of(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+_Route = TypeVar("_Route", bound=Callable[..., Any])
+
+
+def authed(
+    route: Callable[..., Any], path: str, out: Any, summary: str, errors: tuple[int, ...], status: int = 201
+) -> Callable[[_Route], _Route]:
+    """Declare a route that needs a session or a token: ``route`` is ``router.post`` (or ``put``, ``delete``…).
+
+    It answers ``out`` with ``status``, and ``ErrorOut`` with each status in ``errors`` (those it may refuse with).
+    """
+    declare: Callable[[_Route], _Route] = route(
+        path, auth=AUTH, response={status: out} | dict.fromkeys(errors, ErrorOut), summary=summary
+    )
+    return declare
+
+
+def member_for(request: HttpRequest, assembly: Assembly, needs: Action) -> Member:
+    """The caller's membership, if they may do ``needs`` in the assembly as a member; else a refusal."""
+    return require_member(user_of(request), assembly, needs, now().date())
+
+
+def authorise(request: HttpRequest, assembly: Assembly, needs: Action) -> Member | None:
+    """The caller's membership (if any), if they may do ``needs`` in the assembly; else a refusal."""
+    return require(user_of(request), assembly, needs, now().date())
+
+
+def assembly_for(request: HttpRequest, slug: str, needs: Action) -> Assembly:
+    """The assembly with this short name, if the caller may do ``needs`` there; else a refusal (or 404)."""
+    assembly = access_assembly(slug)
+    authorise(request, assembly, needs)
+    return assembly
 
 
 JSON = dict[str, Any]

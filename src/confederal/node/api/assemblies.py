@@ -7,7 +7,7 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, membership, require, require_member
+from confederal.node.access import access_assembly, membership
 from confederal.node.assemblies import selectors as assembly_selectors
 from confederal.node.assemblies import services
 from confederal.node.assemblies.models import Assembly, Member
@@ -19,7 +19,7 @@ from confederal.node.roles.services import current_terms
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import AUTH, JSON, ErrorOut, api, user_of, viewer
+from ._base import JSON, ErrorOut, api, assembly_for, authed, member_for, user_of, viewer
 from .decisions import ProposalOut, proposal_out
 
 router = Router(tags=["assemblies"])
@@ -120,12 +120,7 @@ def list_assemblies(request: HttpRequest) -> list[AssemblyOut]:
     return [assembly_out(a) for a in assembly_selectors.assemblies()]
 
 
-@router.post(
-    "/assemblies",
-    auth=AUTH,
-    response={201: AssemblyDetailOut, 400: ErrorOut, 409: ErrorOut},
-    summary="Found an assembly",
-)
+@authed(router.post, "/assemblies", AssemblyDetailOut, "Found an assembly", (400, 409))
 def found(request: HttpRequest, body: FoundIn) -> Status[AssemblyDetailOut]:
     changes = {
         k: v
@@ -167,30 +162,27 @@ class InvitationOut(Schema):
     expires_at: datetime
 
 
-@router.post(
-    "/assemblies/{slug}/invitations",
-    auth=AUTH,
-    response={201: InvitationOut, 403: ErrorOut},
-    summary="Create an invitation link",
-)
+@authed(router.post, "/assemblies/{slug}/invitations", InvitationOut, "Create an invitation link", (403,))
 def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.INVITE, now().date())
+    member = member_for(request, assembly, Action.INVITE)
     invitation = services.do_create_invitation(member, now())
     url = request.build_absolute_uri(f"/invitations/{invitation.token}")
     out = InvitationOut(id=invitation.pk, token=invitation.token, url=url, expires_at=invitation.expires_at)
     return Status(201, out)
 
 
-@router.delete(
+@authed(
+    router.delete,
     "/assemblies/{slug}/invitations/{invitation_id}",
-    auth=AUTH,
-    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Withdraw an unused invitation link you made",
+    None,
+    "Withdraw an unused invitation link you made",
+    (403, 404, 409),
+    status=204,
 )
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.INVITE, now().date())
+    member = member_for(request, assembly, Action.INVITE)
     services.do_revoke_invitation(services.check_own_invitation(member, invitation_id), now())
     return Status(204, None)
 
@@ -209,12 +201,7 @@ class MemberRefOut(Schema):
     name: str
 
 
-@router.post(
-    "/invitations/{token}/accept",
-    auth=AUTH,
-    response={201: MemberRefOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut},
-    summary="Accept an invitation",
-)
+@authed(router.post, "/invitations/{token}/accept", MemberRefOut, "Accept an invitation", (404, 409, 410))
 def accept(request: HttpRequest, token: str, body: NameIn) -> Status[MemberRefOut]:
     user = user_of(request)
     invitation, name = services.check_accept_invitation(user, token, body.public_name, now())
@@ -230,12 +217,7 @@ class JoinRequestOut(Schema):
     created_at: datetime
 
 
-@router.post(
-    "/assemblies/{slug}/join-requests",
-    auth=AUTH,
-    response={201: JoinRequestOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Ask to join",
-)
+@authed(router.post, "/assemblies/{slug}/join-requests", JoinRequestOut, "Ask to join", (403, 409))
 def ask(request: HttpRequest, slug: str, body: JoinRequestIn) -> Status[JoinRequestOut]:
     assembly, user = access_assembly(slug), user_of(request)
     name = services.check_request_to_join(user, assembly, body.public_name, body.message)
@@ -246,15 +228,16 @@ def ask(request: HttpRequest, slug: str, body: JoinRequestIn) -> Status[JoinRequ
     )
 
 
-@router.get(
+@authed(
+    router.get,
     "/assemblies/{slug}/join-requests",
-    auth=AUTH,
-    response={200: list[JoinRequestOut], 403: ErrorOut},
-    summary="Pending requests (members only)",
+    list[JoinRequestOut],
+    "Pending requests (members only)",
+    (403,),
+    status=200,
 )
 def pending(request: HttpRequest, slug: str) -> list[JoinRequestOut]:
-    assembly = access_assembly(slug)
-    require(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
+    assembly = assembly_for(request, slug, Action.DECIDE_JOIN_REQUEST)
     rows = assembly_selectors.pending_requests(assembly)
     return [
         JoinRequestOut(id=r.pk, public_name=r.public_name, message=r.message, status=r.status, created_at=r.created_at)
@@ -266,15 +249,17 @@ class DecisionIn(Schema):
     approve: bool
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/join-requests/{request_id}",
-    auth=AUTH,
-    response={200: JoinRequestOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Approve or decline a request",
+    JoinRequestOut,
+    "Approve or decline a request",
+    (403, 404, 409),
+    status=200,
 )
 def decide(request: HttpRequest, slug: str, request_id: int, body: DecisionIn) -> JoinRequestOut:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.DECIDE_JOIN_REQUEST, now().date())
+    member = member_for(request, assembly, Action.DECIDE_JOIN_REQUEST)
     join_request = assembly_selectors.join_request_or_404(assembly, request_id)
     services.do_decide_join_request(member, join_request, body.approve, now())
     join_request.refresh_from_db()
@@ -288,15 +273,10 @@ class OkOut(Schema):
     ok: bool = True
 
 
-@router.post(
-    "/assemblies/{slug}/leave",
-    auth=AUTH,
-    response={200: OkOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Leave the assembly",
-)
+@authed(router.post, "/assemblies/{slug}/leave", OkOut, "Leave the assembly", (403, 409), status=200)
 def leave(request: HttpRequest, slug: str) -> OkOut:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.LEAVE, now().date())
+    member = member_for(request, assembly, Action.LEAVE)
     services.do_leave(member, now())
     return OkOut()
 
@@ -305,15 +285,10 @@ class AwayIn(Schema):
     until: date | None = None
 
 
-@router.post(
-    "/assemblies/{slug}/away",
-    auth=AUTH,
-    response={200: OkOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Be away until a day (or back)",
-)
+@authed(router.post, "/assemblies/{slug}/away", OkOut, "Be away until a day (or back)", (400, 403), status=200)
 def away(request: HttpRequest, slug: str, body: AwayIn) -> OkOut:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.LEAVE, now().date())
+    member = member_for(request, assembly, Action.LEAVE)
     services.do_set_away(member, body.until, now().date())
     return OkOut()
 
@@ -323,15 +298,16 @@ class SplitSuggestionOut(Schema):
     leave: list[MemberOut]
 
 
-@router.get(
+@authed(
+    router.get,
     "/assemblies/{slug}/split-suggestion",
-    auth=AUTH,
-    response={200: SplitSuggestionOut, 403: ErrorOut},
-    summary="A suggested division into two cells",
+    SplitSuggestionOut,
+    "A suggested division into two cells",
+    (403,),
+    status=200,
 )
 def suggestion(request: HttpRequest, slug: str) -> SplitSuggestionOut:
-    assembly = access_assembly(slug)
-    require(user_of(request), assembly, Action.PROPOSE, now().date())
+    assembly = assembly_for(request, slug, Action.PROPOSE)
     stay, leave_ = services.suggest_split(assembly)
 
     return SplitSuggestionOut(
@@ -346,15 +322,10 @@ class SplitIn(Schema):
     text: str = ""
 
 
-@router.post(
-    "/assemblies/{slug}/splits",
-    auth=AUTH,
-    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Propose splitting into two cells",
-)
+@authed(router.post, "/assemblies/{slug}/splits", ProposalOut, "Propose splitting into two cells", (400, 403))
 def propose_split(request: HttpRequest, slug: str, body: SplitIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
+    member = member_for(request, assembly, Action.PROPOSE)
     current = assembly_selectors.member_ids(assembly)
     stay = [pk for pk in current if pk not in body.leave]
     payload = services.check_split_cells(assembly, stay, body.leave, body.name, body.slug)

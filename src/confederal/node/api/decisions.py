@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, actor, require_member
+from confederal.node.access import access_assembly, actor
 from confederal.node.assemblies.models import Member
 from confederal.node.decisions import selectors, services
 from confederal.node.decisions.models import Proposal
@@ -16,7 +16,7 @@ from confederal.node.errors import Refused
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import AUTH, JSON, ErrorOut, api, user_of
+from ._base import JSON, ErrorOut, api, authed, member_for
 
 router = Router(tags=["proposals"])
 
@@ -100,15 +100,10 @@ class ProposeIn(Schema):
     voting_days: int | None = None
 
 
-@router.post(
-    "/assemblies/{slug}/proposals",
-    auth=AUTH,
-    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Make a proposal",
-)
+@authed(router.post, "/assemblies/{slug}/proposals", ProposalOut, "Make a proposal", (400, 403))
 def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
+    member = member_for(request, assembly, Action.PROPOSE)
     draft = services.check_propose(
         member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
     )
@@ -121,15 +116,10 @@ class AmendIn(Schema):
     text: str = ""
 
 
-@router.post(
-    "/assemblies/{slug}/amendments",
-    auth=AUTH,
-    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Propose a charter amendment",
-)
+@authed(router.post, "/assemblies/{slug}/amendments", ProposalOut, "Propose a charter amendment", (400, 403))
 def amend(request: HttpRequest, slug: str, body: AmendIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
+    member = member_for(request, assembly, Action.PROPOSE)
     draft = services.check_amendment(member, body.changes, body.review_on, body.text, now())
     return Status(201, proposal_out(services.do_propose(draft, now()), member))
 
@@ -149,15 +139,10 @@ class BallotIn(Schema):
     choice: Any
 
 
-@router.post(
-    "/assemblies/{slug}/proposals/{number}/ballot",
-    auth=AUTH,
-    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Vote",
-)
+@authed(router.post, "/assemblies/{slug}/proposals/{number}/ballot", ProposalOut, "Vote", (400, 403, 409))
 def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status[ProposalOut]:
     proposal = _proposal(slug, number)
-    member = require_member(user_of(request), proposal.assembly, Action.VOTE, now().date())
+    member = member_for(request, proposal.assembly, Action.VOTE)
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
     # Re-read: the last ballot closes the vote at once, and the answer should say so.
@@ -165,30 +150,34 @@ def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status
     return Status(201, proposal_out(proposal, member))
 
 
-@router.put(
+@authed(
+    router.put,
     "/assemblies/{slug}/proposals/{number}/ballot",
-    auth=AUTH,
-    response={200: ProposalOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Change your vote while the vote is open",
+    ProposalOut,
+    "Change your vote while the vote is open",
+    (400, 403, 409),
+    status=200,
 )
 def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> ProposalOut:
     proposal = _proposal(slug, number)
-    member = require_member(user_of(request), proposal.assembly, Action.VOTE, now().date())
+    member = member_for(request, proposal.assembly, Action.VOTE)
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
     proposal.refresh_from_db()
     return proposal_out(proposal, member)
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/proposals/{number}/withdraw",
-    auth=AUTH,
-    response={200: ProposalOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Withdraw your open proposal",
+    ProposalOut,
+    "Withdraw your open proposal",
+    (403, 409),
+    status=200,
 )
 def withdraw(request: HttpRequest, slug: str, number: int) -> ProposalOut:
     proposal = _proposal(slug, number)
-    member = require_member(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
+    member = member_for(request, proposal.assembly, Action.PROPOSE)
     services.do_withdraw(member, proposal, now())
     proposal.refresh_from_db()
     return proposal_out(proposal, member)
@@ -198,15 +187,17 @@ class KeepOut(Schema):
     next_review_on: date
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/proposals/{number}/keep",
-    auth=AUTH,
-    response={200: KeepOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Keep a decision due for review",
+    KeepOut,
+    "Keep a decision due for review",
+    (403, 409),
+    status=200,
 )
 def keep(request: HttpRequest, slug: str, number: int) -> KeepOut:
     proposal = _proposal(slug, number)
-    member = require_member(user_of(request), proposal.assembly, Action.PROPOSE, now().date())
+    member = member_for(request, proposal.assembly, Action.PROPOSE)
     return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))
 
 

@@ -12,14 +12,14 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, require_member, signed_in
+from confederal.node.access import access_assembly, signed_in
 from confederal.node.decisions.services import check_federation_proposal, do_propose
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import AUTH, JSON, ErrorOut, api, user_of
+from ._base import JSON, ErrorOut, api, authed, member_for, user_of
 from .decisions import ProposalOut, proposal_out
 
 router = Router(tags=["federation"])
@@ -82,15 +82,16 @@ class FederationProposalIn(Schema):
     text: str = ""
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/federation-proposals",
-    auth=AUTH,
-    response={201: ProposalOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Put a federation action to the assembly's decision",
+    ProposalOut,
+    "Put a federation action to the assembly's decision",
+    (400, 403, 404, 409),
 )
 def propose_federation_action(request: HttpRequest, slug: str, body: FederationProposalIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
+    member = member_for(request, assembly, Action.PROPOSE)
     payload: dict[str, Any] = body.dict(exclude={"text"})
     draft = check_federation_proposal(member, payload, body.text, now())
     return Status(201, proposal_out(do_propose(draft, now()), member))
@@ -108,16 +109,17 @@ class ActOut(Schema):
     seq: int = Field(description="The entry in the home assembly's ledger")
 
 
-@router.post(
+@authed(
+    router.post,
     "/federations/{federation_id}/councils/{council_id}/motions",
-    auth=AUTH,
-    response={201: ActOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Move a motion, as a delegate with a live mandate",
+    ActOut,
+    "Move a motion, as a delegate with a live mandate",
+    (400, 403, 404, 409),
 )
 def move_motion(request: HttpRequest, federation_id: str, council_id: str, body: MotionIn) -> Status[ActOut]:
     _council(federation_id, council_id)
     assembly = access_assembly(body.assembly)
-    member = require_member(user_of(request), assembly, Action.VOTE, now().date())
+    member = member_for(request, assembly, Action.VOTE)
     seq = services.do_move_motion(member, council_id, body.title, body.text, body.question, now())
     return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
 
@@ -128,16 +130,17 @@ class CouncilVoteIn(Schema):
     choice: Literal["for", "against", "abstain"]
 
 
-@router.post(
+@authed(
+    router.post,
     "/federations/{federation_id}/councils/{council_id}/votes",
-    auth=AUTH,
-    response={201: ActOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Vote on a motion, as a delegate; a vote against the mandate is refused or flagged as the charter says",
+    ActOut,
+    "Vote on a motion, as a delegate; a vote against the mandate is refused or flagged as the charter says",
+    (400, 403, 404, 409),
 )
 def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: CouncilVoteIn) -> Status[ActOut]:
     _council(federation_id, council_id)
     assembly = access_assembly(body.assembly)
-    member = require_member(user_of(request), assembly, Action.VOTE, now().date())
+    member = member_for(request, assembly, Action.VOTE)
     seq = services.do_cast_council_vote(member, council_id, body.motion, body.choice, now())
     return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
 
@@ -151,11 +154,8 @@ class PeerIn(Schema):
     url: str
 
 
-@router.post(
-    "/federation/peers",
-    auth=AUTH,
-    response={201: JSON, 400: ErrorOut, 403: ErrorOut},
-    summary="Follow a node: its ledgers' keys are pinned on first contact",
+@authed(
+    router.post, "/federation/peers", JSON, "Follow a node: its ledgers' keys are pinned on first contact", (400, 403)
 )
 def add_peer(request: HttpRequest, body: PeerIn) -> Status[JSON]:
     signed_in(user_of(request))

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, require, require_member
+from confederal.node.access import access_assembly
 from confederal.node.assemblies.selectors import current_member_or_404
 from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
@@ -16,7 +16,7 @@ from confederal.node.meetings.models import Meeting
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import AUTH, ErrorOut, api, user_of
+from ._base import ErrorOut, api, authed, authorise, member_for
 
 router = Router(tags=["meetings"])
 
@@ -72,15 +72,10 @@ class ScheduleIn(Schema):
     agenda: list[str] = Field(default_factory=list)
 
 
-@router.post(
-    "/assemblies/{slug}/meetings",
-    auth=AUTH,
-    response={201: MeetingOut, 400: ErrorOut, 403: ErrorOut},
-    summary="Schedule a meeting",
-)
+@authed(router.post, "/assemblies/{slug}/meetings", MeetingOut, "Schedule a meeting", (400, 403))
 def schedule(request: HttpRequest, slug: str, body: ScheduleIn) -> Status[MeetingOut]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.SCHEDULE_MEETING, now().date())
+    member = member_for(request, assembly, Action.SCHEDULE_MEETING)
     draft = services.check_schedule(
         member,
         title=body.title,
@@ -103,18 +98,20 @@ class AttendanceIn(Schema):
     member: int | None = None
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/meetings/{number}/attendance",
-    auth=AUTH,
-    response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Check in yourself, or (facilitator) someone else",
+    MeetingOut,
+    "Check in yourself, or (facilitator) someone else",
+    (400, 403, 409),
+    status=200,
 )
 def attendance(request: HttpRequest, slug: str, number: int, body: AttendanceIn) -> MeetingOut:
     meeting = _meeting(slug, number)
-    me = require_member(user_of(request), meeting.assembly, Action.ATTEND_MEETING, now().date())
+    me = member_for(request, meeting.assembly, Action.ATTEND_MEETING)
     target = me
     if body.member is not None and body.member != me.pk:
-        require(user_of(request), meeting.assembly, Action.FACILITATE, now().date())
+        authorise(request, meeting.assembly, Action.FACILITATE)
         target = current_member_or_404(meeting.assembly, body.member)
     services.do_set_attendance(meeting, target, body.present)
     return meeting_out(meeting)
@@ -124,15 +121,17 @@ class NotesIn(Schema):
     notes: str
 
 
-@router.put(
+@authed(
+    router.put,
     "/assemblies/{slug}/meetings/{number}/notes",
-    auth=AUTH,
-    response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Replace the notes (note-taker or facilitator)",
+    MeetingOut,
+    "Replace the notes (note-taker or facilitator)",
+    (400, 403, 409),
+    status=200,
 )
 def notes(request: HttpRequest, slug: str, number: int, body: NotesIn) -> MeetingOut:
     meeting = _meeting(slug, number)
-    require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
+    authorise(request, meeting.assembly, Action.PUBLISH_MINUTES)
     services.do_update_notes(meeting, body.notes)
     meeting.refresh_from_db()
     return meeting_out(meeting)
@@ -142,15 +141,17 @@ class LinkIn(Schema):
     proposal: int
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/meetings/{number}/decisions",
-    auth=AUTH,
-    response={200: MeetingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Link a decision taken at the meeting",
+    MeetingOut,
+    "Link a decision taken at the meeting",
+    (403, 404, 409),
+    status=200,
 )
 def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingOut:
     meeting = _meeting(slug, number)
-    require(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
+    authorise(request, meeting.assembly, Action.PUBLISH_MINUTES)
     proposal = proposal_by_number(meeting.assembly, body.proposal)
     if proposal is None:
         raise Refused("not_found", "There is no such proposal in this assembly.", 404)
@@ -158,15 +159,16 @@ def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingO
     return meeting_out(meeting)
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/meetings/{number}/minutes",
-    auth=AUTH,
-    response={201: MeetingOut, 403: ErrorOut, 409: ErrorOut},
-    summary="Publish the minutes to the ledger",
+    MeetingOut,
+    "Publish the minutes to the ledger",
+    (403, 409),
 )
 def publish(request: HttpRequest, slug: str, number: int) -> Status[MeetingOut]:
     meeting = _meeting(slug, number)
-    member = require_member(user_of(request), meeting.assembly, Action.PUBLISH_MINUTES, now().date())
+    member = member_for(request, meeting.assembly, Action.PUBLISH_MINUTES)
     services.do_publish_minutes(meeting, member, now())
     meeting.refresh_from_db()
     return Status(201, meeting_out(meeting))

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from confederal.node.access import access_assembly, require, require_member
+from confederal.node.access import access_assembly
 from confederal.node.assemblies.services import charter_of
 from confederal.node.decisions.services import check_election, do_propose
 from confederal.node.roles import selectors, services
@@ -16,7 +16,7 @@ from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import AUTH, JSON, ErrorOut, api, user_of
+from ._base import JSON, ErrorOut, api, assembly_for, authed, member_for
 from .decisions import ProposalOut, proposal_out
 
 router = Router(tags=["roles"])
@@ -81,39 +81,34 @@ def list_roles(request: HttpRequest, slug: str) -> list[RoleOut]:
     ]
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/roles/{role}/rotation",
-    auth=AUTH,
-    response={201: TermOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Give a vacant role its next holder",
+    TermOut,
+    "Give a vacant role its next holder",
+    (403, 404, 409),
 )
 def rotate(request: HttpRequest, slug: str, role: str) -> Status[TermOut]:
-    assembly = access_assembly(slug)
-    require(user_of(request), assembly, Action.ROTATE_ROLES, now().date())
+    assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     return Status(201, term_out(services.do_rotate(assembly, role, now())))
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/roles/{role}/election",
-    auth=AUTH,
-    response={201: ProposalOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Propose an election to a vacant role",
+    ProposalOut,
+    "Propose an election to a vacant role",
+    (403, 404, 409),
 )
 def elect(request: HttpRequest, slug: str, role: str) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
-    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
+    member = member_for(request, assembly, Action.PROPOSE)
     return Status(201, proposal_out(do_propose(check_election(member, role, now().date()), now()), member))
 
 
-@router.post(
-    "/assemblies/{slug}/chores/rotation",
-    auth=AUTH,
-    response={201: list[TermOut], 403: ErrorOut, 409: ErrorOut},
-    summary="Share out this week's chores",
-)
+@authed(router.post, "/assemblies/{slug}/chores/rotation", list[TermOut], "Share out this week's chores", (403, 409))
 def chores(request: HttpRequest, slug: str) -> Status[list[TermOut]]:
-    assembly = access_assembly(slug)
-    require(user_of(request), assembly, Action.ROTATE_ROLES, now().date())
+    assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     return Status(201, [term_out(t) for t in services.do_rotate_chores(assembly, now())])
 
 
@@ -182,30 +177,31 @@ def lottery_out(lottery: Lottery) -> LotteryOut:
     )
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/roles/{role}/lottery",
-    auth=AUTH,
-    response={201: LotteryOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Announce a fair draw for a lottery role, or make the draw announced once the ledger has moved on",
+    LotteryOut,
+    "Announce a fair draw for a lottery role, or make the draw announced once the ledger has moved on",
+    (403, 404, 409),
 )
 def lottery_step(request: HttpRequest, slug: str, role: str) -> Status[LotteryOut]:
-    assembly = access_assembly(slug)
-    require(user_of(request), assembly, Action.ROTATE_ROLES, now().date())
+    assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     step = services.do_lottery_step(assembly, role, now())
     lottery = step if isinstance(step, Lottery) else selectors.lottery_of_term(step)
     return Status(201, lottery_out(lottery))
 
 
-@router.post(
+@authed(
+    router.post,
     "/assemblies/{slug}/lotteries/{number}/randomness",
-    auth=AUTH,
-    response={201: LotteryOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-    summary="Add a random contribution to an announced draw (members)",
+    LotteryOut,
+    "Add a random contribution to an announced draw (members)",
+    (403, 404, 409),
 )
 def add_randomness(request: HttpRequest, slug: str, number: int) -> Status[LotteryOut]:
     assembly = access_assembly(slug)
     lottery = selectors.lottery_or_404(assembly, number)
-    member = require_member(user_of(request), assembly, Action.PROPOSE, now().date())
+    member = member_for(request, assembly, Action.PROPOSE)
     services.do_add_randomness(lottery, member, now())
     return Status(201, lottery_out(selectors.lottery_or_404(assembly, number)))
 
