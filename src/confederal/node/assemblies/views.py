@@ -79,21 +79,7 @@ def found(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         defaults = {"focus": "food", "max_size": "15", "join": "either", "method": "consent"}
         return _found_form(request, defaults | {"time_zone": settings.TIME_ZONE})
-    values = {
-        k: request.POST.get(k, "")
-        for k in (
-            "name",
-            "slug",
-            "focus",
-            "principles",
-            "public_name",
-            "join",
-            "max_size",
-            "method",
-            "ballots",
-            "time_zone",
-        )
-    }
+    values = {k: request.POST.get(k, "") for k in _FOUND_FIELDS}
     changes: dict[str, object] = {}
     if values["join"]:
         changes["join"] = values["join"]

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from confederal import records
 from confederal.federation import (
     CouncilCharter,
     FederationCharter,
@@ -27,18 +28,6 @@ from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
 from confederal.node.text import clean, one_line
-from confederal.records import (
-    CouncilConvened,
-    CouncilJoined,
-    CouncilLeft,
-    CouncilSunset,
-    DelegateAct,
-    FederationFounded,
-    FederationJoined,
-    FederationLeft,
-    MandateGranted,
-    MandateRecalled,
-)
 
 from .. import selectors
 from ..models import Sunset
@@ -201,23 +190,23 @@ def federation_effects(
     action = clean_payload["action"]
     if action == "found":
         charter = FederationCharter.from_json(clean_payload["charter"])
-        return {"federation": "founded"}, [Record(FederationFounded(charter, number))]
+        return {"federation": "founded"}, [Record(records.FederationFounded(charter, number))]
     if action == "join":
-        return {"federation": "join recorded"}, [Record(FederationJoined(clean_payload["federation"], number))]
+        return {"federation": "join recorded"}, [Record(records.FederationJoined(clean_payload["federation"], number))]
     if action == "leave":
-        return {"federation": "leave recorded"}, [Record(FederationLeft(clean_payload["federation"], number))]
+        return {"federation": "leave recorded"}, [Record(records.FederationLeft(clean_payload["federation"], number))]
     if action == "convene":
         council = CouncilCharter.from_json(clean_payload["council"])
-        return {"council": "convened"}, [Record(CouncilConvened(council, number))]
+        return {"council": "convened"}, [Record(records.CouncilConvened(council, number))]
     if action == "join_council":
-        return {"council": "council.join recorded"}, [Record(CouncilJoined(clean_payload["council"], number))]
+        return {"council": "council.join recorded"}, [Record(records.CouncilJoined(clean_payload["council"], number))]
     if action == "leave_council":
-        return {"council": "council.leave recorded"}, [Record(CouncilLeft(clean_payload["council"], number))]
+        return {"council": "council.leave recorded"}, [Record(records.CouncilLeft(clean_payload["council"], number))]
     if action == "appoint":
         mandate = Mandate.from_json(clean_payload["mandate"])
-        grant = MandateGranted(clean_payload["council"], clean_payload["delegate"], mandate, number)
+        grant = records.MandateGranted(clean_payload["council"], clean_payload["delegate"], mandate, number)
         return {"delegate": clean_payload["delegate"]}, [Record(grant)]
-    recall = MandateRecalled(clean_payload["council"], clean_payload["grant"], number)
+    recall = records.MandateRecalled(clean_payload["council"], clean_payload["grant"], number)
     return {"recalled": clean_payload["delegate"]}, [Record(recall)]
 
 
@@ -261,7 +250,9 @@ def do_move_motion(member: Member, council_id: str, title: str, text: str, quest
         raise Refused("text_too_long", _("Keep a motion under 4,000 characters."))
     if question and item.state.charter.question(question) is None:
         raise Refused("bad_question", _("That question is not on the council's agenda."))
-    return _act(member.assembly, DelegateAct(council_id, grant.seq, "motion", title, text, question or None), now)
+    return _act(
+        member.assembly, records.DelegateAct(council_id, grant.seq, "motion", title, text, question or None), now
+    )
 
 
 def do_cast_council_vote(member: Member, council_id: str, motion: str, choice: str, now: datetime) -> int:
@@ -282,13 +273,13 @@ def do_cast_council_vote(member: Member, council_id: str, motion: str, choice: s
             % {"why": why},
             409,
         )
-    act = DelegateAct(
+    act = records.DelegateAct(
         council_id, grant.seq, "vote", motion_origin=found.origin, motion_seq=found.seq, choice=choice, breach=why
     )
     return _act(member.assembly, act, now)
 
 
-def _act(assembly: Assembly, act: DelegateAct, now: datetime) -> int:
+def _act(assembly: Assembly, act: records.DelegateAct, now: datetime) -> int:
     with transaction.atomic(durable=True):
         locked = Assembly.objects.select_for_update().get(pk=assembly.pk)
         (seq,) = _append(locked, [Record(act)], now)
@@ -320,7 +311,7 @@ def _sunset(assembly: Assembly, item: selectors.Council, delegates: list[str], n
     digest = "sha256:" + hashlib.sha256(archive).hexdigest()
     thanks = list(dict.fromkeys(delegates))
     # The note is part of the permanent record, so it is written in the protocol's language, not the reader's.
-    body = CouncilSunset(
+    body = records.CouncilSunset(
         item.id, tuple(thanks), digest, "The council has dissolved. Thank you for serving, and for stepping back."
     )
     try:
