@@ -91,6 +91,11 @@ def member_for(request: HttpRequest, assembly: Assembly, needs: Action) -> Membe
     return require_member(user_of(request), assembly, needs, now().date())
 
 
+def member_in(request: HttpRequest, slug: str, needs: Action) -> Member:
+    """The caller's membership of the assembly with this short name, if they may do ``needs`` there as a member."""
+    return member_for(request, access_assembly(slug), needs)
+
+
 def authorise(request: HttpRequest, assembly: Assembly, needs: Action) -> Member | None:
     """The caller's membership (if any), if they may do ``needs`` in the assembly; else a refusal."""
     return require(user_of(request), assembly, needs, now().date())

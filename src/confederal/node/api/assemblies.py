@@ -13,14 +13,14 @@ from confederal.node.assemblies import services
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.decisions import selectors as decision_selectors
 from confederal.node.decisions.models import Proposal
-from confederal.node.decisions.services import check_propose, do_propose
+from confederal.node.decisions.services import check_propose
 from confederal.node.ledgers.selectors import ledger_prefix
 from confederal.node.roles.services import current_terms
 from confederal.node.web import now
 from confederal.permissions import Action
 
 from ._base import JSON, ErrorOut, api, assembly_for, authed, member_for, user_of, viewer
-from .decisions import ProposalOut, proposal_out
+from .decisions import ProposalOut, proposed
 
 router = Router(tags=["assemblies"])
 
@@ -331,7 +331,7 @@ def propose_split(request: HttpRequest, slug: str, body: SplitIn) -> Status[Prop
     payload = services.check_split_cells(assembly, stay, body.leave, body.name, body.slug)
     title = services.split_title(assembly, payload)
     draft = check_propose(member, title=title, text=body.text, kind=Proposal.Kind.SPLIT, payload=payload)
-    return Status(201, proposal_out(do_propose(draft, now()), None))
+    return proposed(draft, None)
 
 
 api.add_router("/", router)

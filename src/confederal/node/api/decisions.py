@@ -16,7 +16,7 @@ from confederal.node.errors import Refused
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, authed, member_for
+from ._base import JSON, ErrorOut, api, authed, member_for, member_in
 
 router = Router(tags=["proposals"])
 
@@ -76,6 +76,18 @@ def _proposal(slug: str, number: int) -> Proposal:
     return services.do_close_if_due(proposal, now())
 
 
+def _proposal_for(request: HttpRequest, slug: str, number: int, needs: Action) -> tuple[Proposal, Member]:
+    """The proposal with this number (closed first if its vote is due), and the caller's membership, if they may do
+    ``needs`` as a member; else a refusal (or 404)."""
+    proposal = _proposal(slug, number)
+    return proposal, member_for(request, proposal.assembly, needs)
+
+
+def proposed(draft: services.ProposalDraft, member: Member | None) -> Status[ProposalOut]:
+    """Open the drafted proposal and answer it as created, as ``member`` sees it."""
+    return Status(201, proposal_out(services.do_propose(draft, now()), member))
+
+
 @router.get(
     "/assemblies/{slug}/proposals",
     response={200: list[ProposalOut], 400: ErrorOut, 404: ErrorOut},
@@ -102,12 +114,11 @@ class ProposeIn(Schema):
 
 @authed(router.post, "/assemblies/{slug}/proposals", ProposalOut, "Make a proposal", (400, 403))
 def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[ProposalOut]:
-    assembly = access_assembly(slug)
-    member = member_for(request, assembly, Action.PROPOSE)
+    member = member_in(request, slug, Action.PROPOSE)
     draft = services.check_propose(
         member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
     )
-    return Status(201, proposal_out(services.do_propose(draft, now()), member))
+    return proposed(draft, member)
 
 
 class AmendIn(Schema):
@@ -118,10 +129,8 @@ class AmendIn(Schema):
 
 @authed(router.post, "/assemblies/{slug}/amendments", ProposalOut, "Propose a charter amendment", (400, 403))
 def amend(request: HttpRequest, slug: str, body: AmendIn) -> Status[ProposalOut]:
-    assembly = access_assembly(slug)
-    member = member_for(request, assembly, Action.PROPOSE)
-    draft = services.check_amendment(member, body.changes, body.review_on, body.text, now())
-    return Status(201, proposal_out(services.do_propose(draft, now()), member))
+    member = member_in(request, slug, Action.PROPOSE)
+    return proposed(services.check_amendment(member, body.changes, body.review_on, body.text, now()), member)
 
 
 @router.get(
@@ -141,8 +150,7 @@ class BallotIn(Schema):
 
 @authed(router.post, "/assemblies/{slug}/proposals/{number}/ballot", ProposalOut, "Vote", (400, 403, 409))
 def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status[ProposalOut]:
-    proposal = _proposal(slug, number)
-    member = member_for(request, proposal.assembly, Action.VOTE)
+    proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
     # Re-read: the last ballot closes the vote at once, and the answer should say so.
@@ -159,8 +167,7 @@ def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status
     status=200,
 )
 def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> ProposalOut:
-    proposal = _proposal(slug, number)
-    member = member_for(request, proposal.assembly, Action.VOTE)
+    proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
     proposal.refresh_from_db()
@@ -176,8 +183,7 @@ def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) ->
     status=200,
 )
 def withdraw(request: HttpRequest, slug: str, number: int) -> ProposalOut:
-    proposal = _proposal(slug, number)
-    member = member_for(request, proposal.assembly, Action.PROPOSE)
+    proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     services.do_withdraw(member, proposal, now())
     proposal.refresh_from_db()
     return proposal_out(proposal, member)
@@ -196,8 +202,7 @@ class KeepOut(Schema):
     status=200,
 )
 def keep(request: HttpRequest, slug: str, number: int) -> KeepOut:
-    proposal = _proposal(slug, number)
-    member = member_for(request, proposal.assembly, Action.PROPOSE)
+    proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))
 
 

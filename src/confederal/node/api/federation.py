@@ -12,15 +12,16 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import access_assembly, signed_in
-from confederal.node.decisions.services import check_federation_proposal, do_propose
+from confederal.node.access import signed_in
+from confederal.node.assemblies.models import Member
+from confederal.node.decisions.services import check_federation_proposal
 from confederal.node.errors import Refused
 from confederal.node.federation import selectors, services
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, authed, member_for, user_of
-from .decisions import ProposalOut, proposal_out
+from ._base import JSON, ErrorOut, api, authed, member_in, user_of
+from .decisions import ProposalOut, proposed
 
 router = Router(tags=["federation"])
 
@@ -90,11 +91,9 @@ class FederationProposalIn(Schema):
     (400, 403, 404, 409),
 )
 def propose_federation_action(request: HttpRequest, slug: str, body: FederationProposalIn) -> Status[ProposalOut]:
-    assembly = access_assembly(slug)
-    member = member_for(request, assembly, Action.PROPOSE)
+    member = member_in(request, slug, Action.PROPOSE)
     payload: dict[str, Any] = body.dict(exclude={"text"})
-    draft = check_federation_proposal(member, payload, body.text, now())
-    return Status(201, proposal_out(do_propose(draft, now()), member))
+    return proposed(check_federation_proposal(member, payload, body.text, now()), member)
 
 
 class MotionIn(Schema):
@@ -109,6 +108,16 @@ class ActOut(Schema):
     seq: int = Field(description="The entry in the home assembly's ledger")
 
 
+def _delegate(request: HttpRequest, federation_id: str, council_id: str, slug: str) -> Member:
+    """The caller's membership of their home assembly, if the council is known and they may vote; else a refusal."""
+    _council(federation_id, council_id)
+    return member_in(request, slug, Action.VOTE)
+
+
+def _acted(member: Member, seq: int) -> Status[ActOut]:
+    return Status(201, ActOut(assembly=member.assembly.ledger.origin, seq=seq))
+
+
 @authed(
     router.post,
     "/federations/{federation_id}/councils/{council_id}/motions",
@@ -117,11 +126,8 @@ class ActOut(Schema):
     (400, 403, 404, 409),
 )
 def move_motion(request: HttpRequest, federation_id: str, council_id: str, body: MotionIn) -> Status[ActOut]:
-    _council(federation_id, council_id)
-    assembly = access_assembly(body.assembly)
-    member = member_for(request, assembly, Action.VOTE)
-    seq = services.do_move_motion(member, council_id, body.title, body.text, body.question, now())
-    return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
+    member = _delegate(request, federation_id, council_id, body.assembly)
+    return _acted(member, services.do_move_motion(member, council_id, body.title, body.text, body.question, now()))
 
 
 class CouncilVoteIn(Schema):
@@ -138,11 +144,8 @@ class CouncilVoteIn(Schema):
     (400, 403, 404, 409),
 )
 def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: CouncilVoteIn) -> Status[ActOut]:
-    _council(federation_id, council_id)
-    assembly = access_assembly(body.assembly)
-    member = member_for(request, assembly, Action.VOTE)
-    seq = services.do_cast_council_vote(member, council_id, body.motion, body.choice, now())
-    return Status(201, ActOut(assembly=assembly.ledger.origin, seq=seq))
+    member = _delegate(request, federation_id, council_id, body.assembly)
+    return _acted(member, services.do_cast_council_vote(member, council_id, body.motion, body.choice, now()))
 
 
 @router.get("/federation/peers", response={200: JSON}, summary="Peers, the ledgers followed, and fork evidence")

@@ -16,7 +16,7 @@ from confederal.node.meetings.models import Meeting
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import ErrorOut, api, authed, authorise, member_for
+from ._base import ErrorOut, api, authed, authorise, member_for, member_in
 
 router = Router(tags=["meetings"])
 
@@ -57,6 +57,13 @@ def _meeting(slug: str, number: int) -> Meeting:
     return selectors.meeting_or_404(access_assembly(slug), number)
 
 
+def _minutes_of(request: HttpRequest, slug: str, number: int) -> Meeting:
+    """The meeting with this number, if the caller may write its minutes; else a refusal (or 404)."""
+    meeting = _meeting(slug, number)
+    authorise(request, meeting.assembly, Action.PUBLISH_MINUTES)
+    return meeting
+
+
 @router.get(
     "/assemblies/{slug}/meetings", response={200: list[MeetingOut], 404: ErrorOut}, summary="Meetings, newest first"
 )
@@ -74,8 +81,7 @@ class ScheduleIn(Schema):
 
 @authed(router.post, "/assemblies/{slug}/meetings", MeetingOut, "Schedule a meeting", (400, 403))
 def schedule(request: HttpRequest, slug: str, body: ScheduleIn) -> Status[MeetingOut]:
-    assembly = access_assembly(slug)
-    member = member_for(request, assembly, Action.SCHEDULE_MEETING)
+    member = member_in(request, slug, Action.SCHEDULE_MEETING)
     draft = services.check_schedule(
         member,
         title=body.title,
@@ -130,8 +136,7 @@ class NotesIn(Schema):
     status=200,
 )
 def notes(request: HttpRequest, slug: str, number: int, body: NotesIn) -> MeetingOut:
-    meeting = _meeting(slug, number)
-    authorise(request, meeting.assembly, Action.PUBLISH_MINUTES)
+    meeting = _minutes_of(request, slug, number)
     services.do_update_notes(meeting, body.notes)
     meeting.refresh_from_db()
     return meeting_out(meeting)
@@ -150,8 +155,7 @@ class LinkIn(Schema):
     status=200,
 )
 def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingOut:
-    meeting = _meeting(slug, number)
-    authorise(request, meeting.assembly, Action.PUBLISH_MINUTES)
+    meeting = _minutes_of(request, slug, number)
     proposal = proposal_by_number(meeting.assembly, body.proposal)
     if proposal is None:
         raise Refused("not_found", "There is no such proposal in this assembly.", 404)

@@ -10,14 +10,14 @@ from ninja import Router, Schema, Status
 
 from confederal.node.access import access_assembly
 from confederal.node.assemblies.services import charter_of
-from confederal.node.decisions.services import check_election, do_propose
+from confederal.node.decisions.services import check_election
 from confederal.node.roles import selectors, services
 from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, assembly_for, authed, member_for
-from .decisions import ProposalOut, proposal_out
+from ._base import JSON, ErrorOut, api, assembly_for, authed, member_for, member_in
+from .decisions import ProposalOut, proposed
 
 router = Router(tags=["roles"])
 
@@ -101,9 +101,8 @@ def rotate(request: HttpRequest, slug: str, role: str) -> Status[TermOut]:
     (403, 404, 409),
 )
 def elect(request: HttpRequest, slug: str, role: str) -> Status[ProposalOut]:
-    assembly = access_assembly(slug)
-    member = member_for(request, assembly, Action.PROPOSE)
-    return Status(201, proposal_out(do_propose(check_election(member, role, now().date()), now()), member))
+    member = member_in(request, slug, Action.PROPOSE)
+    return proposed(check_election(member, role, now().date()), member)
 
 
 @authed(router.post, "/assemblies/{slug}/chores/rotation", list[TermOut], "Share out this week's chores", (403, 409))
