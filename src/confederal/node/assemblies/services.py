@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
@@ -65,6 +65,7 @@ __all__ = [
     "split_problem",
     "split_title",
     "suggest_split",
+    "take_number",
 ]
 
 INVITATION_DAYS = 14
@@ -73,6 +74,18 @@ INVITATION_DAYS = 14
 def lock(assembly: Assembly) -> Assembly:
     """Lock the assembly's row for the rest of the transaction and return it fresh."""
     return Assembly.objects.select_for_update().get(pk=assembly.pk)
+
+
+Counter = Literal["next_proposal_number", "next_meeting_number"]
+
+
+def take_number(assembly: Assembly, counter: Counter) -> tuple[Assembly, int]:
+    """Lock the assembly (as ``lock``), take the next number from its ``counter``; return it fresh, and the number."""
+    locked = lock(assembly)
+    number: int = getattr(locked, counter)
+    setattr(locked, counter, number + 1)
+    locked.save(update_fields=[counter])
+    return locked, number
 
 
 def charter_of(assembly: Assembly) -> Charter:

@@ -32,7 +32,14 @@ from confederal.decisions import (
 )
 from confederal.ledger import JSONObject
 from confederal.node.assemblies.models import Assembly, Member
-from confederal.node.assemblies.services import charter_of, lock, record_charter, split_in_transaction, split_problem
+from confederal.node.assemblies.services import (
+    charter_of,
+    lock,
+    record_charter,
+    split_in_transaction,
+    split_problem,
+    take_number,
+)
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, check_fits, publish
@@ -281,10 +288,7 @@ def check_federation_proposal(author: Member, payload: dict[str, Any], text: str
 def do_propose(draft: ProposalDraft, now: datetime) -> Proposal:
     """Open the proposal for votes until the end of its window."""
     with transaction.atomic(durable=True):
-        assembly = lock(draft.assembly)
-        number = assembly.next_proposal_number
-        assembly.next_proposal_number = number + 1
-        assembly.save(update_fields=["next_proposal_number"])
+        assembly, number = take_number(draft.assembly, "next_proposal_number")
         return Proposal.objects.create(
             assembly=assembly,
             number=number,
@@ -320,16 +324,21 @@ def _choice(proposal: Proposal, choice: object) -> Any:
         raise Refused(exc.code, exc.message) from exc
 
 
+def _check_open_to(member: Member, proposal: Proposal, now: datetime) -> None:
+    """Refuse a vote (cast or changed) by someone not a member of the proposal's assembly, or once it is closed."""
+    if proposal.assembly_id != member.assembly_id or not member.active:
+        raise Refused("members_only", _("Only members of this assembly can vote."), 403)
+    if not _is_open(proposal, now):
+        raise _refuse_closed(proposal)
+
+
 def check_vote(member: Member, proposal: Proposal, choice: object, now: datetime) -> Any:
     """Return the normalised choice if this member may cast it now.
 
     Raises:
         Refused: the vote is closed, the member already voted, or the choice is not valid.
     """
-    if proposal.assembly_id != member.assembly_id or not member.active:
-        raise Refused("members_only", _("Only members of this assembly can vote."), 403)
-    if not _is_open(proposal, now):
-        raise _refuse_closed(proposal)
+    _check_open_to(member, proposal, now)
     if proposal.ballots.filter(member=member).exists():
         raise Refused(
             "already_voted",
@@ -360,10 +369,7 @@ def do_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> B
 
 def check_change_vote(member: Member, proposal: Proposal, choice: object, now: datetime) -> Any:
     """Return the normalised new choice if the member has a vote to change and the vote is open."""
-    if proposal.assembly_id != member.assembly_id or not member.active:
-        raise Refused("members_only", _("Only members of this assembly can vote."), 403)
-    if not _is_open(proposal, now):
-        raise _refuse_closed(proposal)
+    _check_open_to(member, proposal, now)
     if not proposal.ballots.filter(member=member).exists():
         raise Refused("no_vote", _("You have not voted on this proposal yet."), 409)
     return _choice(proposal, choice)

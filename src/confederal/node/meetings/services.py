@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from confederal.meetings import Minutes, write_minutes
 from confederal.node.assemblies.models import Assembly, Member
-from confederal.node.assemblies.services import lock
+from confederal.node.assemblies.services import lock, take_number
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import store_blob
 from confederal.node.errors import Refused
@@ -82,10 +82,7 @@ def check_schedule(
 
 def do_schedule(draft: MeetingDraft) -> Meeting:
     with transaction.atomic(durable=True):
-        assembly = lock(draft.assembly)
-        number = assembly.next_meeting_number
-        assembly.next_meeting_number = number + 1
-        assembly.save(update_fields=["next_meeting_number"])
+        assembly, number = take_number(draft.assembly, "next_meeting_number")
         meeting = Meeting.objects.create(
             assembly=assembly,
             number=number,
