@@ -107,3 +107,24 @@ def test_a_lone_carriage_return_cannot_break_a_calendar_line(cell, client):
     text = client.get("/assemblies/oak-street/meetings/1.ics").content.decode()
     assert "\r\nDTSTART:1970" not in text
     assert "LOCATION:Barn\\nDTSTART:19700101T000000Z" in text
+
+
+def test_a_meeting_is_scheduled_in_the_assemblys_own_time_zone(cell, client):
+    from datetime import UTC, datetime
+
+    from django.urls import reverse
+
+    from confederal.node.assemblies.models import Assembly
+
+    assembly = cell.assembly
+    Assembly.objects.filter(pk=assembly.pk).update(charter={**assembly.charter, "time_zone": "Europe/Berlin"})
+    client.force_login(cell.users["ana"])
+    url = reverse("schedule", args=["oak-street"])
+    assert "Time (Europe/Berlin)" in client.get(url).content.decode()
+    form = {"title": "Winter circle", "date": "2027-01-15", "time": "18:00", "minutes": "90", "agenda": "Seeds"}
+    assert client.post(url, form).status_code == 303
+    meeting = Meeting.objects.get(title="Winter circle")
+    # 18:00 in Berlin in January is 17:00 UTC; the page says it back in Berlin time, naming the zone.
+    assert meeting.starts_at == datetime(2027, 1, 15, 17, 0, tzinfo=UTC)
+    page = client.get(reverse("meeting", args=["oak-street", meeting.number])).content.decode()
+    assert "15 January 2027, 18:00 CET" in page

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -28,6 +29,10 @@ def _meeting(slug: str, number: int) -> tuple[Assembly, Meeting]:
     return assembly, selectors.meeting_or_404(assembly, number)
 
 
+def _zone_name() -> str:
+    return timezone.get_current_timezone_name()
+
+
 @require_http_methods(["GET", "POST"])
 def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
@@ -36,14 +41,19 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     except Refused as exc:
         return back_with(request, exc, reverse("assembly", args=[slug]))
     if request.method == "GET":
-        return render(request, "meetings/schedule.html", {"assembly": assembly, "values": {"minutes": "90"}})
+        context = {"assembly": assembly, "values": {"minutes": "90"}, "zone": _zone_name()}
+        return render(request, "meetings/schedule.html", context)
     values = {k: request.POST.get(k, "") for k in ("title", "date", "time", "minutes", "place", "agenda")}
 
     def plan() -> Done:
         try:
-            starts = datetime.fromisoformat(f"{values['date']}T{values['time']}").replace(tzinfo=UTC)
+            # The time is the assembly's local time: the middleware made its zone the current one.
+            local = datetime.fromisoformat(f"{values['date']}T{values['time']}")
+            starts = local.replace(tzinfo=timezone.get_current_timezone())
         except ValueError:
-            raise Refused("bad_time", _("Give the day as YYYY-MM-DD and the time as HH:MM (UTC).")) from None
+            raise Refused(
+                "bad_time", _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": _zone_name()}
+            ) from None
         minutes = values["minutes"].strip()
         if not minutes.isdecimal() or len(minutes) > 4:
             raise Refused("bad_length", _("Give the length in minutes."))
@@ -60,7 +70,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         return Done(_("The meeting is scheduled."), reverse("meeting", args=[slug, meeting.number]))
 
     def again() -> HttpResponse:
-        return render(request, "meetings/schedule.html", {"assembly": assembly, "values": values}, status=400)
+        context = {"assembly": assembly, "values": values, "zone": _zone_name()}
+        return render(request, "meetings/schedule.html", context, status=400)
 
     return act(request, reverse("schedule", args=[slug]), plan, again)
 
