@@ -118,3 +118,15 @@ def test_the_founders_choose_the_time_zone_every_page_of_the_assembly_is_shown_i
     # Founded just now: the entry's time is in the assembly's zone, which is named.
     assert " CET" in page or " CEST" in page
     assert " UTC" not in page
+
+
+def test_the_longest_name_and_address_the_checks_allow_are_stored_on_every_database(alice, now):
+    # SQLite does not enforce column lengths and PostgreSQL does: a 64-character address once passed
+    # the check and then failed PostgreSQL's 50-character column with a server error.
+    slug, name = "long-" + "z" * 59, "Assembly" + "y" * 112
+    assembly = do_found_assembly(_found(alice, now, slug=slug, name=name), now)
+    assembly.refresh_from_db()
+    assert (assembly.slug, assembly.name, assembly.ledger.slug) == (slug, name, slug)
+    with pytest.raises(Refused) as refused:
+        _found(alice, now, slug=slug + "z")
+    assert refused.value.code == "bad_slug"

@@ -27,7 +27,7 @@ class Assembly(models.Model):
         OTHER = "other", _("Other")
 
     name = models.CharField(max_length=120)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(max_length=64, unique=True)  # as long as check_ledger_slug allows
     focus = models.CharField(max_length=16, choices=Focus.choices, default=Focus.OTHER)
     principles = models.TextField()
     ledger = models.OneToOneField(Ledger, on_delete=models.PROTECT, related_name="assembly")

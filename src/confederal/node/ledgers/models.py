@@ -16,7 +16,7 @@ class Ledger(models.Model):
     class Kind(models.TextChoices):
         ASSEMBLY = "assembly", _("Assembly")
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(max_length=64, unique=True)  # as long as check_ledger_slug allows
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.ASSEMBLY)
     origin = models.CharField(max_length=300, unique=True)
