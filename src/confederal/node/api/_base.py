@@ -9,6 +9,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import ValidationInfo, model_validator
+from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from confederal.node.access import access_assembly, require, require_member
 from confederal.node.accounts.services import user_for_token
@@ -48,6 +50,19 @@ api = NinjaAPI(
     docs_url=None,
     urls_namespace="api",
 )
+
+
+class ReadOut(Schema):
+    """An answer built with ``from_orm`` from an object: fields of the same name are read from it, the others from
+    the schema's ``resolve_<field>`` static methods.
+    """
+
+    # ninja would run the resolvers again on an answer already built (a list's item, a field of another answer),
+    # and they read the object, which the answer no longer holds; so one already built is taken as it is.
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_built(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        return values if isinstance(values, cls) else handler(values)
 
 
 class ErrorOut(Schema):

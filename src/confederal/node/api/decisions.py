@@ -16,12 +16,12 @@ from confederal.node.errors import Refused
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, authed, member_for, member_in
+from ._base import JSON, ErrorOut, ReadOut, api, authed, member_for, member_in
 
 router = Router(tags=["proposals"])
 
 
-class ProposalOut(Schema):
+class ProposalOut(ReadOut):
     number: int
     kind: str
     title: str
@@ -46,28 +46,23 @@ class ProposalOut(Schema):
     ledger_seq: int | None
     my_choice: Any = None
 
+    @staticmethod
+    def resolve_proposed_by(p: Proposal) -> str:
+        return p.author.public_name
+
+    @staticmethod
+    def resolve_participants(p: Proposal) -> int:
+        return selectors.participants(p)
+
+    @staticmethod
+    def resolve_my_choice(p: Proposal, context: dict[str, Any]) -> Any:
+        mine = selectors.ballot_of(p, context["me"])
+        return mine.choice if mine else None
+
 
 def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
-    mine = selectors.ballot_of(p, me)
-    return ProposalOut(
-        number=p.number,
-        kind=p.kind,
-        title=p.title,
-        text=p.text,
-        proposed_by=p.author.public_name,
-        method=p.method,
-        options=p.options,
-        secret=p.secret,
-        status=p.status,
-        opens_at=p.opens_at,
-        closes_at=p.closes_at,
-        participants=selectors.participants(p),
-        outcome=p.outcome,
-        payload=p.payload,
-        review_on=p.review_on,
-        ledger_seq=p.ledger_seq,
-        my_choice=mine.choice if mine else None,
-    )
+    """The proposal as ``me`` sees it: its own fields by name, the others from the resolvers above."""
+    return ProposalOut.from_orm(p, context={"me": me})
 
 
 def _proposal(slug: str, number: int) -> Proposal:

@@ -16,12 +16,12 @@ from confederal.node.meetings.models import Meeting
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import ErrorOut, api, authed, authorise, member_for, member_in
+from ._base import ErrorOut, ReadOut, api, authed, authorise, member_for, member_in
 
 router = Router(tags=["meetings"])
 
 
-class MeetingOut(Schema):
+class MeetingOut(ReadOut):
     number: int
     title: str
     starts_at: datetime
@@ -35,22 +35,21 @@ class MeetingOut(Schema):
     minutes_digest: str
     ledger_seq: int | None
 
+    @staticmethod
+    def resolve_agenda(m: Meeting) -> list[str]:
+        return selectors.agenda_titles(m)
+
+    @staticmethod
+    def resolve_present(m: Meeting) -> list[str]:
+        return selectors.present_names(m)
+
+    @staticmethod
+    def resolve_decisions(m: Meeting) -> list[int]:
+        return selectors.decision_numbers(m)
+
 
 def meeting_out(m: Meeting) -> MeetingOut:
-    return MeetingOut(
-        number=m.number,
-        title=m.title,
-        starts_at=m.starts_at,
-        ends_at=m.ends_at,
-        place=m.place,
-        status=m.status,
-        agenda=selectors.agenda_titles(m),
-        present=selectors.present_names(m),
-        notes=m.notes,
-        decisions=selectors.decision_numbers(m),
-        minutes_digest=m.minutes_digest,
-        ledger_seq=m.ledger_seq,
-    )
+    return MeetingOut.from_orm(m)
 
 
 def _meeting(slug: str, number: int) -> Meeting:

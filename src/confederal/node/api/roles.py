@@ -16,13 +16,13 @@ from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, assembly_for, authed, member_for, member_in
+from ._base import JSON, ErrorOut, ReadOut, api, assembly_for, authed, member_for, member_in
 from .decisions import ProposalOut, proposed
 
 router = Router(tags=["roles"])
 
 
-class TermOut(Schema):
+class TermOut(ReadOut):
     id: int
     kind: str
     role: str
@@ -35,21 +35,17 @@ class TermOut(Schema):
     pick: JSON
     ledger_seq: int | None
 
+    @staticmethod
+    def resolve_holder(t: RoleTerm) -> str:
+        return t.member.public_name
+
+    @staticmethod
+    def resolve_member(t: RoleTerm) -> int:
+        return t.member_id
+
 
 def term_out(t: RoleTerm) -> TermOut:
-    return TermOut(
-        id=t.pk,
-        kind=t.kind,
-        role=t.role,
-        holder=t.member.public_name,
-        member=t.member_id,
-        start=t.start,
-        end=t.end,
-        ended_early_on=t.ended_early_on,
-        method=t.method,
-        pick=t.pick,
-        ledger_seq=t.ledger_seq,
-    )
+    return TermOut.from_orm(t)
 
 
 class RoleOut(Schema):
