@@ -317,6 +317,17 @@ def _refuse_closed(proposal: Proposal) -> Refused:
     return Refused("vote_closed", _("Voting closed on %(when)s; your vote was not counted.") % {"when": when}, 409)
 
 
+def _lock_open(proposal: Proposal, now: datetime) -> Proposal:
+    """The proposal read again and locked, in the caller's transaction, if its vote is still open; else the refusal.
+
+    A ballot is checked before the transaction, so the vote may have closed since.
+    """
+    fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not _is_open(fresh, now):
+        raise _refuse_closed(fresh)
+    return fresh
+
+
 def _choice(proposal: Proposal, choice: object) -> Any:
     try:
         return check_choice(Method(proposal.method), [o["id"] for o in proposal.options], choice, rules_of(proposal))
@@ -351,9 +362,7 @@ def check_vote(member: Member, proposal: Proposal, choice: object, now: datetime
 def do_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> Ballot:
     """Cast the ballot; when it is the last member's, the vote closes at once (nothing is left to wait for)."""
     with transaction.atomic(durable=True):
-        fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if not _is_open(fresh, now):
-            raise _refuse_closed(fresh)
+        fresh = _lock_open(proposal, now)
         if fresh.ballots.filter(member=member).exists():
             raise Refused("already_voted", _("You have already voted on this proposal."), 409)
         ballot = Ballot.objects.create(proposal=fresh, member=member, choice=choice, cast_at=now, changed_at=now)
@@ -377,9 +386,7 @@ def check_change_vote(member: Member, proposal: Proposal, choice: object, now: d
 
 def do_change_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> Ballot:
     with transaction.atomic(durable=True):
-        fresh = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        if not _is_open(fresh, now):
-            raise _refuse_closed(fresh)
+        fresh = _lock_open(proposal, now)
         ballot = Ballot.objects.select_for_update().get(proposal=fresh, member=member)
         ballot.choice, ballot.changed_at = choice, now
         ballot.save(update_fields=["choice", "changed_at"])
