@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -48,6 +49,15 @@ def _proposal(slug: str, number: int) -> tuple[Any, Proposal]:
     assembly = access_assembly(slug)
     proposal = selectors.proposal_or_404(assembly, number)
     return assembly, services.do_close_if_due(proposal, now())
+
+
+def _as_member(
+    request: HttpRequest, slug: str, number: int, needs: Action, action: Callable[[Member, Proposal], Done]
+) -> HttpResponse:
+    """A form's action on the proposal by a member who may do ``needs``; back to its page."""
+    assembly, proposal = _proposal(slug, number)
+    back = reverse("proposal", args=[slug, number])
+    return act_as_member(request, assembly, needs, back, lambda member: action(member, proposal))
 
 
 def choice_from_form(proposal: Proposal, data: Any) -> object:
@@ -366,9 +376,7 @@ def _ballot_values(choice: object) -> dict[str, object]:
 
 @require_POST
 def vote(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    assembly, proposal = _proposal(slug, number)
-
-    def cast(member: Member) -> Done:
+    def cast(member: Member, proposal: Proposal) -> Done:
         raw = choice_from_form(proposal, request.POST)
         if request.POST.get("change") == "1":
             choice = services.check_change_vote(member, proposal, raw, now())
@@ -378,31 +386,27 @@ def vote(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         services.do_vote(member, proposal, choice, now())
         return Done(_("Your vote is cast. You can change it until the vote closes."))
 
-    return act_as_member(request, assembly, Action.VOTE, reverse("proposal", args=[slug, number]), cast)
+    return _as_member(request, slug, number, Action.VOTE, cast)
 
 
 @require_POST
 def withdraw(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    assembly, proposal = _proposal(slug, number)
-
-    def do_withdraw(member: Member) -> Done:
+    def do_withdraw(member: Member, proposal: Proposal) -> Done:
         services.do_withdraw(member, proposal, now())
         return Done(_("The proposal is withdrawn."))
 
-    return act_as_member(request, assembly, Action.PROPOSE, reverse("proposal", args=[slug, number]), do_withdraw)
+    return _as_member(request, slug, number, Action.PROPOSE, do_withdraw)
 
 
 @require_POST
 def keep(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    assembly, proposal = _proposal(slug, number)
-
-    def keep_outcome(member: Member) -> Done:
+    def keep_outcome(member: Member, proposal: Proposal) -> Done:
         next_review = services.do_keep_outcome(member, proposal, now())
         return Done(
             _("Recorded: the decision stands, and comes back for review on %(day)s.") % {"day": day(next_review)}
         )
 
-    return act_as_member(request, assembly, Action.PROPOSE, reverse("proposal", args=[slug, number]), keep_outcome)
+    return _as_member(request, slug, number, Action.PROPOSE, keep_outcome)
 
 
 @require_POST

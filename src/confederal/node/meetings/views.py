@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,15 @@ from .models import Meeting
 def _meeting(slug: str, number: int) -> tuple[Assembly, Meeting]:
     assembly = access_assembly(slug)
     return assembly, selectors.meeting_or_404(assembly, number)
+
+
+def _as_member(
+    request: HttpRequest, slug: str, number: int, needs: Action, action: Callable[[Member, Meeting], Done | None]
+) -> HttpResponse:
+    """A form's action on the meeting by a member who may do ``needs``; back to its page."""
+    assembly, meeting = _meeting(slug, number)
+    back = reverse("meeting", args=[slug, number])
+    return act_as_member(request, assembly, needs, back, lambda member: action(member, meeting))
 
 
 def _zone_name() -> str:
@@ -105,18 +115,16 @@ def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @require_POST
 def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    assembly, meeting = _meeting(slug, number)
-
-    def mark(me: Member) -> None:
+    def mark(me: Member, meeting: Meeting) -> None:
         target = me
         who = request.POST.get("member", "")
         if who and who != str(me.pk):
             # Checking in someone else is the facilitator's job.
-            require(request.user, assembly, Action.FACILITATE, now().date())
-            target = current_member_or_404(assembly, int(who) if who.isdecimal() else 0)
+            require(request.user, meeting.assembly, Action.FACILITATE, now().date())
+            target = current_member_or_404(meeting.assembly, int(who) if who.isdecimal() else 0)
         services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
 
-    return act_as_member(request, assembly, Action.ATTEND_MEETING, reverse("meeting", args=[slug, number]), mark)
+    return _as_member(request, slug, number, Action.ATTEND_MEETING, mark)
 
 
 @require_POST
@@ -148,13 +156,11 @@ def link_decision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @require_POST
 def publish_minutes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    assembly, meeting = _meeting(slug, number)
-
-    def publish(member: Member) -> Done:
+    def publish(member: Member, meeting: Meeting) -> Done:
         services.do_publish_minutes(meeting, member, now())
         return Done(_("The minutes are published in the assembly's ledger."))
 
-    return act_as_member(request, assembly, Action.PUBLISH_MINUTES, reverse("meeting", args=[slug, number]), publish)
+    return _as_member(request, slug, number, Action.PUBLISH_MINUTES, publish)
 
 
 def _event(request: HttpRequest, slug: str, meeting: Meeting) -> CalendarEvent:
