@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -15,6 +14,7 @@ from confederal.node.roles import selectors, services
 from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.web import now
 from confederal.permissions import Action
+from confederal.sortition import DrawAudit
 
 from ._base import JSON, ErrorOut, ReadOut, api, assembly_for, authed, member_for, member_in
 from .decisions import ProposalOut, proposed
@@ -134,7 +134,7 @@ class DrawCheckResult(Schema):
     failed: list[str]
 
 
-class LotteryOut(Schema):
+class LotteryOut(ReadOut):
     number: int
     draw_id: str
     role: str
@@ -150,26 +150,29 @@ class LotteryOut(Schema):
     term: TermOut | None
     check: DrawCheckResult | None
 
+    @staticmethod
+    def resolve_ready(lottery: Lottery) -> bool:
+        return services.lottery_ready(lottery)
+
+    @staticmethod
+    def resolve_eligible(lottery: Lottery) -> list[str]:
+        return [p["id"] for p in lottery.announcement["pool"]]
+
+    @staticmethod
+    def resolve_chosen(lottery: Lottery) -> list[str]:
+        return list((lottery.result or {}).get("chosen", []))
+
+    @staticmethod
+    def resolve_seed(lottery: Lottery) -> str | None:
+        return (lottery.result or {}).get("seed")
+
+    @staticmethod
+    def resolve_check(lottery: Lottery) -> DrawAudit | None:
+        return services.check_lottery(lottery)
+
 
 def lottery_out(lottery: Lottery) -> LotteryOut:
-    result: Any = lottery.result or {}
-    audit = services.check_lottery(lottery)
-    return LotteryOut(
-        number=lottery.number,
-        draw_id=lottery.draw_id,
-        role=lottery.role,
-        announced_at=lottery.announced_at,
-        announcement_seq=lottery.announcement_seq,
-        beacon_size=lottery.beacon_size,
-        ready=services.lottery_ready(lottery),
-        eligible=[p["id"] for p in lottery.announcement["pool"]],
-        drawn_at=lottery.drawn_at,
-        chosen=list(result.get("chosen", [])),
-        seed=result.get("seed"),
-        result_seq=lottery.result_seq,
-        term=term_out(lottery.term) if lottery.term is not None else None,
-        check=DrawCheckResult(ok=audit.ok, passed=audit.passed, failed=audit.failed) if audit is not None else None,
-    )
+    return LotteryOut.from_orm(lottery)
 
 
 @authed(
