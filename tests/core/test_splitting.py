@@ -41,6 +41,16 @@ def assert_valid(members, split):
     assert list(split.cell_b) == [m for m in members if m in split.cell_b]
 
 
+def proposed(assembly, seed):
+    """The split proposed for ``(members, experience)``, checked for what every proposal must be: a valid
+    division, and the same one again for the same seed."""
+    members, experience = assembly
+    split = propose_split(members, experience, seed)
+    assert_valid(members, split)
+    assert propose_split(members, experience, seed) == split
+    return members, experience, split
+
+
 def uncovered_roles(split, experience):
     """Roles held by two or more members with no holder in one of the cells."""
     held_by = {}
@@ -69,13 +79,10 @@ def assemblies(draw, members=member_lists):
 @settings(max_examples=150, deadline=None)
 @given(assemblies(), st.binary(max_size=8))
 def test_a_small_proposal_is_balanced_and_the_exact_optimum_and_covers_whenever_possible(assembly, seed):
-    members, experience = assembly
-    split = propose_split(members, experience, seed)
-    assert_valid(members, split)
+    members, experience, split = proposed(assembly, seed)
     best = min(objective(a, b, experience) for a, b in balanced_divisions(members))
     assert objective(split.cell_a, split.cell_b, experience) == best
     assert (uncovered_roles(split, experience) == []) == (best[0] == 0)
-    assert propose_split(members, experience, seed) == split
 
 
 @st.composite
@@ -104,11 +111,8 @@ def large_assemblies(draw):
 @settings(max_examples=60, deadline=None)
 @given(large_assemblies(), st.binary(max_size=8))
 def test_a_large_assembly_keeps_every_shared_role_on_both_sides(assembly, seed):
-    members, experience = assembly
-    split = propose_split(members, experience, seed)
-    assert_valid(members, split)
+    members, experience, split = proposed(assembly, seed)
     assert uncovered_roles(split, experience) == []
-    assert propose_split(members, experience, seed) == split
     other = propose_split(members, experience, seed + b"other")
     assert objective(other.cell_a, other.cell_b, experience) == objective(split.cell_a, split.cell_b, experience)
 
