@@ -65,15 +65,30 @@ def accept(person: Person, link: str, public_name: str) -> Page:
     return page
 
 
-def in_ledger(person: Person, slug: str, text: str) -> None:
+def recorded(node, person: Person, slug: str, tmp_path, *texts: str) -> None:
+    """The ledger's page lists an entry for each of ``texts``, and ``confederal verify`` checks the whole ledger."""
     page = person.open(f"/ledgers/{slug}/")
-    expect(page.get_by_role("listitem").filter(has_text=text).first).to_be_visible()
-
-
-def verify(node, slug: str, tmp_path) -> None:
+    for text in texts:
+        expect(page.get_by_role("listitem").filter(has_text=text).first).to_be_visible()
     result = run([CONFEDERAL, "verify", "--state-dir", str(tmp_path / "verify"), f"{node.url}/ledgers/{slug}"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All checks passed" in result.stdout
+
+
+def founded_by_ana_with_ben(people) -> tuple[Person, Person]:
+    """Ana founds Birch Lane Care, and Ben joins it by her invitation."""
+    ana, ben = people("ana"), people("ben")
+    found(ana, "Birch Lane Care", "birch-lane", "Ana")
+    accept(ben, invitation_link(ana, "birch-lane"), "Ben")
+    return ana, ben
+
+
+def ana_takes_the_facilitator_role(ana: Person) -> Page:
+    """Ana, first in the rota, gives the facilitator's role its next holder: herself."""
+    page = ana.open("/assemblies/birch-lane/roles/")
+    page.locator("#role-facilitator").get_by_role("button", name="Rotate to the next in the rota").click()
+    expect(page.get_by_text("Ana takes the role of facilitator")).to_be_visible()
+    return page
 
 
 @pytest.fixture
@@ -94,9 +109,7 @@ def test_someone_founds_an_assembly_and_its_charter_is_public(node, people, tmp_
     found(ana, "Birch Lane Care", "birch-lane", "Ana")
     page = ana.open("/assemblies/birch-lane/charter")
     expect(page.get_by_text("Every role rotates.")).to_be_visible()
-    in_ledger(ana, "birch-lane", "The charter of Birch Lane Care")
-    in_ledger(ana, "birch-lane", "Ana founded the assembly")
-    verify(node, "birch-lane", tmp_path)
+    recorded(node, ana, "birch-lane", tmp_path, "The charter of Birch Lane Care", "Ana founded the assembly")
 
 
 def test_a_member_invites_someone_and_another_asks_and_is_welcomed(node, people, tmp_path):
@@ -117,15 +130,11 @@ def test_a_member_invites_someone_and_another_asks_and_is_welcomed(node, people,
     page.get_by_role("button", name="Welcome them").click()
     expect(page.get_by_text("Cara is now a member.")).to_be_visible()
 
-    in_ledger(ana, "birch-lane", "Ben joined, invited by Ana")
-    in_ledger(ana, "birch-lane", "Cara joined, welcomed by Ben")
-    verify(node, "birch-lane", tmp_path)
+    recorded(node, ana, "birch-lane", tmp_path, "Ben joined, invited by Ana", "Cara joined, welcomed by Ben")
 
 
 def test_members_propose_and_vote_to_a_result(node, people, tmp_path):
-    ana, ben = people("ana"), people("ben")
-    found(ana, "Birch Lane Care", "birch-lane", "Ana")
-    accept(ben, invitation_link(ana, "birch-lane"), "Ben")
+    ana, ben = founded_by_ana_with_ben(people)
 
     page = ana.open("/assemblies/birch-lane/")
     page.get_by_role("link", name="Make a proposal").click()
@@ -151,17 +160,12 @@ def test_members_propose_and_vote_to_a_result(node, people, tmp_path):
     page.get_by_role("link", name=re.compile("Recorded as entry")).click()
     expect(page.get_by_role("heading", name=re.compile("Entry"))).to_be_visible()
     expect(page.get_by_text("Decision #1, Meet on Thursday evenings: adopted")).to_be_visible()
-    in_ledger(ana, "birch-lane", "Decision #1, Meet on Thursday evenings: adopted")
-    verify(node, "birch-lane", tmp_path)
+    recorded(node, ana, "birch-lane", tmp_path, "Decision #1, Meet on Thursday evenings: adopted")
 
 
 def test_a_meeting_is_held_and_its_minutes_published(node, people, tmp_path):
-    ana, ben = people("ana"), people("ben")
-    found(ana, "Birch Lane Care", "birch-lane", "Ana")
-    accept(ben, invitation_link(ana, "birch-lane"), "Ben")
-    page = ana.open("/assemblies/birch-lane/roles/")
-    page.locator("#role-facilitator").get_by_role("button", name="Rotate to the next in the rota").click()
-    expect(page.get_by_text("Ana takes the role of facilitator")).to_be_visible()
+    ana, ben = founded_by_ana_with_ben(people)
+    page = ana_takes_the_facilitator_role(ana)
 
     start = datetime.now(UTC) - timedelta(minutes=2)
     page = ana.open("/assemblies/birch-lane/meetings/new")
@@ -185,17 +189,12 @@ def test_a_meeting_is_held_and_its_minutes_published(node, people, tmp_path):
     page.get_by_role("link", name="Read the minutes").click()
     expect(page.get_by_text("We agreed a weekly rota for visits.")).to_be_visible()
 
-    in_ledger(ana, "birch-lane", "Minutes of First circle")
-    verify(node, "birch-lane", tmp_path)
+    recorded(node, ana, "birch-lane", tmp_path, "Minutes of First circle")
 
 
 def test_the_facilitator_rotates_and_a_lottery_draw_can_be_checked(node, people, tmp_path):
-    ana, ben = people("ana"), people("ben")
-    found(ana, "Birch Lane Care", "birch-lane", "Ana")
-    accept(ben, invitation_link(ana, "birch-lane"), "Ben")
-    page = ana.open("/assemblies/birch-lane/roles/")
-    page.locator("#role-facilitator").get_by_role("button", name="Rotate to the next in the rota").click()
-    expect(page.get_by_text("Ana takes the role of facilitator")).to_be_visible()
+    ana, ben = founded_by_ana_with_ben(people)
+    page = ana_takes_the_facilitator_role(ana)
     page.locator("#role-treasurer").get_by_role("button", name="Announce a fair draw").click()
     expect(page.get_by_text("The draw for treasurer is announced in the ledger")).to_be_visible()
     expect(page.locator("#role-treasurer").get_by_role("button", name="Draw now")).to_have_count(0)
@@ -211,9 +210,7 @@ def test_the_facilitator_rotates_and_a_lottery_draw_can_be_checked(node, people,
     expect(page.locator("#lottery-check")).to_contain_text("the draw matches its record")
     expect(page.locator("#lottery-chosen")).to_have_text("Ben")
 
-    in_ledger(ana, "birch-lane", "Ana takes the role of facilitator")
-    in_ledger(ana, "birch-lane", "Ben takes the role of treasurer")
-    verify(node, "birch-lane", tmp_path)
+    recorded(node, ana, "birch-lane", tmp_path, "Ana takes the role of facilitator", "Ben takes the role of treasurer")
     audited = run([CONFEDERAL, "audit-draw", "--state-dir", str(tmp_path / "verify"), f"{node.url}/ledgers/birch-lane"])
     assert audited.returncode == 0, audited.stdout + audited.stderr
     assert "The draw matches its record." in audited.stdout
@@ -252,11 +249,8 @@ def test_at_the_size_limit_the_assembly_splits_into_two_cells(node, people, tmp_
     page.get_by_role("link", name="Birch Lane Care").click()
     expect(page.get_by_role("heading", name="Birch Lane Care")).to_be_visible()
 
-    in_ledger(ana, "birch-lane", "Cara and Dan form a new cell")
-    in_ledger(ana, "birch-north", "The charter of Birch Lane North")
-    in_ledger(ana, "birch-north", "Cara came with the split")
-    verify(node, "birch-lane", tmp_path)
-    verify(node, "birch-north", tmp_path)
+    recorded(node, ana, "birch-lane", tmp_path, "Cara and Dan form a new cell")
+    recorded(node, ana, "birch-north", tmp_path, "The charter of Birch Lane North", "Cara came with the split")
 
 
 def test_a_member_can_follow_their_assembly_from_a_phone(phone, node):
