@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from .assemblies.models import Assembly, Member
 
-__all__ = ["Done", "act", "act_as_member", "back_with", "demo_context", "now", "see_other"]
+__all__ = ["Done", "act", "act_as_member", "back_with", "demo_context", "member_form", "now", "see_other"]
 
 
 def now() -> datetime:
@@ -80,6 +80,20 @@ def act_as_member(
     from .access import require_member
 
     return act(request, back, lambda: action(require_member(request.user, assembly, needs, now().date())))
+
+
+def member_form(
+    request: HttpRequest, assembly: Assembly, needs: Action, back: str, form: Callable[[Member], HttpResponse]
+) -> HttpResponse:
+    """A form page (shown on GET, acted on by POST) only for a member who may do ``needs``: ``form`` receives their
+    membership; anyone else goes back to ``back`` with why, before seeing a form they could not send."""
+    from .access import require_member
+
+    try:
+        member = require_member(request.user, assembly, needs, now().date())
+    except Refused as refused:
+        return back_with(request, refused, back)
+    return form(member)
 
 
 def demo_context(request: HttpRequest) -> dict[str, object]:

@@ -22,7 +22,6 @@ from confederal.node.access import (
     active_members,
     actor,
     membership,
-    require_member,
     signed_in,
 )
 from confederal.node.decisions import selectors as decision_selectors
@@ -34,7 +33,7 @@ from confederal.node.meetings import selectors as meeting_selectors
 from confederal.node.roles import selectors as role_selectors
 from confederal.node.roles.models import RoleTerm
 from confederal.node.roles.services import current_terms
-from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, member_form, now, see_other
 from confederal.node.zones import zone_choices
 from confederal.permissions import Action, may
 
@@ -318,32 +317,32 @@ def split(request: HttpRequest, slug: str) -> HttpResponse:
 
     assembly = access_assembly(slug)
     here = reverse("assembly", args=[slug])
-    try:
-        member = require_member(request.user, assembly, Action.PROPOSE, now().date())
-    except Refused as exc:
-        return back_with(request, exc, here)
-    if request.method == "GET":
-        stay, leave = services.suggest_split(assembly)
-        return render(request, "assemblies/split.html", {"assembly": assembly, "stay": stay, "leave": leave})
-    members = {str(m.pk): m for m in active_members(assembly)}
-    leaving = [int(k) for k in request.POST.getlist("leave") if k in members]
-    staying = [int(k) for k in members if int(k) not in leaving]
 
-    def propose_split() -> Done:
-        payload = services.check_split_cells(
-            assembly, staying, leaving, request.POST.get("name", ""), request.POST.get("slug", "").strip()
-        )
-        draft = check_propose(
-            member,
-            title=services.split_title(assembly, payload),
-            text=request.POST.get("text", ""),
-            kind=Proposal.Kind.SPLIT,
-            payload=payload,
-        )
-        proposal = do_propose(draft, now())
-        return Done(
-            _("The split is proposed; it happens if the assembly adopts it."),
-            reverse("proposal", args=[slug, proposal.number]),
-        )
+    def form(member: Member) -> HttpResponse:
+        if request.method == "GET":
+            stay, leave = services.suggest_split(assembly)
+            return render(request, "assemblies/split.html", {"assembly": assembly, "stay": stay, "leave": leave})
+        members = {str(m.pk): m for m in active_members(assembly)}
+        leaving = [int(k) for k in request.POST.getlist("leave") if k in members]
+        staying = [int(k) for k in members if int(k) not in leaving]
 
-    return act(request, reverse("split", args=[slug]), propose_split)
+        def propose_split() -> Done:
+            payload = services.check_split_cells(
+                assembly, staying, leaving, request.POST.get("name", ""), request.POST.get("slug", "").strip()
+            )
+            draft = check_propose(
+                member,
+                title=services.split_title(assembly, payload),
+                text=request.POST.get("text", ""),
+                kind=Proposal.Kind.SPLIT,
+                payload=payload,
+            )
+            proposal = do_propose(draft, now())
+            return Done(
+                _("The split is proposed; it happens if the assembly adopts it."),
+                reverse("proposal", args=[slug, proposal.number]),
+            )
+
+        return act(request, reverse("split", args=[slug]), propose_split)
+
+    return member_form(request, assembly, Action.PROPOSE, here, form)

@@ -18,12 +18,12 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from confederal.charter import describe_rule, method_phrase
 from confederal.decisions import METHOD_OPTIONS, DecisionError, Method, Outcome
-from confederal.node.access import access_assembly, actor, require_member
+from confederal.node.access import access_assembly, actor
 from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act, act_as_member, back_with, now, see_other
+from confederal.node.web import Done, act, act_as_member, member_form, now, see_other
 from confederal.node.words import day, listing, moment, say
 from confederal.permissions import Action, may
 from confederal.records import outcome_phrase
@@ -109,42 +109,48 @@ def _propose_form(request: HttpRequest, assembly: Any, values: dict[str, Any], s
 @require_http_methods(["GET", "POST"])
 def propose(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    try:
-        member = require_member(request.user, assembly, Action.PROPOSE, now().date())
-    except Refused as exc:
-        return back_with(request, exc, reverse("assembly", args=[slug]))
-    charter = charter_of(assembly)
-    if request.method == "GET":
-        values: dict[str, str] = {"method": charter.method.value.value, "voting_days": str(charter.voting_days.value)}
-        revisits = request.GET.get("revisits", "")
-        if revisits.isdecimal() and len(revisits) < 9:
-            old = selectors.proposal_by_number(assembly, int(revisits))
-            if old is not None:
-                values["title"] = _("Review: %(title)s") % {"title": old.title}
-        return _propose_form(request, assembly, values)
-    values = {k: request.POST.get(k, "") for k in ("title", "text", "method", "options", "voting_days")}
 
-    def open_vote() -> Done:
-        days_text = values["voting_days"].strip()
-        if days_text and (not days_text.isdecimal() or len(days_text) > 3):
-            raise Refused("bad_window", _("The voting window is a whole number of days."))
-        draft = services.check_propose(
-            member,
-            title=values["title"],
-            text=values["text"],
-            method=values["method"] or None,
-            options=values["options"].splitlines(),
-            voting_days=int(days_text) if days_text else None,
-        )
-        proposal = services.do_propose(draft, now())
-        return Done(
-            _("Your proposal is open for votes until %(when)s.") % {"when": moment(proposal.closes_at)},
-            reverse("proposal", args=[slug, proposal.number]),
+    def form(member: Member) -> HttpResponse:
+        charter = charter_of(assembly)
+        if request.method == "GET":
+            values: dict[str, str] = {
+                "method": charter.method.value.value,
+                "voting_days": str(charter.voting_days.value),
+            }
+            revisits = request.GET.get("revisits", "")
+            if revisits.isdecimal() and len(revisits) < 9:
+                old = selectors.proposal_by_number(assembly, int(revisits))
+                if old is not None:
+                    values["title"] = _("Review: %(title)s") % {"title": old.title}
+            return _propose_form(request, assembly, values)
+        values = {k: request.POST.get(k, "") for k in ("title", "text", "method", "options", "voting_days")}
+
+        def open_vote() -> Done:
+            days_text = values["voting_days"].strip()
+            if days_text and (not days_text.isdecimal() or len(days_text) > 3):
+                raise Refused("bad_window", _("The voting window is a whole number of days."))
+            draft = services.check_propose(
+                member,
+                title=values["title"],
+                text=values["text"],
+                method=values["method"] or None,
+                options=values["options"].splitlines(),
+                voting_days=int(days_text) if days_text else None,
+            )
+            proposal = services.do_propose(draft, now())
+            return Done(
+                _("Your proposal is open for votes until %(when)s.") % {"when": moment(proposal.closes_at)},
+                reverse("proposal", args=[slug, proposal.number]),
+            )
+
+        return act(
+            request,
+            reverse("propose", args=[slug]),
+            open_vote,
+            again=lambda: _propose_form(request, assembly, values, 400),
         )
 
-    return act(
-        request, reverse("propose", args=[slug]), open_vote, again=lambda: _propose_form(request, assembly, values, 400)
-    )
+    return member_form(request, assembly, Action.PROPOSE, reverse("assembly", args=[slug]), form)
 
 
 @require_POST

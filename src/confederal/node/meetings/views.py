@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal.meetings import CalendarEvent, ics_calendar
-from confederal.node.access import access_assembly, actor, require, require_member
+from confederal.node.access import access_assembly, actor, require
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.selectors import current_member_or_404, members_by_name
 from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act, act_as_member, back_with, now
+from confederal.node.web import Done, act, act_as_member, member_form, now
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -46,44 +46,45 @@ def _zone_name() -> str:
 @require_http_methods(["GET", "POST"])
 def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    try:
-        member = require_member(request.user, assembly, Action.SCHEDULE_MEETING, now().date())
-    except Refused as exc:
-        return back_with(request, exc, reverse("assembly", args=[slug]))
-    if request.method == "GET":
-        context = {"assembly": assembly, "values": {"minutes": "90"}, "zone": _zone_name()}
-        return render(request, "meetings/schedule.html", context)
-    values = {k: request.POST.get(k, "") for k in ("title", "date", "time", "minutes", "place", "agenda")}
 
-    def plan() -> Done:
-        try:
-            # The time is the assembly's local time: the middleware made its zone the current one.
-            local = datetime.fromisoformat(f"{values['date']}T{values['time']}")
-            starts = local.replace(tzinfo=timezone.get_current_timezone())
-        except ValueError:
-            raise Refused(
-                "bad_time", _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": _zone_name()}
-            ) from None
-        minutes = values["minutes"].strip()
-        if not minutes.isdecimal() or len(minutes) > 4:
-            raise Refused("bad_length", _("Give the length in minutes."))
-        draft = services.check_schedule(
-            member,
-            title=values["title"],
-            starts_at=starts,
-            minutes=int(minutes),
-            place=values["place"],
-            agenda=values["agenda"].splitlines(),
-            now=now(),
-        )
-        meeting = services.do_schedule(draft)
-        return Done(_("The meeting is scheduled."), reverse("meeting", args=[slug, meeting.number]))
+    def form(member: Member) -> HttpResponse:
+        if request.method == "GET":
+            context = {"assembly": assembly, "values": {"minutes": "90"}, "zone": _zone_name()}
+            return render(request, "meetings/schedule.html", context)
+        values = {k: request.POST.get(k, "") for k in ("title", "date", "time", "minutes", "place", "agenda")}
 
-    def again() -> HttpResponse:
-        context = {"assembly": assembly, "values": values, "zone": _zone_name()}
-        return render(request, "meetings/schedule.html", context, status=400)
+        def plan() -> Done:
+            try:
+                # The time is the assembly's local time: the middleware made its zone the current one.
+                local = datetime.fromisoformat(f"{values['date']}T{values['time']}")
+                starts = local.replace(tzinfo=timezone.get_current_timezone())
+            except ValueError:
+                raise Refused(
+                    "bad_time",
+                    _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": _zone_name()},
+                ) from None
+            minutes = values["minutes"].strip()
+            if not minutes.isdecimal() or len(minutes) > 4:
+                raise Refused("bad_length", _("Give the length in minutes."))
+            draft = services.check_schedule(
+                member,
+                title=values["title"],
+                starts_at=starts,
+                minutes=int(minutes),
+                place=values["place"],
+                agenda=values["agenda"].splitlines(),
+                now=now(),
+            )
+            meeting = services.do_schedule(draft)
+            return Done(_("The meeting is scheduled."), reverse("meeting", args=[slug, meeting.number]))
 
-    return act(request, reverse("schedule", args=[slug]), plan, again)
+        def again() -> HttpResponse:
+            context = {"assembly": assembly, "values": values, "zone": _zone_name()}
+            return render(request, "meetings/schedule.html", context, status=400)
+
+        return act(request, reverse("schedule", args=[slug]), plan, again)
+
+    return member_form(request, assembly, Action.SCHEDULE_MEETING, reverse("assembly", args=[slug]), form)
 
 
 @require_safe
