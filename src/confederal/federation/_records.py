@@ -51,14 +51,6 @@ def _with_decision(body: JSONObject, decision: int | None) -> JSONObject:
     return body
 
 
-def _unknown(kind: str, data: Mapping[str, JSONValue], known: frozenset[str]) -> None:
-    unknown = sorted(set(data) - known - {"decision"})
-    if unknown:
-        raise RecordError(
-            "unknown_field", "A {kind} record has no field {fields}.", kind=kind, fields=", ".join(unknown)
-        )
-
-
 class _Chartered(RecordBody):
     """A record whose body is a charter and the deciding decision; the federation or council is named by its hash."""
 
@@ -74,11 +66,11 @@ class _Chartered(RecordBody):
         return _with_decision(self.charter.to_json(), self.decision)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        _unknown(cls.kind, data, cls.charter_fields)
+    def read(cls, f: Fields) -> Self:
+        # The charter's fields stand at the top of the body, beside the decision.
+        fields = {key: f.raw(key) for key in cls.charter_fields if f.has(key)}
         try:
-            charter = cls.charter_type.from_json(data)
+            charter = cls.charter_type.from_json(fields)
         except FederationError as exc:
             raise RecordError("bad_field", f"The {cls.whose} charter is malformed: {{why}}", why=exc.message) from exc
         return cls(charter, _decision(f))  # type: ignore[call-arg]
@@ -116,12 +108,9 @@ class _Reference(RecordBody):
         return _with_decision({self.subject_field: getattr(self, self.subject_field)}, self.decision)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+    def read(cls, f: Fields) -> Self:
         assert cls.subject_field is not None
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest(cls.subject_field), _decision(f))  # type: ignore[call-arg]
-        f.done()
-        return body
+        return cls(f.hexdigest(cls.subject_field), _decision(f))  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True)
@@ -205,8 +194,7 @@ class MandateGranted(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         decision = None
         if f.has("by"):
             by = Fields("mandate.grant by", f.obj("by"))
@@ -216,15 +204,13 @@ class MandateGranted(RecordBody):
             mandate = Mandate.from_json(f.raw("mandate"))
         except FederationError as exc:
             raise RecordError("bad_field", "The mandate is malformed: {why}", why=exc.message) from exc
-        body = cls(
+        return cls(
             council=f.hexdigest("council"),
             delegate=f.text("delegate", 80).strip(),
             mandate=mandate,
             decision=decision,
             expires_at=f.moment("expires_at") if f.has("expires_at") else None,
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -248,11 +234,8 @@ class MandateRecalled(RecordBody):
         return _with_decision({"council": self.council, "grant": self.grant}, self.decision)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest("council"), f.integer("grant"), _decision(f))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.hexdigest("council"), f.integer("grant"), _decision(f))
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -309,8 +292,7 @@ class DelegateAct(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         act = f.choice("act", ("motion", "vote"))
         if act == "motion":
             body = cls(
@@ -333,7 +315,6 @@ class DelegateAct(RecordBody):
                 breach=f.optional_text("breach", 300),
             )
             motion.done()
-        f.done()
         return body
 
     def describe(self) -> Phrase:
@@ -362,11 +343,8 @@ class CouncilSunset(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest("council"), f.texts("thanks", 100, 80), f.text("archive", 71), f.optional_text("note"))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.hexdigest("council"), f.texts("thanks", 100, 80), f.text("archive", 71), f.optional_text("note"))
 
     def describe(self) -> Phrase:
         return Phrase(

@@ -85,12 +85,24 @@ class RecordBody(ABC):
         """The body as it goes into the ledger (inside the canonical JSON profile)."""
 
     @classmethod
-    @abstractmethod
     def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
         """Read a body back; the inverse of :meth:`to_json`.
 
         Raises:
             RecordError: a field is missing, unknown, of the wrong type or out of range.
+        """
+        fields = Fields(cls.kind, data)
+        body = cls.read(fields)
+        fields.done()
+        return body
+
+    @classmethod
+    @abstractmethod
+    def read(cls, fields: Fields) -> Self:
+        """The body, each of its fields read through ``fields``; :meth:`from_json` then refuses any field left unread.
+
+        Raises:
+            RecordError: a field is missing, of the wrong type or out of range.
         """
 
     @abstractmethod

@@ -8,11 +8,10 @@ acts. ``confederal append`` refuses every other kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
-from confederal.ledger import N_, Amount, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Amount, Fields, JSONObject, Phrase, RecordBody, RecordError
 
 __all__ = ["FinanceNote", "MetricNote"]
 
@@ -50,8 +49,7 @@ class FinanceNote(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         amount = Fields("finance.txn amount", f.obj("amount"))
         body = cls(
             title=f.text("title", 200),
@@ -60,7 +58,6 @@ class FinanceNote(RecordBody):
             category=f.optional_text("category", 60),
         )
         amount.done()
-        f.done()
         return body
 
     def describe(self) -> Phrase:
@@ -87,11 +84,8 @@ class MetricNote(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.text("name", 80), f.integer("value"), f.text("unit", 32), f.optional_text("period", 120))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.text("name", 80), f.integer("value"), f.text("unit", 32), f.optional_text("period", 120))
 
     def describe(self) -> Phrase:
         what = self.name.replace("_", " ")
