@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Self
+from typing import ClassVar, Generic, Self, TypeVar
 
 from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError, format_time
 
@@ -39,6 +39,7 @@ _FEDERATION_FIELDS = frozenset(
      "witnesses"}
 )  # fmt: skip
 _COUNCIL_FIELDS = frozenset({"federation", "objective", "starts_at", "ends_at", "agenda"})
+_C = TypeVar("_C", FederationCharter, CouncilCharter)
 
 
 def _decision(f: Fields) -> int | None:
@@ -51,7 +52,8 @@ def _with_decision(body: JSONObject, decision: int | None) -> JSONObject:
     return body
 
 
-class _Chartered(RecordBody):
+@dataclass(frozen=True)
+class _Chartered(RecordBody, Generic[_C]):
     """A record whose body is a charter and the deciding decision; the federation or council is named by its hash."""
 
     subject_field: ClassVar[str | None] = None
@@ -59,8 +61,9 @@ class _Chartered(RecordBody):
     charter_type: ClassVar[type[FederationCharter] | type[CouncilCharter]]
     charter_fields: ClassVar[frozenset[str]]
     whose: ClassVar[str]
-    charter: FederationCharter | CouncilCharter
-    decision: int | None
+
+    charter: _C
+    decision: int | None = None
 
     def to_json(self) -> JSONObject:
         return _with_decision(self.charter.to_json(), self.decision)
@@ -73,20 +76,17 @@ class _Chartered(RecordBody):
             charter = cls.charter_type.from_json(fields)
         except FederationError as exc:
             raise RecordError("bad_field", f"The {cls.whose} charter is malformed: {{why}}", why=exc.message) from exc
-        return cls(charter, _decision(f))  # type: ignore[call-arg]
+        return cls(charter, _decision(f))  # type: ignore[arg-type]  # charter_type makes a _C; a ClassVar cannot say so
 
 
 @dataclass(frozen=True)
-class FederationFounded(_Chartered):
+class FederationFounded(_Chartered[FederationCharter]):
     """An assembly founds a federation by its decision; the federation is named by this record's hash."""
 
     kind = "federation.charter"
     charter_type = FederationCharter
     charter_fields = _FEDERATION_FIELDS
     whose = "federation's"
-
-    charter: FederationCharter
-    decision: int | None = None
 
     def describe(self) -> Phrase:
         return Phrase(N_("Founded the federation %(name)s"), {"name": self.charter.name})
@@ -134,16 +134,13 @@ class FederationLeft(_Membership):
 
 
 @dataclass(frozen=True)
-class CouncilConvened(_Chartered):
+class CouncilConvened(_Chartered[CouncilCharter]):
     """An assembly of the federation convenes a council for one objective and a fixed term."""
 
     kind = "council.charter"
     charter_type = CouncilCharter
     charter_fields = _COUNCIL_FIELDS
     whose = "council's"
-
-    charter: CouncilCharter
-    decision: int | None = None
 
     def describe(self) -> Phrase:
         return Phrase(
