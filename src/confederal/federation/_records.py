@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Generic, Self, TypeVar
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError, format_time
+from confederal.ledger import (
+    N_,
+    Fields,
+    JSONObject,
+    JSONValue,
+    Phrase,
+    RecordBody,
+    RecordError,
+    format_time,
+    set_fields,
+)
 
 from ._charter import CHOICES, CouncilCharter, FederationCharter, Mandate
 from ._errors import FederationError
@@ -46,12 +56,6 @@ def _decision(f: Fields) -> int | None:
     return f.optional_integer("decision", 1)
 
 
-def _with_decision(body: JSONObject, decision: int | None) -> JSONObject:
-    if decision is not None:
-        body["decision"] = decision
-    return body
-
-
 @dataclass(frozen=True)
 class _Chartered(RecordBody, Generic[_C]):
     """A record whose body is a charter and the deciding decision; the federation or council is named by its hash."""
@@ -66,7 +70,7 @@ class _Chartered(RecordBody, Generic[_C]):
     decision: int | None = None
 
     def to_json(self) -> JSONObject:
-        return _with_decision(self.charter.to_json(), self.decision)
+        return {**self.charter.to_json(), **set_fields(decision=self.decision)}
 
     @classmethod
     def read(cls, f: Fields) -> Self:
@@ -105,7 +109,7 @@ class _Reference(RecordBody):
 
     def to_json(self) -> JSONObject:
         assert self.subject_field is not None
-        return _with_decision({self.subject_field: getattr(self, self.subject_field)}, self.decision)
+        return {self.subject_field: getattr(self, self.subject_field), **set_fields(decision=self.decision)}
 
     @classmethod
     def read(cls, f: Fields) -> Self:
@@ -228,7 +232,7 @@ class MandateRecalled(RecordBody):
     decision: int | None = None
 
     def to_json(self) -> JSONObject:
-        return _with_decision({"council": self.council, "grant": self.grant}, self.decision)
+        return {"council": self.council, "grant": self.grant, **set_fields(decision=self.decision)}
 
     @classmethod
     def read(cls, f: Fields) -> Self:
@@ -283,9 +287,13 @@ class DelegateAct(RecordBody):
         if self.act == "motion":
             body.update({"title": self.title, "text": self.text, "question": self.question})
         else:
-            body.update({"motion": {"origin": self.motion_origin, "seq": self.motion_seq}, "choice": self.choice})
-            if self.breach is not None:
-                body["breach"] = self.breach
+            body.update(
+                {
+                    "motion": {"origin": self.motion_origin, "seq": self.motion_seq},
+                    "choice": self.choice,
+                    **set_fields(breach=self.breach),
+                }
+            )
         return body
 
     @classmethod
@@ -334,10 +342,12 @@ class CouncilSunset(RecordBody):
     note: str | None = None
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {"council": self.council, "thanks": list(self.thanks), "archive": self.archive}
-        if self.note is not None:
-            body["note"] = self.note
-        return body
+        return {
+            "council": self.council,
+            "thanks": list(self.thanks),
+            "archive": self.archive,
+            **set_fields(note=self.note),
+        }
 
     @classmethod
     def read(cls, f: Fields) -> Self:

@@ -34,6 +34,7 @@ __all__ = [
     "Phrase",
     "RecordBody",
     "RecordError",
+    "set_fields",
 ]
 
 
@@ -108,6 +109,11 @@ class RecordBody(ABC):
     @abstractmethod
     def describe(self) -> Phrase:
         """One sentence saying what this record records."""
+
+
+def set_fields(**values: JSONValue) -> JSONObject:
+    """The optional fields among ``values`` that are set: a body leaves out a field that is None."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")

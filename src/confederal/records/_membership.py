@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Self
 
-from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, RecordError, set_fields
 
 __all__ = ["VIAS", "MemberJoined", "MemberLeft"]
 
@@ -27,12 +27,12 @@ class MemberJoined(RecordBody):
             raise RecordError("bad_field", "A member joins by founding, invitation, request or split.")
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {"member": self.member, "name": self.name, "via": self.via}
-        if self.invited_by is not None:
-            body["invited_by"] = self.invited_by
-        if self.approved_by is not None:
-            body["approved_by"] = self.approved_by
-        return body
+        return {
+            "member": self.member,
+            "name": self.name,
+            "via": self.via,
+            **set_fields(invited_by=self.invited_by, approved_by=self.approved_by),
+        }
 
     @classmethod
     def read(cls, f: Fields) -> Self:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Self
 
-from confederal.ledger import N_, Amount, Fields, JSONObject, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Amount, Fields, JSONObject, Phrase, RecordBody, RecordError, set_fields
 
 __all__ = ["FinanceNote", "MetricNote"]
 
@@ -39,14 +39,12 @@ class FinanceNote(RecordBody):
             )
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {
+        return {
             "title": self.title,
             "direction": self.direction,
             "amount": {"currency": self.amount.currency, "minor": self.amount.minor},
+            **set_fields(category=self.category),
         }
-        if self.category is not None:
-            body["category"] = self.category
-        return body
 
     @classmethod
     def read(cls, f: Fields) -> Self:
@@ -78,10 +76,7 @@ class MetricNote(RecordBody):
     period: str | None = None
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {"name": self.name, "value": self.value, "unit": self.unit}
-        if self.period is not None:
-            body["period"] = self.period
-        return body
+        return {"name": self.name, "value": self.value, "unit": self.unit, **set_fields(period=self.period)}
 
     @classmethod
     def read(cls, f: Fields) -> Self:
