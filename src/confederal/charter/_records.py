@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, RecordError
 
 from ._charter import Charter
 from ._errors import CharterError
@@ -30,15 +29,12 @@ class CharterAdopted(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         try:
             charter = Charter.from_json(f.obj("charter"))
         except CharterError as exc:
             raise RecordError("bad_field", "The charter in this record is malformed: {why}", why=exc.message) from exc
-        body = cls(charter, f.optional_text("note", 500))
-        f.done()
-        return body
+        return cls(charter, f.optional_text("note", 500))
 
     def describe(self) -> Phrase:
         if self.charter.version == 1:

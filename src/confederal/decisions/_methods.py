@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
 from confederal.ledger import JSONObject, JSONValue
 
@@ -35,6 +35,8 @@ __all__ = [
     "check_options",
     "fraction_json",
 ]
+
+V = TypeVar("V")
 
 
 class Method(enum.StrEnum):
@@ -387,15 +389,7 @@ def score_choice(options: tuple[str, ...], choice: object, max_score: int) -> di
                 max_score=max_score,
             )
         scores[option] = score
-    missing = [option for option in options if option not in scores]
-    if missing:
-        raise DecisionError(
-            "missing_score",
-            "Every option must be scored; {option} has no score.",
-            option=missing[0],
-            missing=len(missing),
-        )
-    return {option: scores[option] for option in options}
+    return _in_order(scores, options, "missing_score", "Every option must be scored; {option} has no score.", "option")
 
 
 def time_poll_choice(options: tuple[str, ...], choice: object) -> dict[str, str]:
@@ -410,15 +404,17 @@ def time_poll_choice(options: tuple[str, ...], choice: object) -> dict[str, str]
                 got=_shown(answer),
             )
         answers[slot] = answer
-    missing = [slot for slot in options if slot not in answers]
+    return _in_order(
+        answers, options, "missing_slot", "Every time slot must be answered; {slot} has no answer.", "slot"
+    )
+
+
+def _in_order(given: dict[str, V], options: tuple[str, ...], code: str, message: str, name: str) -> dict[str, V]:
+    """``given`` in the options' order, refused with ``code`` if it leaves an option out (``name`` in ``message``)."""
+    missing = [option for option in options if option not in given]
     if missing:
-        raise DecisionError(
-            "missing_slot",
-            "Every time slot must be answered; {slot} has no answer.",
-            slot=missing[0],
-            missing=len(missing),
-        )
-    return {slot: answers[slot] for slot in options}
+        raise DecisionError(code, message, **{name: missing[0]}, missing=len(missing))
+    return {option: given[option] for option in options}
 
 
 def _id_list(choice: object, what: str, options: tuple[str, ...]) -> tuple[str, ...]:

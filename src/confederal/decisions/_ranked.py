@@ -9,7 +9,7 @@ from confederal.ledger import JSONObject, JSONValue
 
 from ._methods import Ballot, ranking_choice
 from ._outcome import Status, break_tie
-from ._result import MethodResult, join_ids, parse_all, plural, resolve_top
+from ._result import MethodResult, join_ids, parse_all, plural, resolve_top, top_headline
 
 __all__ = ["instant_runoff", "schulze"]
 
@@ -122,12 +122,12 @@ def schulze(options: tuple[str, ...], ballots: Sequence[Ballot], tiebreak: bytes
     status, winners, draw = resolve_top(unbeaten, tiebreak)
     if draw is not None:
         counts["tiebreak"] = draw
-        others = [option for option in sorted(unbeaten) if option != winners[0]]
-        headline = f"Chosen by lot: {winners[0]}, tied with {join_ids(others)} as unbeaten on strongest paths"
-    elif status is Status.TIE:
-        headline = f"Tie: {join_ids(winners)} are all unbeaten on strongest paths"
-    else:
-        headline = f"Chosen: {winners[0]}, unbeaten by any other option on strongest paths"
+    headline = top_headline(
+        unbeaten, status, winners, draw,
+        tied="as unbeaten on strongest paths",
+        tie="are all unbeaten on strongest paths",
+        chosen=", unbeaten by any other option on strongest paths",
+    )  # fmt: skip
     return MethodResult(status, winners, counts, headline)
 
 

@@ -113,8 +113,7 @@ class Decision(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         options = []
         for o in f.each("options", 100):
             options.append((o.text("id", 128), o.text("label", 200)))
@@ -132,7 +131,7 @@ class Decision(RecordBody):
             raise RecordError(
                 "bad_field", "A decision's method, rules or outcome are malformed: {why}", why=exc
             ) from exc
-        body = cls(
+        return cls(
             number=f.integer("number", 1),
             proposal_kind=f.text("kind", 16),
             title=f.text("title", 200),
@@ -152,8 +151,6 @@ class Decision(RecordBody):
             payload=f.obj("payload") if f.has("payload") else {},
             effects=f.obj("effects") if f.has("effects") else {},
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -186,16 +183,13 @@ class DecisionReviewed(RecordBody):
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(
+    def read(cls, f: Fields) -> Self:
+        return cls(
             number=f.integer("number", 1),
             kept=f.boolean("kept"),
             by=f.text("by", 80),
             next_review_on=f.day("next_review_on"),
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         return Phrase(

@@ -12,7 +12,7 @@ from ._errors import DecisionError
 from ._methods import Ballot
 from ._outcome import Status, break_tie
 
-__all__ = ["MethodResult", "join_ids", "parse_all", "plural", "resolve_top"]
+__all__ = ["MethodResult", "join_ids", "parse_all", "plural", "resolve_top", "top_headline"]
 
 T = TypeVar("T")
 
@@ -55,6 +55,29 @@ def resolve_top(top: Sequence[str], tiebreak: bytes | None) -> tuple[Status, tup
         return Status.TIE, tuple(tied), None
     chosen = break_tie(tiebreak, 0, tied)
     return Status.CHOSEN, (chosen,), {"among": list(tied), "chose": chosen, "by": "lots"}
+
+
+def top_headline(
+    top: Sequence[str],
+    status: Status,
+    winners: tuple[str, ...],
+    draw: JSONObject | None,
+    *,
+    tied: str,
+    tie: str,
+    chosen: str,
+) -> str:
+    """The headline of a result :func:`resolve_top` settled, each case ending with the method's own words.
+
+    ``tied`` follows the options a lot was drawn among, ``tie`` the options left tied, ``chosen`` the
+    winner's id directly (so it brings its own separator).
+    """
+    if draw is not None:
+        others = [option for option in sorted(top) if option != winners[0]]
+        return f"Chosen by lot: {winners[0]}, tied with {join_ids(others)} {tied}"
+    if status is Status.TIE:
+        return f"Tie: {join_ids(winners)} {tie}"
+    return f"Chosen: {winners[0]}{chosen}"
 
 
 def join_ids(ids: Iterable[str]) -> str:

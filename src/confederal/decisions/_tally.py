@@ -112,7 +112,7 @@ from ._methods import (
 )
 from ._outcome import Outcome, Status
 from ._ranked import instant_runoff, schulze
-from ._result import MethodResult, join_ids, parse_all, plural, resolve_top
+from ._result import MethodResult, parse_all, plural, resolve_top, top_headline
 
 __all__ = ["tally"]
 
@@ -241,6 +241,12 @@ def _consensus(
     return _consent_like(rules, ballots, yes="agree", veto="block", veto_noun="block", yes_verb="agreed")
 
 
+def _for_against(method: Method, ballots: Sequence[Ballot]) -> tuple[int, int, int, JSONObject]:
+    """How many voted for, against and abstained, and a result body that starts with those counts."""
+    counts = _answers(method, ballots)
+    return counts["for"], counts["against"], counts["abstain"], dict(counts)
+
+
 def _votes_text(votes_for: int, against: int, abstain: int) -> str:
     return f"{votes_for} for, {against} against, {abstain} abstained"
 
@@ -248,9 +254,7 @@ def _votes_text(votes_for: int, against: int, abstain: int) -> str:
 def _simple_majority(
     rules: Rules, options: tuple[str, ...], ballots: Sequence[Ballot], tiebreak: bytes | None
 ) -> MethodResult:
-    counts = _answers(rules.method, ballots)
-    votes_for, against, abstain = counts["for"], counts["against"], counts["abstain"]
-    body: JSONObject = dict(counts)
+    votes_for, against, abstain, body = _for_against(rules.method, ballots)
     if votes_for > against:
         body["verdict"] = "for_ahead"
         return MethodResult(Status.ADOPTED, (), body, f"Adopted: {_votes_text(votes_for, against, abstain)}")
@@ -266,9 +270,7 @@ def _simple_majority(
 def _super_majority(
     rules: Rules, options: tuple[str, ...], ballots: Sequence[Ballot], tiebreak: bytes | None
 ) -> MethodResult:
-    counts = _answers(rules.method, ballots)
-    votes_for, against, abstain = counts["for"], counts["against"], counts["abstain"]
-    body: JSONObject = dict(counts)
+    votes_for, against, abstain, body = _for_against(rules.method, ballots)
     body["threshold"] = fraction_json(rules.threshold)
     needed = f"at least {_fraction_text(rules.threshold)} needed"
     if not votes_for + against:
@@ -291,16 +293,13 @@ def _best_total(
     best = max(totals.values())
     top = [option for option, total in totals.items() if total == best]
     status, winners, draw = resolve_top(top, tiebreak)
-    if draw is not None:
-        others = [option for option in sorted(top) if option != winners[0]]
-        headline = f"Chosen by lot: {winners[0]}, tied with {join_ids(others)} at {describe(best)} each"
-    elif status is Status.TIE:
-        headline = f"Tie: {join_ids(winners)} with {describe(best)} each"
-    else:
-        headline = f"Chosen: {winners[0]} with {describe(best)}"
-        rest = [total for option, total in totals.items() if option != winners[0]]
-        if rest:
-            headline += f"; the next best had {max(rest)}"
+    rest = [total for option, total in totals.items() if option != winners[0]]
+    headline = top_headline(
+        top, status, winners, draw,
+        tied=f"at {describe(best)} each",
+        tie=f"with {describe(best)} each",
+        chosen=f" with {describe(best)}" + (f"; the next best had {max(rest)}" if rest else ""),
+    )  # fmt: skip
     return MethodResult(status, winners, {}, headline), draw
 
 

@@ -11,9 +11,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar, Self
+from typing import ClassVar, Generic, Self, TypeVar
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError, format_time
+from confederal.ledger import (
+    N_,
+    Fields,
+    JSONObject,
+    JSONValue,
+    Phrase,
+    RecordBody,
+    RecordError,
+    format_time,
+    set_fields,
+)
 
 from ._charter import CHOICES, CouncilCharter, FederationCharter, Mandate
 from ._errors import FederationError
@@ -39,27 +49,15 @@ _FEDERATION_FIELDS = frozenset(
      "witnesses"}
 )  # fmt: skip
 _COUNCIL_FIELDS = frozenset({"federation", "objective", "starts_at", "ends_at", "agenda"})
+_C = TypeVar("_C", FederationCharter, CouncilCharter)
 
 
 def _decision(f: Fields) -> int | None:
     return f.optional_integer("decision", 1)
 
 
-def _with_decision(body: JSONObject, decision: int | None) -> JSONObject:
-    if decision is not None:
-        body["decision"] = decision
-    return body
-
-
-def _unknown(kind: str, data: Mapping[str, JSONValue], known: frozenset[str]) -> None:
-    unknown = sorted(set(data) - known - {"decision"})
-    if unknown:
-        raise RecordError(
-            "unknown_field", "A {kind} record has no field {fields}.", kind=kind, fields=", ".join(unknown)
-        )
-
-
-class _Chartered(RecordBody):
+@dataclass(frozen=True)
+class _Chartered(RecordBody, Generic[_C]):
     """A record whose body is a charter and the deciding decision; the federation or council is named by its hash."""
 
     subject_field: ClassVar[str | None] = None
@@ -67,34 +65,32 @@ class _Chartered(RecordBody):
     charter_type: ClassVar[type[FederationCharter] | type[CouncilCharter]]
     charter_fields: ClassVar[frozenset[str]]
     whose: ClassVar[str]
-    charter: FederationCharter | CouncilCharter
-    decision: int | None
+
+    charter: _C
+    decision: int | None = None
 
     def to_json(self) -> JSONObject:
-        return _with_decision(self.charter.to_json(), self.decision)
+        return {**self.charter.to_json(), **set_fields(decision=self.decision)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        _unknown(cls.kind, data, cls.charter_fields)
+    def read(cls, f: Fields) -> Self:
+        # The charter's fields stand at the top of the body, beside the decision.
+        fields = {key: f.raw(key) for key in cls.charter_fields if f.has(key)}
         try:
-            charter = cls.charter_type.from_json(data)
+            charter = cls.charter_type.from_json(fields)
         except FederationError as exc:
             raise RecordError("bad_field", f"The {cls.whose} charter is malformed: {{why}}", why=exc.message) from exc
-        return cls(charter, _decision(f))  # type: ignore[call-arg]
+        return cls(charter, _decision(f))  # type: ignore[arg-type]  # charter_type makes a _C; a ClassVar cannot say so
 
 
 @dataclass(frozen=True)
-class FederationFounded(_Chartered):
+class FederationFounded(_Chartered[FederationCharter]):
     """An assembly founds a federation by its decision; the federation is named by this record's hash."""
 
     kind = "federation.charter"
     charter_type = FederationCharter
     charter_fields = _FEDERATION_FIELDS
     whose = "federation's"
-
-    charter: FederationCharter
-    decision: int | None = None
 
     def describe(self) -> Phrase:
         return Phrase(N_("Founded the federation %(name)s"), {"name": self.charter.name})
@@ -113,15 +109,12 @@ class _Reference(RecordBody):
 
     def to_json(self) -> JSONObject:
         assert self.subject_field is not None
-        return _with_decision({self.subject_field: getattr(self, self.subject_field)}, self.decision)
+        return {self.subject_field: getattr(self, self.subject_field), **set_fields(decision=self.decision)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
+    def read(cls, f: Fields) -> Self:
         assert cls.subject_field is not None
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest(cls.subject_field), _decision(f))  # type: ignore[call-arg]
-        f.done()
-        return body
+        return cls(f.hexdigest(cls.subject_field), _decision(f))  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True)
@@ -145,16 +138,13 @@ class FederationLeft(_Membership):
 
 
 @dataclass(frozen=True)
-class CouncilConvened(_Chartered):
+class CouncilConvened(_Chartered[CouncilCharter]):
     """An assembly of the federation convenes a council for one objective and a fixed term."""
 
     kind = "council.charter"
     charter_type = CouncilCharter
     charter_fields = _COUNCIL_FIELDS
     whose = "council's"
-
-    charter: CouncilCharter
-    decision: int | None = None
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -205,8 +195,7 @@ class MandateGranted(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         decision = None
         if f.has("by"):
             by = Fields("mandate.grant by", f.obj("by"))
@@ -216,15 +205,13 @@ class MandateGranted(RecordBody):
             mandate = Mandate.from_json(f.raw("mandate"))
         except FederationError as exc:
             raise RecordError("bad_field", "The mandate is malformed: {why}", why=exc.message) from exc
-        body = cls(
+        return cls(
             council=f.hexdigest("council"),
             delegate=f.text("delegate", 80).strip(),
             mandate=mandate,
             decision=decision,
             expires_at=f.moment("expires_at") if f.has("expires_at") else None,
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -245,14 +232,11 @@ class MandateRecalled(RecordBody):
     decision: int | None = None
 
     def to_json(self) -> JSONObject:
-        return _with_decision({"council": self.council, "grant": self.grant}, self.decision)
+        return {"council": self.council, "grant": self.grant, **set_fields(decision=self.decision)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest("council"), f.integer("grant"), _decision(f))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.hexdigest("council"), f.integer("grant"), _decision(f))
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -303,14 +287,17 @@ class DelegateAct(RecordBody):
         if self.act == "motion":
             body.update({"title": self.title, "text": self.text, "question": self.question})
         else:
-            body.update({"motion": {"origin": self.motion_origin, "seq": self.motion_seq}, "choice": self.choice})
-            if self.breach is not None:
-                body["breach"] = self.breach
+            body.update(
+                {
+                    "motion": {"origin": self.motion_origin, "seq": self.motion_seq},
+                    "choice": self.choice,
+                    **set_fields(breach=self.breach),
+                }
+            )
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         act = f.choice("act", ("motion", "vote"))
         if act == "motion":
             body = cls(
@@ -333,7 +320,6 @@ class DelegateAct(RecordBody):
                 breach=f.optional_text("breach", 300),
             )
             motion.done()
-        f.done()
         return body
 
     def describe(self) -> Phrase:
@@ -356,17 +342,16 @@ class CouncilSunset(RecordBody):
     note: str | None = None
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {"council": self.council, "thanks": list(self.thanks), "archive": self.archive}
-        if self.note is not None:
-            body["note"] = self.note
-        return body
+        return {
+            "council": self.council,
+            "thanks": list(self.thanks),
+            "archive": self.archive,
+            **set_fields(note=self.note),
+        }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.hexdigest("council"), f.texts("thanks", 100, 80), f.text("archive", 71), f.optional_text("note"))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.hexdigest("council"), f.texts("thanks", 100, 80), f.text("archive", 71), f.optional_text("note"))
 
     def describe(self) -> Phrase:
         return Phrase(

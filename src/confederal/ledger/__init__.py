@@ -48,7 +48,7 @@ from ._note import (
     parse_note,
     sign_note,
 )
-from ._record import N_, Amount, Fields, Param, Phrase, RecordBody, RecordError
+from ._record import N_, Amount, Fields, Param, Phrase, RecordBody, RecordError, set_fields
 from ._tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
@@ -131,6 +131,7 @@ __all__ = [
     "perfect_root",
     "range_subtrees",
     "root_from_leaf_hashes",
+    "set_fields",
     "sign_note",
     "stored_range",
     "tile_files",

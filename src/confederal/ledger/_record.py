@@ -34,6 +34,7 @@ __all__ = [
     "Phrase",
     "RecordBody",
     "RecordError",
+    "set_fields",
 ]
 
 
@@ -85,17 +86,34 @@ class RecordBody(ABC):
         """The body as it goes into the ledger (inside the canonical JSON profile)."""
 
     @classmethod
-    @abstractmethod
     def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
         """Read a body back; the inverse of :meth:`to_json`.
 
         Raises:
             RecordError: a field is missing, unknown, of the wrong type or out of range.
         """
+        fields = Fields(cls.kind, data)
+        body = cls.read(fields)
+        fields.done()
+        return body
+
+    @classmethod
+    @abstractmethod
+    def read(cls, fields: Fields) -> Self:
+        """The body, each of its fields read through ``fields``; :meth:`from_json` then refuses any field left unread.
+
+        Raises:
+            RecordError: a field is missing, of the wrong type or out of range.
+        """
 
     @abstractmethod
     def describe(self) -> Phrase:
         """One sentence saying what this record records."""
+
+
+def set_fields(**values: JSONValue) -> JSONObject:
+    """The optional fields among ``values`` that are set: a body leaves out a field that is None."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, format_time
+from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, format_time
 
 __all__ = ["MeetingMinutes"]
 
@@ -45,8 +44,7 @@ class MeetingMinutes(RecordBody):
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         decisions = []
         for d in f.each("decisions", 200):
             decisions.append((d.integer("number", 1), d.text("title", 200), d.text("status", 32)))
@@ -67,7 +65,6 @@ class MeetingMinutes(RecordBody):
             published_by=f.text("published_by", 80),
         )
         minutes.done()
-        f.done()
         return body
 
     def describe(self) -> Phrase:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, RecordError, set_fields
 
 __all__ = ["VIAS", "MemberJoined", "MemberLeft"]
 
@@ -28,25 +27,22 @@ class MemberJoined(RecordBody):
             raise RecordError("bad_field", "A member joins by founding, invitation, request or split.")
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {"member": self.member, "name": self.name, "via": self.via}
-        if self.invited_by is not None:
-            body["invited_by"] = self.invited_by
-        if self.approved_by is not None:
-            body["approved_by"] = self.approved_by
-        return body
+        return {
+            "member": self.member,
+            "name": self.name,
+            "via": self.via,
+            **set_fields(invited_by=self.invited_by, approved_by=self.approved_by),
+        }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(
+    def read(cls, f: Fields) -> Self:
+        return cls(
             member=f.integer("member"),
             name=f.text("name", 80),
             via=f.text("via", 16),
             invited_by=f.optional_text("invited_by", 80),
             approved_by=f.optional_text("approved_by", 80),
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         if self.via == "founding":
@@ -71,11 +67,8 @@ class MemberLeft(RecordBody):
         return {"member": self.member, "name": self.name}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.integer("member"), f.text("name", 80))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.integer("member"), f.text("name", 80))
 
     def describe(self) -> Phrase:
         return Phrase(N_("%(name)s left"), {"name": self.name})

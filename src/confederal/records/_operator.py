@@ -8,11 +8,10 @@ acts. ``confederal append`` refuses every other kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
-from confederal.ledger import N_, Amount, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Amount, Fields, JSONObject, Phrase, RecordBody, RecordError, set_fields
 
 __all__ = ["FinanceNote", "MetricNote"]
 
@@ -40,18 +39,15 @@ class FinanceNote(RecordBody):
             )
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {
+        return {
             "title": self.title,
             "direction": self.direction,
             "amount": {"currency": self.amount.currency, "minor": self.amount.minor},
+            **set_fields(category=self.category),
         }
-        if self.category is not None:
-            body["category"] = self.category
-        return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         amount = Fields("finance.txn amount", f.obj("amount"))
         body = cls(
             title=f.text("title", 200),
@@ -60,7 +56,6 @@ class FinanceNote(RecordBody):
             category=f.optional_text("category", 60),
         )
         amount.done()
-        f.done()
         return body
 
     def describe(self) -> Phrase:
@@ -81,17 +76,11 @@ class MetricNote(RecordBody):
     period: str | None = None
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {"name": self.name, "value": self.value, "unit": self.unit}
-        if self.period is not None:
-            body["period"] = self.period
-        return body
+        return {"name": self.name, "value": self.value, "unit": self.unit, **set_fields(period=self.period)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.text("name", 80), f.integer("value"), f.text("unit", 32), f.optional_text("period", 120))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.text("name", 80), f.integer("value"), f.text("unit", 32), f.optional_text("period", 120))
 
     def describe(self) -> Phrase:
         what = self.name.replace("_", " ")

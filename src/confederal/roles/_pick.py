@@ -116,16 +116,7 @@ def next_by_rota(
         key=lambda m: (record.service[m], record.last_served.get(m, -1), order[m]),
     )
     holder = ranked[0] if ranked else None
-    return Pick(
-        holder=holder,
-        method=Rotation.ROTA,
-        eligible=record.eligibility.eligible,
-        excluded=record.eligibility.excluded,
-        service=record.service,
-        seed_hex=None,
-        draw=None,
-        explanation=_rota_explanation(ranked, record) + _sitting_out(record.eligibility.excluded) + ".",
-    )
+    return _pick(record, holder, Rotation.ROTA, _rota_explanation(ranked, record))
 
 
 def draw_by_lot(
@@ -190,16 +181,7 @@ def draw_by_lot(
         )
     else:
         explanation = "Nobody takes the role: " + _nobody(record)
-    return Pick(
-        holder=holder,
-        method=Rotation.LOTTERY,
-        eligible=record.eligibility.eligible,
-        excluded=record.eligibility.excluded,
-        service=record.service,
-        seed_hex=seed.hex(),
-        draw=draw,
-        explanation=explanation + _sitting_out(record.eligibility.excluded) + ".",
-    )
+    return _pick(record, holder, Rotation.LOTTERY, explanation, seed.hex(), draw)
 
 
 def rerun_draw(draw: Mapping[str, object]) -> str:
@@ -274,6 +256,27 @@ def _uniform_index(seed: bytes, n: int) -> int:
         if value < limit:
             return value % n
         counter += 1
+
+
+def _pick(
+    record: Standing,
+    holder: str | None,
+    method: Rotation,
+    explanation: str,
+    seed_hex: str | None = None,
+    draw: JSONObject | None = None,
+) -> Pick:
+    """The pick made on ``record``; its explanation ends by naming who sat out."""
+    return Pick(
+        holder=holder,
+        method=method,
+        eligible=record.eligibility.eligible,
+        excluded=record.eligibility.excluded,
+        service=record.service,
+        seed_hex=seed_hex,
+        draw=draw,
+        explanation=explanation + _sitting_out(record.eligibility.excluded) + ".",
+    )
 
 
 def _rota_explanation(ranked: list[str], record: Standing) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Self
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, RecordError
 
 from ._rules import Rotation
 
@@ -66,9 +65,8 @@ class RoleAssignment(RecordBody):
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(
+    def read(cls, f: Fields) -> Self:
+        return cls(
             role=f.text("role", 32),
             holder=f.text("holder", 80),
             member=f.integer("member"),
@@ -77,8 +75,6 @@ class RoleAssignment(RecordBody):
             method=f.text("method", 16),
             pick=f.obj("pick"),
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -102,16 +98,13 @@ class ChoreAssignment(RecordBody):
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "chores": dict(self.chores)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         chores = f.obj("chores")
         if not all(v is None or isinstance(v, str) for v in chores.values()):
             raise RecordError("bad_field", "Each chore names the member who does it, or nobody.")
-        body = cls(
+        return cls(
             f.day("start"), f.day("end"), tuple((c, v if isinstance(v, str) else None) for c, v in chores.items())
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         done = tuple(f"{who} ({chore})" for chore, who in self.chores if who)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Self
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, RecordError
 
 from ._draw import draw_panel, draw_seed, lottery_from_json, lottery_to_json, ppb
 from ._lottery import Lottery
@@ -77,8 +77,7 @@ class DrawAnnounced(RecordBody):
         return body
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         features = f.texts("features", 50, 200)
         quotas, pool = [], []
         for q in f.each("quotas", 1000):
@@ -96,7 +95,7 @@ class DrawAnnounced(RecordBody):
             for e in f.each("excluded", 1000):
                 excluded.append((e.text("member", 200), e.text("reason", 32)))
                 e.done()
-        body = cls(
+        return cls(
             draw=f.text("draw", 100),
             purpose=f.text("purpose", 200),
             size=f.integer("size", 1, 100_000),
@@ -107,8 +106,6 @@ class DrawAnnounced(RecordBody):
             beacon_size=f.integer("beacon_size"),
             excluded=tuple(excluded) if excluded is not None else None,
         )
-        f.done()
-        return body
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -133,11 +130,8 @@ class DrawContribution(RecordBody):
         return {"draw": self.draw, "member": self.member, "value": self.value}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
-        body = cls(f.text("draw", 100), f.text("member", 80), f.hexdigest("value"))
-        f.done()
-        return body
+    def read(cls, f: Fields) -> Self:
+        return cls(f.text("draw", 100), f.text("member", 80), f.hexdigest("value"))
 
     def describe(self) -> Phrase:
         return Phrase(
@@ -172,8 +166,7 @@ class DrawResult(RecordBody):
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         beacon = Fields("draw.result beacon", f.obj("beacon"))
         body = cls(
             draw=f.text("draw", 100),
@@ -186,7 +179,6 @@ class DrawResult(RecordBody):
             chosen=f.texts("chosen", 100_000, 200),
         )
         beacon.done()
-        f.done()
         return body
 
     def describe(self) -> Phrase:

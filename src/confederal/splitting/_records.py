@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Self
 
-from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordBody, RecordError
+from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, RecordError
 
 __all__ = ["AssemblySplit"]
 
@@ -35,8 +34,7 @@ class AssemblySplit(RecordBody):
         return {"proposal": self.proposal, "from": self.source, "members": list(self.members)}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, JSONValue]) -> Self:
-        f = Fields(cls.kind, data)
+    def read(cls, f: Fields) -> Self:
         if f.has("other"):
             body = cls(
                 f.integer("proposal", 1), other=f.text("other", 300), stay=f.texts("stay", 60, 80),
@@ -44,7 +42,6 @@ class AssemblySplit(RecordBody):
             )  # fmt: skip
         else:
             body = cls(f.integer("proposal", 1), source=f.text("from", 300), members=f.texts("members", 60, 80))
-        f.done()
         return body
 
     def describe(self) -> Phrase:
