@@ -73,6 +73,35 @@ def test_a_malformed_body_is_refused_with_a_record_error_and_nothing_else(kind):
     assert all(e.code and e.message for e in errors)
 
 
+def _nested_mutants(value, depth=0):
+    """Every copy of ``value`` with one value inside it, at any depth, replaced by a wrong one or left out."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield {k: v for k, v in value.items() if k != key}
+            for wrong in (*_WRONG, *_nested_mutants(inner, depth + 1)):
+                yield {**value, key: wrong}
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield value[:i] + value[i + 1 :]
+            for wrong in (*_WRONG, *_nested_mutants(inner, depth + 1)):
+                yield [*value[:i], wrong, *value[i + 1 :]]
+
+
+@pytest.mark.parametrize("kind", sorted(records.KINDS))
+def test_a_body_broken_anywhere_inside_is_refused_with_a_record_error_and_nothing_else(kind):
+    # A peer's ledger may hold anything; a value two objects deep must be refused as plainly as a top-level one.
+    refused: list[RecordError] = []
+    for mutant in _nested_mutants(EXAMPLES[kind].to_json()):
+        try:
+            body = records.parse(kind, mutant)
+        except RecordError as exc:
+            refused.append(exc)
+            continue
+        assert records.parse(kind, body.to_json()) == body
+    assert refused
+    assert all(e.code and e.message for e in refused)
+
+
 def test_an_unknown_kind_or_a_broken_body_still_reads_as_a_sentence_not_as_data():
     for phrase in (records.describe("no.such.kind", {"a": 1}), records.describe("decision", {"title": 5})):
         assert isinstance(phrase, Phrase)

@@ -268,10 +268,12 @@ class Charter:
                 time_zone=data.get("time_zone", "UTC"),
                 **values,
             )
-        except (KeyError, TypeError) as exc:
-            raise CharterError(
-                "bad_charter", "The charter is incomplete or malformed ({what}).", what=str(exc)
-            ) from exc
+        except KeyError as exc:
+            missing = exc.args[0]
+            raise CharterError("bad_charter", "The charter is incomplete: {what} is missing.", what=missing) from exc
+        except (TypeError, AttributeError, ValueError) as exc:
+            # A peer's ledger may hold any shape at any depth: a list where a rule should be, a number for a role.
+            raise CharterError("bad_charter", "The charter is malformed: a value has the wrong shape.") from exc
 
     def amended(self, changes: Mapping[str, object], review_on: date) -> Charter:
         """Return the next version with ``changes`` applied; changed rules get ``review_on``.
