@@ -41,8 +41,10 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    # A service manager asks politely with SIGTERM; treat it like Ctrl-C.
+    # A service manager asks politely with SIGTERM; treat it like Ctrl-C. Ctrl-C is set here too: a node
+    # started in the background by a script inherits SIGINT ignored, and would then never stop cleanly.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     from django.conf import settings
 
     from confederal.node.ticker import start_federating, start_ticking
