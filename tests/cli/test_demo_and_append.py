@@ -38,19 +38,6 @@ def _ledger_size(url):
     return _json(url + "/ledgers/food-hub/")["size"]
 
 
-def _three_free_ports():
-    """A port whose two neighbours are free too: the demo's other nodes take PORT+1 and PORT+2."""
-    while True:
-        port = free_port()
-        try:
-            with socket.socket() as a, socket.socket() as b:
-                a.bind(("127.0.0.1", port + 1))
-                b.bind(("127.0.0.1", port + 2))
-        except OSError:
-            continue
-        return port
-
-
 @pytest.fixture
 def demos():
     """Start demos; any still running when the test ends (a failed assertion) is stopped with its nodes."""
@@ -68,7 +55,7 @@ def demos():
 @pytest.mark.slow
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path, demos):
-    port = _three_free_ports()
+    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
     url = f"http://127.0.0.1:{port}"
     demo = demos(tmp_path / "demo", port)
     wait_for_http(url + "/ledgers", demo)
@@ -121,7 +108,7 @@ def _story(data_dir, proc, until, timeout=300):
 @pytest.mark.slow
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 def test_a_demo_stopped_mid_story_picks_it_up_with_the_same_federation_and_council(tmp_path, demos):
-    port = _three_free_ports()
+    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
     url = f"http://127.0.0.1:{port}"
     data = tmp_path / "demo"
     demo = demos(data, port, pace="0.05")

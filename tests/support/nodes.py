@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,10 +26,39 @@ CONFEDERAL = str(BIN / "confederal")
 PG_URL = os.environ.get("CONFEDERAL_DATABASE_URL")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _port_range() -> range:
+    """Where this run's nodes listen: ``CONFEDERAL_TEST_PORTS`` ("20000-25999"), below the ephemeral ports.
+
+    ``scripts/test`` gives its two side-by-side passes ranges that do not overlap, so neither can take a
+    port the other's templates are seeded for.
+    """
+    low, _, high = os.environ.get("CONFEDERAL_TEST_PORTS", "20000-31999").partition("-")
+    return range(int(low), int(high) + 1)
+
+
+_PORTS = _port_range()
+# Ports are handed out in turn from a random start: a port is not handed out again until the whole range
+# has been, so a node never takes the port a stopped node's template (or another test) was given.
+_next_port = random.randrange(len(_PORTS))
+
+
+def free_port(count: int = 1) -> int:
+    """The first of ``count`` consecutive loopback ports that are free now and were not handed out lately."""
+    global _next_port
+    for _ in range(len(_PORTS)):
+        first = _PORTS[_next_port % len(_PORTS)]
+        _next_port += count
+        if first + count - 1 > _PORTS[-1]:
+            continue
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in range(first, first + count):
+                    s = stack.enter_context(socket.socket())
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} free consecutive ports in {_PORTS.start}-{_PORTS.stop - 1}")
 
 
 def base_env(data_dir: Path) -> dict[str, str]:
