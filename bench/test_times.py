@@ -25,7 +25,7 @@ from pathlib import Path
 from _common import ROOT, machine, table, write_section
 
 FAST_GOAL, FULL_GOAL = 120.0, 15 * 60.0
-_PASS = re.compile(r"=+ (?P<counts>[^=]*?) in (?P<seconds>[0-9.]+)s")
+_PASS = re.compile(r"(?:\[(?P<who>\w+)\] )?=+ (?P<counts>[^=]*?) in (?P<seconds>[0-9.]+)s")
 _PHASE = re.compile(r"==> (.+)")
 
 
@@ -56,7 +56,10 @@ def _run(clone: Path, args: list[str], log: Path) -> tuple[float, int, list[tupl
 
 def _passes(log: Path) -> list[str]:
     text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text())
-    return [f"{m['counts'].strip()} in {float(m['seconds']):.0f} s" for m in _PASS.finditer(text)]
+    return [
+        f"{m['who'] + ': ' if m['who'] else ''}{m['counts'].strip()} in {float(m['seconds']):.0f} s"
+        for m in _PASS.finditer(text)
+    ]
 
 
 def _minutes(seconds: float) -> str:
