@@ -57,6 +57,13 @@ def parse_time(value: object, what: str) -> datetime:
         raise FederationError("bad_time", "{what} is not a real date and time.", what=what) from None
 
 
+def _object(body: object, what: str, code: str = "bad_field") -> Mapping[str, object]:
+    """``body`` if it is a JSON object; anything else (a string, a list, a number) is refused."""
+    if not isinstance(body, dict):
+        raise FederationError(code, "{what} must be an object of named fields.", what=what)
+    return body
+
+
 def _text(body: Mapping[str, object], key: str, limit: int, *, required: bool = True) -> str:
     value = body.get(key, "")
     if not isinstance(value, str):
@@ -131,7 +138,8 @@ class FederationCharter:
         }
 
     @classmethod
-    def from_json(cls, body: Mapping[str, object]) -> FederationCharter:
+    def from_json(cls, body: object) -> FederationCharter:
+        body = _object(body, "A federation charter")
         principles = body.get("principles")
         if not isinstance(principles, list) or not all(isinstance(p, str) for p in principles):
             raise FederationError("bad_principles", "principles must be a list of lines.")
@@ -194,7 +202,8 @@ class CouncilCharter:
         }
 
     @classmethod
-    def from_json(cls, body: Mapping[str, object]) -> CouncilCharter:
+    def from_json(cls, body: object) -> CouncilCharter:
+        body = _object(body, "A council's charter")
         federation = body.get("federation")
         if not isinstance(federation, str) or not re.fullmatch(r"[0-9a-f]{64}", federation):
             raise FederationError("bad_field", "federation must name a federation by its 64-digit id.")
@@ -230,8 +239,7 @@ class Mandate:
 
     @classmethod
     def from_json(cls, body: object) -> Mandate:
-        if not isinstance(body, dict):
-            raise FederationError("bad_mandate", "A mandate must be an object.")
+        body = _object(body, "A mandate", "bad_mandate")
         instructions = body.get("instructions", {})
         if not isinstance(instructions, dict) or len(instructions) > 20:
             raise FederationError("bad_mandate", "A mandate gives at most 20 instructions, one per question.")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import clock
 from .errors import Refused
@@ -18,7 +19,17 @@ if TYPE_CHECKING:
 
     from .assemblies.models import Assembly, Member
 
-__all__ = ["Done", "act", "act_as_member", "back_with", "demo_context", "member_form", "now", "see_other"]
+__all__ = [
+    "Done",
+    "act",
+    "act_as_member",
+    "back_with",
+    "demo_context",
+    "member_form",
+    "now",
+    "on_this_node",
+    "see_other",
+]
 
 
 def now() -> datetime:
@@ -31,6 +42,17 @@ def see_other(to: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(to)
     response.status_code = 303
     return response
+
+
+def on_this_node(request: HttpRequest, target: str | None, default: str) -> str:
+    """``target`` (a place to go next taken from the request) if it stays on this node, else ``default``.
+
+    Every redirect to a place a request names goes through here, so no link can send people off-site
+    (``//evil.example``, ``https://evil.example``, ``/\\evil.example`` all give ``default``).
+    """
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
 
 
 def back_with(request: HttpRequest, refused: Refused, to: str) -> HttpResponseRedirect:

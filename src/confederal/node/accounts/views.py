@@ -8,20 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from confederal.node.access import signed_in
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act, now, see_other
+from confederal.node.web import Done, act, now, on_this_node, see_other
 
 from . import selectors, services
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or "/"
-    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else "/"
+    return on_this_node(request, request.POST.get("next") or request.GET.get("next"), "/")
 
 
 @require_http_methods(["GET", "POST"])

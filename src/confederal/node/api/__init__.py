@@ -2,12 +2,15 @@
 
 Reads are public. Writes need a signed-in session (with its CSRF token) or an
 API token (``Authorization: Bearer …``, made on the tokens page). A refusal
-answers with its HTTP status and ``{"code": …, "detail": …}``; nothing was changed.
+answers with its HTTP status and ``{"code": …, "detail": …}``; nothing was changed. So does a request
+of the wrong shape (a missing field, a field of the wrong type, a body that is not a JSON object): 422.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja.errors import ValidationError
 
 from confederal.node.errors import Refused
 
@@ -20,3 +23,17 @@ __all__ = ["api"]
 @api.exception_handler(Refused)
 def _refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     return api.create_response(request, {"code": exc.code, "detail": exc.message}, status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors[:5]:
+        # Where: the field's path, without the part of the request it came in ("query"…; a body also names
+        # the route's body parameter).
+        loc = list(error.get("loc", ()))
+        where = ".".join(str(part) for part in (loc[2:] if loc[:1] == ["body"] else loc[1:]))
+        what = str(error.get("msg", "")).removeprefix("Value error, ")
+        problems.append(f"{where}: {what}" if where else what)
+    detail = _("The request does not have the expected shape: %(problems)s.") % {"problems": "; ".join(problems)}
+    return api.create_response(request, {"code": "bad_request", "detail": detail}, status=422)

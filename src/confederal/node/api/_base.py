@@ -65,6 +65,22 @@ class ReadOut(Schema):
         return values if isinstance(values, cls) else handler(values)
 
 
+class BodyIn(Schema):
+    """A request's JSON body: an object of named fields, never a bare string, number or list.
+
+    ninja's ``Schema`` reads any value by its attributes (so an ORM object can become an answer);
+    for a body that would read the string ``"Hello World"`` as a proposal titled by its ``title``
+    method. Every body a route takes subclasses this instead, and anything but an object is a 422.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        if not isinstance(values, dict):
+            raise ValueError("the request body must be a JSON object of named fields")
+        return handler(values)
+
+
 class ErrorOut(Schema):
     code: str = ""
     detail: str

@@ -10,12 +10,12 @@ from ninja import Router, Schema, Status
 from confederal.node.accounts import selectors, services
 from confederal.node.web import now
 
-from ._base import AUTH, ErrorOut, api, user_of
+from ._base import AUTH, BodyIn, ErrorOut, api, user_of
 
 router = Router(tags=["accounts"])
 
 
-class SignUpIn(Schema):
+class SignUpIn(BodyIn):
     username: str
     password: str
     email: str = ""
@@ -31,7 +31,7 @@ def sign_up(request: HttpRequest, body: SignUpIn) -> Status[AccountOut]:
     return Status(201, AccountOut(username=services.do_sign_up(username, password, email).get_username()))
 
 
-class TokenIn(Schema):
+class TokenIn(BodyIn):
     label: str = ""
 
 

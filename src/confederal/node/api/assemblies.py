@@ -19,7 +19,7 @@ from confederal.node.roles.services import current_terms
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, assembly_for, authed, member_for, user_of, viewer
+from ._base import JSON, BodyIn, ErrorOut, api, assembly_for, authed, member_for, user_of, viewer
 from .decisions import ProposalOut, proposed
 
 router = Router(tags=["assemblies"])
@@ -103,7 +103,7 @@ def detail_out(assembly: Assembly, private: bool) -> AssemblyDetailOut:
     )
 
 
-class FoundIn(Schema):
+class FoundIn(BodyIn):
     name: str
     slug: str
     focus: str
@@ -187,7 +187,7 @@ def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> St
     return Status(204, None)
 
 
-class NameIn(Schema):
+class NameIn(BodyIn):
     public_name: str
 
 
@@ -245,7 +245,7 @@ def pending(request: HttpRequest, slug: str) -> list[JoinRequestOut]:
     ]
 
 
-class DecisionIn(Schema):
+class DecisionIn(BodyIn):
     approve: bool
 
 
@@ -281,7 +281,7 @@ def leave(request: HttpRequest, slug: str) -> OkOut:
     return OkOut()
 
 
-class AwayIn(Schema):
+class AwayIn(BodyIn):
     until: date | None = None
 
 
@@ -315,7 +315,7 @@ def suggestion(request: HttpRequest, slug: str) -> SplitSuggestionOut:
     )
 
 
-class SplitIn(Schema):
+class SplitIn(BodyIn):
     leave: list[int]
     name: str
     slug: str

@@ -16,7 +16,7 @@ from confederal.node.errors import Refused
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, ReadOut, api, authed, member_for, member_in
+from ._base import JSON, BodyIn, ErrorOut, ReadOut, api, authed, member_for, member_in
 
 router = Router(tags=["proposals"])
 
@@ -99,7 +99,7 @@ def list_proposals(request: HttpRequest, slug: str, status: str | None = None, l
     return [proposal_out(p, me) for p in rows[:limit]]
 
 
-class ProposeIn(Schema):
+class ProposeIn(BodyIn):
     title: str
     text: str = ""
     method: str | None = None
@@ -116,7 +116,7 @@ def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[Proposal
     return proposed(draft, member)
 
 
-class AmendIn(Schema):
+class AmendIn(BodyIn):
     changes: dict[str, Any]
     review_on: date | None = None
     text: str = ""
@@ -139,7 +139,7 @@ def get_proposal(request: HttpRequest, slug: str, number: int) -> ProposalOut:
     return proposal_out(proposal, me)
 
 
-class BallotIn(Schema):
+class BallotIn(BodyIn):
     choice: Any
 
 

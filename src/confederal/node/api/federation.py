@@ -20,7 +20,7 @@ from confederal.node.federation import selectors, services
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, authed, member_in, user_of
+from ._base import JSON, BodyIn, ErrorOut, api, authed, member_in, user_of
 from .decisions import ProposalOut, proposed
 
 router = Router(tags=["federation"])
@@ -71,7 +71,7 @@ def get_council(request: HttpRequest, federation_id: str, council_id: str) -> JS
     }
 
 
-class FederationProposalIn(Schema):
+class FederationProposalIn(BodyIn):
     action: Literal["found", "join", "leave", "convene", "join_council", "leave_council", "appoint", "recall"]
     federation: str = ""
     council: str | JSON = Field(
@@ -96,7 +96,7 @@ def propose_federation_action(request: HttpRequest, slug: str, body: FederationP
     return proposed(check_federation_proposal(member, payload, body.text, now()), member)
 
 
-class MotionIn(Schema):
+class MotionIn(BodyIn):
     assembly: str = Field(description="The delegate's home assembly")
     title: str
     text: str = ""
@@ -130,7 +130,7 @@ def move_motion(request: HttpRequest, federation_id: str, council_id: str, body:
     return _acted(member, services.do_move_motion(member, council_id, body.title, body.text, body.question, now()))
 
 
-class CouncilVoteIn(Schema):
+class CouncilVoteIn(BodyIn):
     assembly: str = Field(description="The delegate's home assembly")
     motion: str = Field(description="The motion's id, origin#seq")
     choice: Literal["for", "against", "abstain"]
@@ -153,7 +153,7 @@ def list_peers(request: HttpRequest) -> JSON:
     return selectors.peers_json()
 
 
-class PeerIn(Schema):
+class PeerIn(BodyIn):
     url: str
 
 

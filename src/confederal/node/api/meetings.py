@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 
 from confederal.node.access import access_assembly
 from confederal.node.assemblies.selectors import current_member_or_404
@@ -16,7 +16,7 @@ from confederal.node.meetings.models import Meeting
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import ErrorOut, ReadOut, api, authed, authorise, member_for, member_in
+from ._base import BodyIn, ErrorOut, ReadOut, api, authed, authorise, member_for, member_in
 
 router = Router(tags=["meetings"])
 
@@ -70,7 +70,7 @@ def list_meetings(request: HttpRequest, slug: str) -> list[MeetingOut]:
     return [meeting_out(m) for m in selectors.meetings(access_assembly(slug))]
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(BodyIn):
     title: str
     starts_at: datetime
     minutes: int = 90
@@ -98,7 +98,7 @@ def get_meeting(request: HttpRequest, slug: str, number: int) -> MeetingOut:
     return meeting_out(_meeting(slug, number))
 
 
-class AttendanceIn(Schema):
+class AttendanceIn(BodyIn):
     present: bool = True
     member: int | None = None
 
@@ -122,7 +122,7 @@ def attendance(request: HttpRequest, slug: str, number: int, body: AttendanceIn)
     return meeting_out(meeting)
 
 
-class NotesIn(Schema):
+class NotesIn(BodyIn):
     notes: str
 
 
@@ -141,7 +141,7 @@ def notes(request: HttpRequest, slug: str, number: int, body: NotesIn) -> Meetin
     return meeting_out(meeting)
 
 
-class LinkIn(Schema):
+class LinkIn(BodyIn):
     proposal: int
 
 

@@ -19,7 +19,7 @@ from confederal.node.access import access_assembly, membership, require_member, 
 from confederal.node.assemblies.models import Assembly
 from confederal.node.decisions.services import check_federation_proposal, do_propose
 from confederal.node.ledgers import selectors as ledger_selectors
-from confederal.node.web import Done, act, now
+from confederal.node.web import Done, act, now, on_this_node
 from confederal.permissions import Action
 
 from . import selectors, services
@@ -312,9 +312,7 @@ def _minute(text: str) -> str:
 @require_POST
 def propose(request: HttpRequest) -> HttpResponse:
     """Put a federation action to an assembly's own decision."""
-    back = request.POST.get("back") or reverse("federations")
-    if not back.startswith("/"):
-        back = reverse("federations")
+    back = on_this_node(request, request.POST.get("back"), reverse("federations"))
 
     def put_to_assembly() -> Done:
         assembly = access_assembly(request.POST.get("assembly", ""))
