@@ -9,25 +9,56 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from django.db import close_old_connections
 
 from . import clock
+from .assemblies.models import Assembly
+from .assemblies.selectors import assemblies
 from .decisions.services import do_close_due
 from .roles.services import do_rotate_due
 
-__all__ = ["start_federating", "start_ticking", "tick"]
+__all__ = ["on_its_own", "start_federating", "start_ticking", "tick"]
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+#: What each assembly has done on every tick: what it is called in the log, what it counts, and the service.
+_EACH_TICK: tuple[tuple[str, str, Callable[[datetime, Assembly], Sized]], ...] = (
+    ("closing the votes due", "closed", do_close_due),
+    ("filling the roles due", "roles_filled", do_rotate_due),
+)
 
 
 def tick(now: datetime) -> dict[str, int]:
-    """Do everything that is due at ``now``; return how many of each thing happened."""
-    closed = do_close_due(now)
-    filled = do_rotate_due(now)
-    return {"closed": len(closed), "roles_filled": len(filled)}
+    """Do everything that is due at ``now``, in each assembly on its own; return how many of each thing happened.
+
+    Each assembly's part of each task is a separate call of its service, in its own transactions: one
+    that fails (a state it cannot handle) is logged with the assembly's address and tried again on the
+    next tick, and the other assemblies, and the assembly's other tasks, carry on.
+    """
+    done = dict.fromkeys((count for _, count, _ in _EACH_TICK), 0)
+    for assembly in assemblies():
+        for task, count, service in _EACH_TICK:
+            nothing: Sized = ()
+            done[count] += len(on_its_own(task, assembly.slug, partial(service, now, assembly), nothing))
+    return done
+
+
+def on_its_own(task: str, slug: str, work: Callable[[], _T], failed: _T) -> _T:
+    """``work()``, one assembly's part of a scheduled task; if it fails, logged naming the assembly, and ``failed``."""
+    try:
+        return work()
+    except Exception:
+        logger.exception(
+            "%s failed in the assembly %s; it will be tried again on the next tick", task.capitalize(), slug
+        )
+        return failed
 
 
 def start_ticking(every_seconds: float) -> threading.Event:

@@ -68,16 +68,19 @@ class Pick:
     seed_hex: str | None
     draw: JSONObject | None
     explanation: str
+    #: The explanation as the public may read it: who sat out, never why (a member's absence is not public).
+    public_explanation: str
 
     def __post_init__(self) -> None:
         # A read-only copy, so the record cannot change after the pick is made.
         object.__setattr__(self, "service", MappingProxyType(dict(self.service)))
 
     def to_json(self) -> JSONObject:
-        """Return the pick as JSON within the ledger's canonical profile.
+        """Return the pick as JSON within the ledger's canonical profile, with why each member sat out.
 
         ``service`` becomes a list of ``{"member", "terms"}`` objects in members
-        order, because member ids need not be valid ledger keys.
+        order, because member ids need not be valid ledger keys. This form says
+        who was away, which only members may know: the ledger takes :meth:`public_json`.
         """
         return {
             "holder": self.holder,
@@ -88,6 +91,18 @@ class Pick:
             "seed_hex": self.seed_hex,
             "draw": copy.deepcopy(self.draw),
             "explanation": self.explanation,
+        }
+
+    def public_json(self) -> JSONObject:
+        """The pick as the public ledger holds it: :meth:`to_json` with ``excluded`` naming who sat out, not why.
+
+        Every reason but absence can be read from the ledger's own history (terms served, roles held,
+        members who left), so giving the others would tell by elimination who was away; no reason is given.
+        """
+        return {
+            **self.to_json(),
+            "excluded": [e.member for e in self.excluded],
+            "explanation": self.public_explanation,
         }
 
 
@@ -276,6 +291,7 @@ def _pick(
         seed_hex=seed_hex,
         draw=draw,
         explanation=explanation + _sitting_out(record.eligibility.excluded) + ".",
+        public_explanation=explanation + _sitting_out(record.eligibility.excluded, reasons=False) + ".",
     )
 
 
@@ -301,12 +317,12 @@ def _nobody(record: Standing) -> str:
     return "no member is eligible" if record.service else "there are no members"
 
 
-def _sitting_out(excluded: tuple[Exclusion, ...]) -> str:
+def _sitting_out(excluded: tuple[Exclusion, ...], reasons: bool = True) -> str:
     if not excluded:
         return ""
     verb = "sits" if len(excluded) == 1 else "sit"
-    reasons = ", ".join(_REASON_WORDS.get(e.reason, e.reason) for e in excluded)
-    return f"; {_names([e.member for e in excluded])} {verb} out ({reasons})"
+    why = " (" + ", ".join(_REASON_WORDS.get(e.reason, e.reason) for e in excluded) + ")" if reasons else ""
+    return f"; {_names([e.member for e in excluded])} {verb} out{why}"
 
 
 def _names(names: list[str]) -> str:

@@ -44,12 +44,17 @@ class RoleAssignment(RecordBody):
     start: date
     end: date
     method: str
-    #: How the holder was picked, as the rotation recorded it (eligible, excluded, service, draw).
+    #: How the holder was picked, as the rotation recorded it (eligible, excluded, service, draw): ``excluded``
+    #: names who sat out, never why, since whether a member was away is for the members only
+    #: (:meth:`confederal.roles.Pick.public_json`).
     pick: JSONObject = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.method not in _HOW:
             raise RecordError("bad_field", "A role is taken by rota, lottery or election.")
+        excluded = self.pick.get("excluded", [])
+        if not isinstance(excluded, list) or not all(isinstance(name, str) for name in excluded):
+            raise RecordError("bad_field", "A role's record names who sat out, never why.")
         if self.end <= self.start:
             raise RecordError("bad_field", "A term ends after it starts.")
 

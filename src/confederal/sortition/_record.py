@@ -39,7 +39,9 @@ RESOLVE_TOLERANCE = 5e-4
 class DrawAnnounced(RecordBody):
     """A draw fixed before its randomness exists: who can be drawn, their service, the quotas and the beacon size.
 
-    ``excluded`` lists the members left out of the pool and why (a role's draw records it; a panel's need not).
+    ``excluded`` names the members left out of the pool, never why: whether a member was away is for the
+    members only, and the other reasons can be read from the ledger, so giving them would tell who was away
+    (a role's draw records it; a panel's need not).
     """
 
     kind = "draw.announced"
@@ -52,7 +54,7 @@ class DrawAnnounced(RecordBody):
     quotas: tuple[Quota, ...]
     pool: tuple[Person, ...]
     beacon_size: int
-    excluded: tuple[tuple[str, str], ...] | None = None
+    excluded: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if any(not set(self.features) <= set(p.features) for p in self.pool):
@@ -73,7 +75,7 @@ class DrawAnnounced(RecordBody):
             "beacon_size": self.beacon_size,
         }
         if self.excluded is not None:
-            body["excluded"] = [{"member": m, "reason": r} for m, r in self.excluded]
+            body["excluded"] = list(self.excluded)
         return body
 
     @classmethod
@@ -89,12 +91,7 @@ class DrawAnnounced(RecordBody):
                 raise RecordError("bad_field", "A person's features in a draw's pool are texts.")
             pool.append(Person(p.text("id", 200), {k: str(v) for k, v in values.items()}, p.integer("served")))
             p.done()
-        excluded = None
-        if f.has("excluded"):
-            excluded = []
-            for e in f.each("excluded", 1000):
-                excluded.append((e.text("member", 200), e.text("reason", 32)))
-                e.done()
+        excluded = f.texts("excluded", 1000, 200) if f.has("excluded") else None
         return cls(
             draw=f.text("draw", 100),
             purpose=f.text("purpose", 200),
@@ -104,7 +101,7 @@ class DrawAnnounced(RecordBody):
             quotas=tuple(quotas),
             pool=tuple(pool),
             beacon_size=f.integer("beacon_size"),
-            excluded=tuple(excluded) if excluded is not None else None,
+            excluded=excluded,
         )
 
     def describe(self) -> Phrase:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,7 +32,7 @@ from confederal.node.ledgers.services import (
     new_ledger_row,
     publish,
 )
-from confederal.node.text import clean, one_line
+from confederal.node.text import check_line, clean, lookalike
 from confederal.node.zones import check_zone
 from confederal.records import AssemblySplit, CharterAdopted, MemberJoined, MemberLeft
 from confederal.splitting import Split, check_split, propose_split
@@ -104,18 +103,38 @@ def check_public_name(assembly: Assembly | None, name: str) -> str:
     """Return the name as stored (trimmed, NFC) if it can be used in this assembly.
 
     Raises:
-        Refused: empty, too long, or already used by a current member.
+        Refused: empty, too long, unreadable as it is (:func:`~confederal.node.text.check_line`), already
+            used by a current member, or looking just like a current member's name (``Jоnas`` with a
+            Cyrillic о beside ``Jonas``).
     """
-    name = unicodedata.normalize("NFC", " ".join(name.split()))
-    if not 1 <= len(name) <= 80:
-        raise Refused(
-            "bad_public_name", _("Choose a public name of 1 to 80 characters; it is how others will see you.")
-        )
-    if any(unicodedata.category(c).startswith("C") for c in name):
-        raise Refused("bad_public_name", _("A public name cannot contain control characters."))
-    if assembly is not None and assembly.members.filter(left_at__isnull=True, public_name=name).exists():
+    name = check_line(
+        name, 1, 80, "bad_public_name", _("Choose a public name of 1 to 80 characters; it is how others will see you.")
+    )
+    if assembly is None:
+        return name
+    taken = list(assembly.members.filter(left_at__isnull=True).values_list("public_name", flat=True))
+    if name in taken:
         raise Refused("public_name_taken", _("Someone in this assembly already goes by “%(name)s”.") % {"name": name})
+    twin = lookalike(name, taken)
+    if twin is not None:
+        raise Refused(
+            "public_name_lookalike",
+            _(
+                "“%(name)s” looks just like “%(other)s”, the name of someone already in this assembly; "
+                "choose a name others can tell apart."
+            )
+            % {"name": name, "other": twin},
+        )
     return name
+
+
+def check_assembly_name(name: str) -> str:
+    """An assembly's name as stored, if people can read it as it is.
+
+    Raises:
+        Refused: empty, longer than 120 characters, or unreadable as it is.
+    """
+    return check_line(name, 1, 120, "bad_value", _("Give the assembly a name of 1 to 120 characters."))
 
 
 def check_room(assembly: Assembly) -> None:
@@ -166,7 +185,7 @@ def check_found_assembly(
     if changes and "time_zone" in changes:
         changes = {**changes, "time_zone": check_zone(str(changes["time_zone"]))}
     try:
-        charter = default_charter(one_line(name), focus, clean(principles), today)
+        charter = default_charter(check_assembly_name(name), focus, clean(principles), today)
         if changes:
             charter = charter.amended(changes, charter.principles.review_on)
             charter = Charter.from_json({**charter.to_json(), "version": 1})
@@ -454,9 +473,7 @@ def check_split_cells(
             "not_a_partition": _("Every member must be in exactly one of the two cells."),
         }
         raise Refused(code, messages.get(code, str(exc))) from exc
-    name = one_line(name)
-    if not 1 <= len(name) <= 120:
-        raise Refused("bad_name", _("Give the new cell a name of 1 to 120 characters."))
+    name = check_line(name, 1, 120, "bad_name", _("Give the new cell a name of 1 to 120 characters."))
     check_ledger_slug(slug)
     if Assembly.objects.filter(slug=slug).exists():
         raise Refused("slug_taken", _("There is already an assembly called '%(slug)s'.") % {"slug": slug})

@@ -34,6 +34,7 @@ from confederal.ledger import JSONObject
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.services import (
     charter_of,
+    check_assembly_name,
     lock,
     record_charter,
     split_in_transaction,
@@ -43,7 +44,7 @@ from confederal.node.assemblies.services import (
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, check_fits, publish
-from confederal.node.text import clean, clean_json, one_line
+from confederal.node.text import check_line, clean, clean_json
 from confederal.node.words import moment, say
 from confederal.node.zones import check_zone
 from confederal.records import CharterAdopted, Decision, DecisionReviewed, PublishedBallot
@@ -137,9 +138,8 @@ def check_propose(
     """
     assembly = author.assembly
     charter = charter_of(assembly)
-    title, text = one_line(title), clean(text)
-    if not 3 <= len(title) <= 200:
-        raise Refused("bad_title", _("Give the proposal a title of 3 to 200 characters."))
+    title = check_line(title, 3, 200, "bad_title", _("Give the proposal a title of 3 to 200 characters."))
+    text = clean(text)
     if len(text) > 20_000:
         raise Refused("text_too_long", _("Keep the proposal under 20,000 characters; link to longer documents."))
     try:
@@ -147,15 +147,14 @@ def check_propose(
     except ValueError:
         raise Refused("bad_method", _("%(method)s is not a decision method.") % {"method": method}) from None
     if METHOD_OPTIONS[chosen] is None:
-        labels = [one_line(o) for o in options if o.strip()]
+        too_long = _("Keep each option under 200 characters.")
+        labels = [check_line(o, 1, 200, "bad_options", too_long) for o in options if o.strip()]
         if not 2 <= len(labels) <= MAX_OPTIONS:
             raise Refused(
                 "bad_options", _("This method needs between 2 and %(n)d options, one per line.") % {"n": MAX_OPTIONS}
             )
         if len(set(labels)) != len(labels):
             raise Refused("bad_options", _("Two options have the same wording."))
-        if any(len(label) > 200 for label in labels):
-            raise Refused("bad_options", _("Keep each option under 200 characters."))
         option_list = [{"id": str(i), "label": label} for i, label in enumerate(labels, 1)]
     else:
         option_list = option_labels(chosen)
@@ -204,6 +203,8 @@ def check_amendment(
         raise Refused("bad_date", _("The review date of a rule must be in the future."))
     if "time_zone" in changes:
         changes = {**changes, "time_zone": check_zone(str(changes["time_zone"]))}
+    if isinstance(changes.get("name"), str):
+        changes = {**changes, "name": check_assembly_name(str(changes["name"]))}
     try:
         amended = charter.amended(changes, review)
     except CharterError as exc:
@@ -226,9 +227,8 @@ def check_election(author: Member, role: str, today: date) -> ProposalDraft:
     Raises:
         Refused: no such role, the role is held, or fewer than two members are eligible.
     """
-    from confederal.node.roles.models import RoleTerm
-    from confederal.node.roles.services import current_terms, history
-    from confederal.roles import Term, eligibility
+    from confederal.node.roles.services import current_terms, past_terms
+    from confederal.roles import eligibility
 
     assembly = author.assembly
     rule = charter_of(assembly).roles.get(role)
@@ -244,10 +244,7 @@ def check_election(author: Member, role: str, today: date) -> ProposalDraft:
     if assembly.proposals.filter(kind=Proposal.Kind.ELECTION, status=Proposal.Status.OPEN, payload__role=role).exists():
         raise Refused("election_open", _("An election to this role is already open: vote in it."), 409)
     members = list(assembly.members.filter(left_at__isnull=True).order_by("public_name"))
-    past = [
-        Term(t.member.public_name, t.start, t.ended_early_on or t.end)
-        for t in history(assembly, role, RoleTerm.Kind.ROLE)
-    ]
+    past = past_terms(assembly, role)
     away = [m.public_name for m in members if m.away_until is not None and m.away_until >= today]
     allowed = set(eligibility([m.public_name for m in members], past, rule.value, away).eligible)
     candidates = [m for m in members if m.public_name in allowed]

@@ -21,7 +21,7 @@ from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import store_blob
 from confederal.node.errors import Refused
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
-from confederal.node.text import clean, one_line
+from confederal.node.text import check_line, clean
 from confederal.records import MeetingMinutes
 
 from .models import AgendaItem, Attendance, Meeting
@@ -60,10 +60,8 @@ def check_schedule(
     Raises:
         Refused: bad title, a time in the past or years ahead, an impossible length, or too long an agenda.
     """
-    title = one_line(title)
-    place = one_line(place)
-    if not 3 <= len(title) <= 200:
-        raise Refused("bad_title", _("Give the meeting a title of 3 to 200 characters."))
+    title = check_line(title, 3, 200, "bad_title", _("Give the meeting a title of 3 to 200 characters."))
+    place = check_line(place, 0, 200, "bad_place", _("Keep the place under 200 characters."))
     if starts_at.tzinfo is None:
         raise Refused("bad_time", _("Give the meeting's time with its time zone."))
     if starts_at < now - timedelta(days=1):
@@ -72,11 +70,10 @@ def check_schedule(
         raise Refused("too_far_ahead", _("A meeting can be scheduled at most five years ahead."))
     if not 10 <= minutes <= 12 * 60:
         raise Refused("bad_length", _("A meeting lasts between 10 minutes and 12 hours."))
-    items = [one_line(a) for a in agenda if a.strip()]
-    if len(items) > MAX_AGENDA_ITEMS or any(len(a) > 200 for a in items):
-        raise Refused("bad_agenda", _("Keep the agenda to 30 items of at most 200 characters."))
-    if len(place) > 200:
-        raise Refused("bad_place", _("Keep the place under 200 characters."))
+    too_long = _("Keep the agenda to 30 items of at most 200 characters.")
+    items = [check_line(a, 1, 200, "bad_agenda", too_long) for a in agenda if a.strip()]
+    if len(items) > MAX_AGENDA_ITEMS:
+        raise Refused("bad_agenda", too_long)
     return MeetingDraft(member.assembly, member, title, starts_at, starts_at + timedelta(minutes=minutes), place, items)
 
 

@@ -61,6 +61,7 @@ __all__ = [
     "election_problem",
     "history",
     "lottery_ready",
+    "past_terms",
     "pending_lottery",
     "roles_due",
     "seat_in_transaction",
@@ -83,9 +84,17 @@ def history(assembly: Assembly, role: str, kind: str = RoleTerm.Kind.ROLE) -> li
     return list(terms.order_by("start", "pk"))
 
 
-def _core_terms(terms: list[RoleTerm]) -> list[Term]:
-    # A term cut short (the holder left) still counts as service up to the day it ended.
-    return [Term(t.member.public_name, t.start, t.ended_early_on or t.end) for t in terms]
+def past_terms(assembly: Assembly, role: str, kind: str = RoleTerm.Kind.ROLE) -> list[Term]:
+    """This role's (or chore's) terms as rotation counts them, oldest first.
+
+    A term cut short (the holder left) counts as service up to the day it ended; one that ended
+    on its first day (or before it began) was never served, so it counts as no term at all.
+    """
+    return [
+        Term(t.member.public_name, t.start, t.ended_early_on or t.end)
+        for t in history(assembly, role, kind)
+        if t.ended_early_on is None or t.ended_early_on > t.start
+    ]
 
 
 def current_terms(assembly: Assembly, today: date, kind: str = RoleTerm.Kind.ROLE) -> dict[str, RoleTerm]:
@@ -158,7 +167,7 @@ def do_rotate(
         if rules.rotation is Rotation.ELECTION:
             raise Refused("elected_role", _("This role is filled by election: propose an election instead."), 409)
         members, away = _present(assembly, today)
-        past = _core_terms(history(assembly, role))
+        past = past_terms(assembly, role)
         names = [m.public_name for m in members]
         # Whoever already holds another role steps aside if someone else can serve.
         busy = [t.member.public_name for key, t in current_terms(assembly, today).items() if key != role]
@@ -173,7 +182,7 @@ def do_rotate(
             raise Refused("nobody_eligible", pick.explanation, 409)
         start, end = next_term(past, rules, today)
         holder = next(m for m in members if m.public_name == pick.holder)
-        term = _assignment(assembly, role, holder, start, end, pick.to_json(), now)
+        term = _assignment(assembly, role, holder, start, end, pick.public_json(), now)
     publish(assembly.ledger, now)
     return term
 
@@ -186,7 +195,7 @@ def election_problem(assembly: Assembly, role: str, member: Member, now: datetim
     if role in current_terms(assembly, now.date()):
         return "someone already holds the role"
     names = [m.public_name for m in assembly.members.filter(left_at__isnull=True)]
-    allowed = eligibility(names, _core_terms(history(assembly, role)), rule.value).eligible
+    allowed = eligibility(names, past_terms(assembly, role), rule.value).eligible
     if member.public_name not in allowed:
         return "the winner has reached the role's term limit or is cooling down"
     return None
@@ -195,7 +204,7 @@ def election_problem(assembly: Assembly, role: str, member: Member, now: datetim
 def seat_in_transaction(assembly: Assembly, role: str, member: Member, proposal_number: int, now: datetime) -> RoleTerm:
     """Give the elected member the role (inside the closing transaction, after :func:`election_problem`)."""
     rules = _rules(assembly, role)
-    start, end = next_term(_core_terms(history(assembly, role)), rules, now.date())
+    start, end = next_term(past_terms(assembly, role), rules, now.date())
     pick: JSONObject = {"method": Rotation.ELECTION.value, "proposal": proposal_number, "explanation": ""}
     return _assignment(assembly, role, member, start, end, pick, now)
 
@@ -215,7 +224,7 @@ def do_rotate_chores(assembly: Assembly, now: datetime) -> list[RoleTerm]:
         if current_terms(assembly, today, RoleTerm.Kind.CHORE):
             raise Refused("chores_assigned", _("This week's chores are already shared out."), 409)
         members, away = _present(assembly, today)
-        past = {c: _core_terms(history(assembly, c, RoleTerm.Kind.CHORE)) for c in chores}
+        past = {c: past_terms(assembly, c, RoleTerm.Kind.CHORE) for c in chores}
         assignment = chore_rota([m.public_name for m in members], chores, past, away)
         by_name = {m.public_name: m for m in members}
         end = today + timedelta(days=CHORE_DAYS)
@@ -241,24 +250,25 @@ def do_rotate_chores(assembly: Assembly, now: datetime) -> list[RoleTerm]:
     return terms
 
 
-def do_rotate_due(now: datetime) -> list[RoleTerm]:
-    """Fill every rota or lottery role whose term has ended, in every assembly (the node runs this regularly).
+def do_rotate_due(now: datetime, assembly: Assembly | None = None) -> list[RoleTerm]:
+    """Fill every rota or lottery role whose term has ended, on the node or in one assembly (the ticker runs this
+    for each assembly on its own).
 
     A lottery role is announced on one tick and drawn on a later one, once the ledger has moved on.
     """
     filled = []
-    for assembly in Assembly.objects.all():
-        for role in roles_due(assembly, now.date()):
-            rules = charter_of(assembly).roles[role].value
+    for one in Assembly.objects.all() if assembly is None else [assembly]:
+        for role in roles_due(one, now.date()):
+            rules = charter_of(one).roles[role].value
             if rules.rotation is Rotation.ELECTION:
                 continue
             try:
                 if rules.rotation is Rotation.LOTTERY:
-                    term = do_lottery_step(assembly, role, now)
+                    term = do_lottery_step(one, role, now)
                     if isinstance(term, RoleTerm):
                         filled.append(term)
                 else:
-                    filled.append(do_rotate(assembly, role, now))
+                    filled.append(do_rotate(one, role, now))
             except Refused:
                 continue  # nobody eligible now, or the draw waits for the ledger; tried again on the next tick
     return filled
@@ -300,7 +310,7 @@ def do_announce_lottery(assembly: Assembly, role: str, now: datetime) -> Lottery
         if pending_lottery(assembly, role) is not None:
             raise Refused("draw_pending", _("A draw for this role is already announced."), 409)
         members, away = _present(assembly, today)
-        past = _core_terms(history(assembly, role))
+        past = past_terms(assembly, role)
         busy = [t.member.public_name for key, t in current_terms(assembly, today).items() if key != role]
         standing_now = next_by_rota([m.public_name for m in members], past, rules, away, busy)
         if not standing_now.eligible:
@@ -313,7 +323,8 @@ def do_announce_lottery(assembly: Assembly, role: str, now: datetime) -> Lottery
         announced = DrawAnnounced.from_json(
             announcement_body(draw_id, role, people, [], 1, "leximin", beacon_size=seq + 2)
         )
-        announced = replace(announced, excluded=tuple((e.member, e.reason) for e in standing_now.excluded))
+        # Who sits out is public, why is not: whether a member is away is for the members only.
+        announced = replace(announced, excluded=tuple(e.member for e in standing_now.excluded))
         body = announced.to_json()
         (seq,) = append_in_transaction(assembly.ledger, [Record(announced)], now)
         lottery = Lottery.objects.create(
@@ -383,12 +394,12 @@ def do_draw_lottery(lottery: Lottery, now: datetime) -> RoleTerm:
         term = None
         if holder is not None:
             rules = _rules(assembly, lottery.role)
-            start, end = next_term(_core_terms(history(assembly, lottery.role)), rules, now.date())
+            start, end = next_term(past_terms(assembly, lottery.role), rules, now.date())
             pick: JSONObject = {
                 "holder": chosen,
                 "method": Rotation.LOTTERY.value,
                 "eligible": [p["id"] for p in lottery.announcement["pool"]],
-                "excluded": lottery.announcement.get("excluded", []),
+                "excluded": list(DrawAnnounced.from_json(lottery.announcement).excluded or ()),
                 "service": [{"member": p["id"], "terms": p["served"]} for p in lottery.announcement["pool"]],
                 "seed_hex": str(result["seed"]),
                 "draw": None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,7 +28,8 @@ from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, publish
-from confederal.node.text import clean, one_line
+from confederal.node.text import check_line, clean, one_line
+from confederal.node.ticker import on_its_own
 
 from .. import selectors
 from ..models import Sunset
@@ -66,6 +68,20 @@ def _member_of(assembly: Assembly, fed: selectors.Federation) -> bool:
     return fed.state.is_member(assembly.ledger.origin)
 
 
+def _an_id(payload: dict[str, Any], key: str) -> str:
+    """The federation's or council's id the payload names (text; an empty one is unknown).
+
+    Raises:
+        Refused: it is not text (a convened council's charter goes with ``convene`` only).
+    """
+    value = payload.get(key, "")
+    if not isinstance(value, str):
+        raise Refused(
+            "bad_field", _("%(field)s must be the id of a %(field)s: 64 hexadecimal digits.") % {"field": key}
+        )
+    return value
+
+
 def check_federation_action(assembly: Assembly, payload: dict[str, Any], now: datetime) -> tuple[str, dict[str, Any]]:
     """Check what a federation proposal would do; return its title and its clean payload.
 
@@ -78,11 +94,12 @@ def check_federation_action(assembly: Assembly, payload: dict[str, Any], now: da
             charter = FederationCharter.from_json(payload.get("charter") or {})
         except FederationError as exc:
             raise Refused(exc.code, exc.message) from exc
+        check_line(charter.name, 1, 80, "bad_field", _("Give the federation a name of 1 to 80 characters."))
         return _("Found the federation %(name)s") % {"name": charter.name}, {
             "action": "found",
             "charter": charter.to_json(),
         }
-    federation_id = str(payload.get("federation", ""))
+    federation_id = _an_id(payload, "federation")
     if action in {"join", "leave"}:
         fed = _known_federation(federation_id)
         member = _member_of(assembly, fed)
@@ -100,6 +117,9 @@ def check_federation_action(assembly: Assembly, payload: dict[str, Any], now: da
             convened = CouncilCharter.from_json(council)
         except FederationError as exc:
             raise Refused(exc.code, exc.message) from exc
+        check_line(convened.objective, 1, 500, "bad_field", _("Give the council an objective of 1 to 500 characters."))
+        for question in convened.agenda:
+            check_line(question.text, 1, 280, "bad_agenda", _("Keep each agenda question under 280 characters."))
         fed = _known_federation(convened.federation)
         if not _member_of(assembly, fed):
             raise Refused("not_member", _("Only a member of the federation can convene one of its councils."), 403)
@@ -113,7 +133,7 @@ def check_federation_action(assembly: Assembly, payload: dict[str, Any], now: da
             "action": "convene",
             "council": convened.to_json(),
         }
-    council_id = str(payload.get("council", ""))
+    council_id = _an_id(payload, "council")
     if action in {"join_council", "leave_council", "appoint", "recall"}:
         item = selectors.council(council_id, now)
         if item is None:
@@ -243,9 +263,8 @@ def live_grant(member: Member, council_id: str, now: datetime) -> tuple[selector
 def do_move_motion(member: Member, council_id: str, title: str, text: str, question: str | None, now: datetime) -> int:
     """Put a motion to the council, in the delegate's home ledger; return its entry number."""
     item, grant = live_grant(member, council_id, now)
-    title, text = one_line(title), clean(text)
-    if not 3 <= len(title) <= 200:
-        raise Refused("bad_title", _("Give the motion a title of 3 to 200 characters."))
+    title = check_line(title, 3, 200, "bad_title", _("Give the motion a title of 3 to 200 characters."))
+    text = clean(text)
     if len(text) > 4000:
         raise Refused("text_too_long", _("Keep a motion under 4,000 characters."))
     if question and item.state.charter.question(question) is None:
@@ -302,7 +321,8 @@ def do_sunsets(now: datetime) -> int:
                 assembly = local.get(origin)
                 if assembly is None or Sunset.objects.filter(council=item.id, ledger=assembly.ledger).exists():
                     continue
-                written += _sunset(assembly, item, [g.delegate for g in seat.grants], now)
+                thank = partial(_sunset, assembly, item, [g.delegate for g in seat.grants], now)
+                written += on_its_own("writing a council's sunset", assembly.slug, thank, 0)
     return written
 
 

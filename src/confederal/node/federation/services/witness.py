@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +30,7 @@ from confederal.node.ledgers import selectors as ledger_selectors
 from confederal.node.ledgers.keys import node_signer
 from confederal.node.ledgers.models import Checkpoint as StoredCheckpoint
 from confederal.node.ledgers.models import Ledger
+from confederal.node.ticker import on_its_own
 
 from .. import selectors, transport
 from ..models import (
@@ -101,18 +103,25 @@ def do_request_cosignatures(now: datetime) -> int:
     peers = list(Peer.objects.exclude(name=""))
     keys = selectors.witness_keys()
     for ledger in Ledger.objects.all():
-        checkpoint = ledger_selectors.latest_checkpoint(ledger)
-        for peer in peers:
-            key = keys.get(peer.name)
-            if (
-                key is None
-                or Cosignature.objects.filter(origin=ledger.origin, size=checkpoint.size, witness=peer.name).exists()
-            ):
-                continue
-            try:
-                got += _ask_witness(ledger, checkpoint, peer, key)
-            except transport.PeerUnreachable as exc:
-                logger.info("Witness %s did not cosign %s: %s", peer.url, ledger.origin, exc)
+        # Each ledger on its own: one this node cannot handle never keeps the others from being cosigned.
+        got += on_its_own("asking witnesses to cosign", ledger.slug, partial(_cosign, ledger, peers, keys), 0)
+    return got
+
+
+def _cosign(ledger: Ledger, peers: list[Peer], keys: dict[str, Verifier]) -> int:
+    got = 0
+    checkpoint = ledger_selectors.latest_checkpoint(ledger)
+    for peer in peers:
+        key = keys.get(peer.name)
+        if (
+            key is None
+            or Cosignature.objects.filter(origin=ledger.origin, size=checkpoint.size, witness=peer.name).exists()
+        ):
+            continue
+        try:
+            got += _ask_witness(ledger, checkpoint, peer, key)
+        except transport.PeerUnreachable as exc:
+            logger.info("Witness %s did not cosign %s: %s", peer.url, ledger.origin, exc)
     return got
 
 
