@@ -185,3 +185,19 @@ def test_a_redirect_to_a_page_of_this_node_is_kept(cell, client):
         {"assembly": "oak-street", "action": "join", "federation": "ab" * 32, "back": "/assemblies/oak-street/"},
     )
     assert refused["Location"] == "/assemblies/oak-street/"
+
+
+def test_ninjas_own_refusals_speak_like_every_other_refusal(cell, client):
+    url = "/api/assemblies/oak-street/proposals"
+    unsigned = client.post(url, {"title": "Plant beans"}, content_type="application/json")
+    assert unsigned.status_code == 401
+    assert unsigned.json()["code"] == "sign_in"
+    client.force_login(cell.users["ana"])
+    broken = client.post(url, "{not json", content_type="application/json")
+    assert broken.status_code == 400
+    assert broken.json()["code"] == "bad_request"
+    assert broken.json()["detail"].endswith(".")
+    missing = client.get("/api/assemblies/oak-street/proposals/999")
+    assert missing.status_code == 404
+    assert missing.json()["code"]
+    assert missing.json()["detail"].endswith(".")

@@ -3,14 +3,16 @@
 Reads are public. Writes need a signed-in session (with its CSRF token) or an
 API token (``Authorization: Bearer …``, made on the tokens page). A refusal
 answers with its HTTP status and ``{"code": …, "detail": …}``; nothing was changed. So does a request
-of the wrong shape (a missing field, a field of the wrong type, a body that is not a JSON object): 422.
+of the wrong shape (a missing field, a field of the wrong type, a body that is not a JSON object): 422;
+and so do ninja's own refusals (a body that is not JSON, no session or token, an unknown address).
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja.errors import ValidationError
+from django.utils.translation import gettext_noop as N_
+from ninja.errors import HttpError, ValidationError
 
 from confederal.node.errors import Refused
 
@@ -37,3 +39,25 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         problems.append(f"{where}: {what}" if where else what)
     detail = _("The request does not have the expected shape: %(problems)s.") % {"problems": "; ".join(problems)}
     return api.create_response(request, {"code": "bad_request", "detail": detail}, status=422)
+
+
+#: ninja's own refusals, said as this API says every refusal: a stable code and a sentence.
+_HTTP_ERRORS = {
+    400: ("bad_request", N_("The request's body is not JSON this node can read.")),
+    401: ("sign_in", N_("Sign in, or send an API token, to do this.")),
+    403: ("forbidden", N_("You may not do this.")),
+    404: ("not_found", N_("There is nothing at this address.")),
+    429: ("slow_down", N_("Too many requests: wait a little and try again.")),
+}
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code, detail = _HTTP_ERRORS.get(exc.status_code, ("error", str(exc)))
+    return api.create_response(request, {"code": code, "detail": _(detail)}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    code, detail = _HTTP_ERRORS[404]
+    return api.create_response(request, {"code": code, "detail": _(detail)}, status=404)
