@@ -39,21 +39,26 @@ def user(name: str) -> User:
     return User.objects.create_user(name, password=PASSWORD)
 
 
+def found(founder: User, name: str, slug: str, public_name: str, now: datetime, **changes: object) -> Assembly:
+    """A food assembly founded through the services, with its founder as its only member."""
+    checked = check_found_assembly(
+        founder,
+        name=name,
+        slug=slug,
+        focus="food",
+        principles="We grow food together.",
+        public_name=public_name,
+        today=now.date(),
+        changes=changes or None,
+    )
+    return do_found_assembly(checked, now)
+
+
 def build_cell(now: datetime | None = None, *, max_size: int = 15, extra_members: int = 0) -> Cell:
     """Ana (member), Fay (facilitator), Nico (note-taker), Otto (signed in, not a member) and a pending request."""
     now = now or timezone.now()
     ana = user("ana")
-    checked = check_found_assembly(
-        ana,
-        name="Oak Street Garden",
-        slug="oak-street",
-        focus="food",
-        principles="We grow food together.",
-        public_name="Ana",
-        today=now.date(),
-        changes={"max_size": max_size},
-    )
-    assembly = do_found_assembly(checked, now)
+    assembly = found(ana, "Oak Street Garden", "oak-street", "Ana", now, max_size=max_size)
     cell = Cell(assembly, {"ana": ana}, {"ana": assembly.members.get()})
     for name in ["fay", "nico", *[f"m{i}" for i in range(extra_members)]]:
         cell.users[name] = user(name)

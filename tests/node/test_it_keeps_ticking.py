@@ -9,14 +9,14 @@ import pytest
 
 from confederal.node import clock
 from confederal.node.assemblies.models import Assembly
-from confederal.node.assemblies.services import check_found_assembly, do_found_assembly, do_leave
+from confederal.node.assemblies.services import do_leave
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import check_propose, do_propose
 from confederal.node.roles import services as roles
 from confederal.node.roles.models import RoleTerm
 from confederal.node.ticker import tick
 
-from .cell import build_cell, user
+from .cell import build_cell, found, user
 
 # The node's own time: the API acts at it, and the cell's terms start on its day.
 NOW = clock.now()
@@ -47,19 +47,7 @@ def test_the_ticker_fills_a_role_whose_holder_left_on_the_first_day(cell):
 
 
 def test_one_assemblys_bad_state_does_not_stop_the_others_scheduled_work(cell, caplog):
-    bea = user("bea")
-    pine = do_found_assembly(
-        check_found_assembly(
-            bea,
-            name="Pine Street Pantry",
-            slug="pine-street",
-            focus="food",
-            principles="We share food.",
-            public_name="Bea",
-            today=NOW.date(),
-        ),
-        NOW,
-    )
+    pine = found(user("bea"), "Pine Street Pantry", "pine-street", "Bea", NOW)
     due = do_propose(check_propose(pine.members.get(), title="Open on Sundays", voting_days=1), NOW)
     # Oak Street's stored charter is one this node cannot read: each of its scheduled tasks fails.
     Assembly.objects.filter(pk=cell.assembly.pk).update(charter={"name": "Oak Street Garden"})
