@@ -284,3 +284,16 @@ def test_the_public_peers_list_says_what_is_wrong_in_plain_words(operator, clien
     assert "Connection refused" in client.get("/federation/peers").content.decode()
     details = client.get("/api/federation/peers").json()
     assert any("Connection refused" in p["detail"] for p in details["peers"])
+
+
+def test_the_operator_adds_and_removes_peers_on_the_command_line(db, now):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="public addresses only"):
+        call_command("add_peer", "http://localhost:8000")
+    assert not Peer.objects.exists()
+    Peer.objects.create(url="https://far.example.org", added_at=now)
+    call_command("remove_peer", "https://far.example.org")
+    assert not Peer.objects.exists()
+    with pytest.raises(CommandError, match="follows no peer at that address"):
+        call_command("remove_peer", "https://far.example.org")
