@@ -20,7 +20,17 @@ from .assemblies.models import Assembly, Member
 from .errors import Refused
 from .roles.models import RoleTerm
 
-__all__ = ["access_assembly", "active_members", "actor", "membership", "require", "require_member", "signed_in"]
+__all__ = [
+    "access_assembly",
+    "active_members",
+    "actor",
+    "is_operator",
+    "membership",
+    "require",
+    "require_member",
+    "require_operator",
+    "signed_in",
+]
 
 User = DjangoUser | AnonymousUser
 
@@ -30,6 +40,24 @@ def signed_in(user: User) -> DjangoUser:
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
         raise Refused("sign_in", _("Sign in first."), 401)
     return user
+
+
+def is_operator(user: User) -> bool:
+    """Whether this person runs the node: an account with Django's staff flag, which only the command line gives
+    (``confederal manage createsuperuser``); signing up never does."""
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def require_operator(user: User) -> DjangoUser:
+    """Return the signed-in user if they are the node's operator (what the node as a whole does, such as its peers).
+
+    Raises:
+        Refused: 401 for a visitor, 403 ``not_operator`` for anyone else.
+    """
+    person = signed_in(user)
+    if not is_operator(person):
+        raise Refused("not_operator", _("Only this node's operator can do this."), 403)
+    return person
 
 
 def access_assembly(slug: str) -> Assembly:

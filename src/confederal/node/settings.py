@@ -16,6 +16,10 @@ CONFEDERAL_LOG_LEVEL      WARNING by default
 CONFEDERAL_TICK_SECONDS   how often votes close and terms end (default 30)
 CONFEDERAL_FEDERATION_SECONDS  how often peers are pulled and witnesses asked (default 3)
 CONFEDERAL_PEERS          peer node addresses to follow from the start, comma-separated
+CONFEDERAL_MAX_PEERS      the most peers this node follows (default 50)
+CONFEDERAL_ALLOW_PRIVATE_PEERS  1 to let peers live at loopback, private, link-local and other
+                          non-public addresses (the demo and the tests on 127.0.0.1, or nodes
+                          on one private network); by default a node fetches only public addresses
 CONFEDERAL_TIME_ZONE      the zone of pages that belong to no assembly, and the one a new
                           assembly starts with (an IANA name; default UTC)
 CONFEDERAL_TEST_HOOKS     1 only in the test suite: the node's clock can then be moved
@@ -187,6 +191,10 @@ TEST_HOOKS = envbool("CONFEDERAL_TEST_HOOKS", False)
 FEDERATION_SECONDS = float(os.environ.get("CONFEDERAL_FEDERATION_SECONDS", "3"))
 # Peers to follow from the start (the demo starts three nodes that know each other this way).
 PEERS = envlist("CONFEDERAL_PEERS")
+# The most peers this node follows: each costs a pull every few seconds.
+MAX_PEERS = int(os.environ.get("CONFEDERAL_MAX_PEERS", "50"))
+# Peers at loopback, private, link-local… addresses are refused (when added and at every fetch) unless this is set.
+ALLOW_PRIVATE_PEERS = envbool("CONFEDERAL_ALLOW_PRIVATE_PEERS", False)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
