@@ -16,10 +16,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.db.models import F
 
+from confederal.node.access import require
 from confederal.node.accounts.services import do_create_token
+from confederal.node.errors import Refused
 from confederal.node.web import now
+from confederal.permissions import Action
 
-from .cell import PASSWORD, user
+from .cell import PASSWORD, build_cell, user
 
 ELSEWHERE = "192.0.2.7"
 
@@ -310,3 +313,33 @@ def test_turning_two_factor_off_asks_for_the_password(client, db):
     client.post("/accounts/sign-out")
     assert sign_in(client, "ana", PASSWORD)["Location"] == "/"
 
+
+# -- a charter may ask role holders for two-factor sign-in ---------------------------------------------------------
+
+
+def test_a_charter_can_ask_a_role_for_two_factor_sign_in_before_its_holder_acts(client, db):
+    cell = build_cell(changes={"two_factor_roles": ["note-taker"]})
+    nico, today = cell.users["nico"], now().date()
+    with pytest.raises(Refused) as refused:
+        require(nico, cell.assembly, Action.PUBLISH_MINUTES, today)
+    assert (refused.value.code, refused.value.status) == ("two_factor_needed", 403)
+    assert "turn on two-factor sign-in on your account page" in refused.value.message
+    assert require(cell.users["fay"], cell.assembly, Action.PUBLISH_MINUTES, today)  # the facilitator needs no code
+    headers = {"Authorization": "Bearer " + do_create_token(nico, "script", now())}
+    minutes = f"/api/assemblies/oak-street/meetings/{cell.meeting.number}/minutes"
+    api = client.post(minutes, headers=headers)
+    assert (api.status_code, api.json()["code"]) == (403, "two_factor_needed")
+    client.force_login(nico)
+    enrol(client)
+    assert require(nico, cell.assembly, Action.PUBLISH_MINUTES, today)
+    assert client.post(minutes, headers=headers).status_code == 201
+
+
+def test_the_charter_page_proposes_the_rule_and_says_it_in_plain_words(client, db):
+    cell = build_cell()
+    client.force_login(cell.users["ana"])
+    form = {"rule": "two_factor_roles", "value": "Treasurer, facilitator", "text": "Money and keys."}
+    proposal = client.post("/assemblies/oak-street/charter/amend", form, follow=True)
+    assert "signing in with a two-factor code: treasurer and facilitator" in text(proposal)
+    bad = client.post("/assemblies/oak-street/charter/amend", {**form, "value": "the treasurer"}, follow=True)
+    assert "use role names of lowercase letters" in text(bad)
