@@ -343,3 +343,20 @@ def test_the_charter_page_proposes_the_rule_and_says_it_in_plain_words(client, d
     assert "signing in with a two-factor code: treasurer and facilitator" in text(proposal)
     bad = client.post("/assemblies/oak-street/charter/amend", {**form, "value": "the treasurer"}, follow=True)
     assert "use role names of lowercase letters" in text(bad)
+
+
+@pytest.mark.nodb
+def test_the_address_behind_proxies_is_read_from_the_right_and_never_garbage(settings):
+    from django.test import RequestFactory
+
+    from confederal.node.web import client_address
+
+    def address(forwarded: str) -> str:
+        return client_address(RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded))
+
+    assert address("203.0.113.9") == "127.0.0.1"  # no proxy: the header is not believed
+    settings.PROXY_HOPS = 2
+    assert address("198.51.100.1, 203.0.113.9, 10.0.0.2") == "203.0.113.9"  # the leftmost was written by the client
+    assert address("203.0.113.9") == "203.0.113.9"
+    assert address("not an address, 10.0.0.2") == "127.0.0.1"
+    assert address("") == "127.0.0.1"

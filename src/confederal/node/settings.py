@@ -231,6 +231,7 @@ MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 SIGN_IN_ACCOUNT_LIMIT = 5
 SIGN_IN_ADDRESS_LIMIT = 20
 SIGN_IN_PAUSE = timedelta(minutes=15)
+# An operator lifts a pause early with `confederal manage axes_reset_username NAME` (or axes_reset_ip ADDRESS).
 AXES_HANDLER = "confederal.node.accounts.services.SignInGuard"
 AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_LIMIT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -242,7 +243,7 @@ AXES_LOCKOUT_CALLABLE = "confederal.node.accounts.views.paused"
 AXES_CLIENT_IP_CALLABLE = "confederal.node.web.client_address"
 AXES_USERNAME_CALLABLE = "confederal.node.accounts.services.attempted_name"
 AXES_DISABLE_ACCESS_LOG = True  # no record of every sign-in's address and browser is kept
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
 # How many reverse proxies that the operator runs stand in front of the node. 0 (the default): a request's address is
