@@ -29,6 +29,7 @@ def tell(now: datetime) -> None:
             name="Riverside Food Hub",
             slug="food-hub",
             time_zone="Europe/Lisbon",
+            two_factor_roles=["treasurer"],  # whoever holds the money signs in with a code too
             focus="food",
             now=t,
             principles=(
