@@ -54,11 +54,13 @@ def found(founder: User, name: str, slug: str, public_name: str, now: datetime, 
     return do_found_assembly(checked, now)
 
 
-def build_cell(now: datetime | None = None, *, max_size: int = 15, extra_members: int = 0) -> Cell:
+def build_cell(
+    now: datetime | None = None, *, max_size: int = 15, extra_members: int = 0, changes: dict[str, object] | None = None
+) -> Cell:
     """Ana (member), Fay (facilitator), Nico (note-taker), Otto (signed in, not a member) and a pending request."""
     now = now or timezone.now()
     ana = user("ana")
-    assembly = found(ana, "Oak Street Garden", "oak-street", "Ana", now, max_size=max_size)
+    assembly = found(ana, "Oak Street Garden", "oak-street", "Ana", now, max_size=max_size, **(changes or {}))
     cell = Cell(assembly, {"ana": ana}, {"ana": assembly.members.get()})
     for name in ["fay", "nico", *[f"m{i}" for i in range(extra_members)]]:
         cell.users[name] = user(name)
