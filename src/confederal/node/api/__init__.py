@@ -41,7 +41,9 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"code": "bad_request", "detail": detail}, status=422)
 
 
-#: ninja's own refusals, said as this API says every refusal: a stable code and a sentence.
+#: ninja's own refusals, said as this API says every refusal: a stable code and, for ninja's stock words
+#: ("Cannot parse request body", "Unauthorized"…), a sentence; a route's own HttpError keeps its message.
+_STOCK = ("Cannot parse request body", "Unauthorized", "Forbidden", "Too many requests.", "Not Found")
 _HTTP_ERRORS = {
     400: ("bad_request", N_("The request's body is not JSON this node can read.")),
     401: ("sign_in", N_("Sign in, or send an API token, to do this.")),
@@ -53,8 +55,9 @@ _HTTP_ERRORS = {
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code, detail = _HTTP_ERRORS.get(exc.status_code, ("error", str(exc)))
-    return api.create_response(request, {"code": code, "detail": _(detail)}, status=exc.status_code)
+    code, sentence = _HTTP_ERRORS.get(exc.status_code, ("error", ""))
+    detail = _(sentence) if sentence and str(exc).startswith(_STOCK) else str(exc)
+    return api.create_response(request, {"code": code, "detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
