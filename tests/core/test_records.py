@@ -183,3 +183,16 @@ def test_the_architecture_page_names_every_kind():
     text = (SRC.parents[1] / "docs" / "ARCHITECTURE.md").read_text()
     missing = [kind for kind in records.KINDS if f"`{kind}`" not in text]
     assert not missing, f"docs/ARCHITECTURE.md does not list {missing}"
+
+
+def test_entries_written_with_reasons_for_who_sat_out_still_read_as_names():
+    # Before issue 12 a rota pick and a draw's announcement gave each member who sat out with a reason; those
+    # entries are in ledgers for good, so they must still read (as names), and a draw announced then audits.
+    pick = records.parse("role.assignment", EXAMPLES["role.assignment"].to_json())
+    old_pick = {**pick.to_json(), "pick": {**pick.pick, "excluded": [{"member": "Jonas", "reason": "absent"}]}}
+    assert records.parse("role.assignment", old_pick).pick["excluded"] == ["Jonas"]
+    announced = EXAMPLES["draw.announced"].to_json()
+    old_announced = {**announced, "excluded": [{"member": "Jonas", "reason": "holds_another_role"}]}
+    assert records.parse("draw.announced", old_announced).excluded == ("Jonas",)
+    with pytest.raises(RecordError):
+        records.parse("draw.announced", {**announced, "excluded": [{"reason": "absent"}]})

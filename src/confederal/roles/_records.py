@@ -32,6 +32,16 @@ def reason_phrase(reason: str) -> Phrase:
     return Phrase(REASON_PHRASES.get(reason, N_("may not take it this time")))
 
 
+def _names_only(pick: JSONObject) -> JSONObject:
+    """``pick`` as it is written now: entries written before the reasons were taken out listed each member
+    who sat out as ``{"member": name, "reason": code}``; they still read, as names."""
+    excluded = pick.get("excluded")
+    if not isinstance(excluded, list):
+        return pick
+    names = [e["member"] if isinstance(e, dict) and isinstance(e.get("member"), str) else e for e in excluded]
+    return {**pick, "excluded": names}
+
+
 @dataclass(frozen=True)
 class RoleAssignment(RecordBody):
     """A member takes a role for a term, from ``start`` up to (not including) ``end``."""
@@ -78,7 +88,7 @@ class RoleAssignment(RecordBody):
             start=f.day("start"),
             end=f.day("end"),
             method=f.text("method", 16),
-            pick=f.obj("pick"),
+            pick=_names_only(f.obj("pick")),
         )
 
     def describe(self) -> Phrase:

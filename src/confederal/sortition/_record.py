@@ -91,7 +91,17 @@ class DrawAnnounced(RecordBody):
                 raise RecordError("bad_field", "A person's features in a draw's pool are texts.")
             pool.append(Person(p.text("id", 200), {k: str(v) for k, v in values.items()}, p.integer("served")))
             p.done()
-        excluded = f.texts("excluded", 1000, 200) if f.has("excluded") else None
+        excluded = None
+        if f.has("excluded"):
+            # Entries written before the reasons were taken out list {"member": name, "reason": code}; they still
+            # read, as names, so a draw announced then can be drawn and audited.
+            excluded = tuple(
+                e["member"] if isinstance(e, dict) and "member" in e else e for e in f.items("excluded", 1000)
+            )
+            if not all(isinstance(name, str) and len(name) <= 200 for name in excluded):
+                raise RecordError(
+                    "bad_field", "A draw's announcement names who sat out as texts of at most 200 characters."
+                )
         return cls(
             draw=f.text("draw", 100),
             purpose=f.text("purpose", 200),
