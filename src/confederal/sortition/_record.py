@@ -95,10 +95,9 @@ class DrawAnnounced(RecordBody):
         if f.has("excluded"):
             # Entries written before the reasons were taken out list {"member": name, "reason": code}; they still
             # read, as names, so a draw announced then can be drawn and audited.
-            excluded = tuple(
-                e["member"] if isinstance(e, dict) and "member" in e else e for e in f.items("excluded", 1000)
-            )
-            if not all(isinstance(name, str) and len(name) <= 200 for name in excluded):
+            names = [e.get("member") if isinstance(e, dict) else e for e in f.items("excluded", 1000)]
+            excluded = tuple(name for name in names if isinstance(name, str) and len(name) <= 200)
+            if len(excluded) != len(names):
                 raise RecordError(
                     "bad_field", "A draw's announcement names who sat out as texts of at most 200 characters."
                 )
