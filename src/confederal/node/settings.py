@@ -82,6 +82,21 @@ ALLOWED_HOSTS = [
     *envlist("CONFEDERAL_ALLOWED_HOSTS"),
 ]
 
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# What pages may load: only this node's own files; no inline script or style, no eval, no framing.
+# Pages are server-rendered forms and htmx is a static file, told not to inject styles (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
 
 def _database() -> dict[str, object]:
     url = os.environ.get("CONFEDERAL_DATABASE_URL")
@@ -131,6 +146,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "confederal.node.ledgers",
     "confederal.node.accounts",
     "confederal.node.assemblies",
@@ -142,6 +158,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
