@@ -52,6 +52,7 @@ def env_for(data: Path, port: int, peers: list[str], rounds: float) -> dict[str,
         CONFEDERAL_PEERS=",".join(peers),
         CONFEDERAL_FEDERATION_SECONDS=str(rounds),
         CONFEDERAL_TICK_SECONDS="1",
+        CONFEDERAL_ALLOW_PRIVATE_PEERS="1",
     )
     return env
 

@@ -101,6 +101,14 @@ def problems_on(page: Page) -> list[str]:
     return found
 
 
+def _same_page(url: str) -> str:
+    """``url`` less a ``next=`` parameter: the sign-in page that returns to one page is the one that returns to
+    another (every page links to it, so without this the crawl reads it once per page of the demo)."""
+    parts = urlsplit(url)
+    query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("next="))
+    return parts._replace(query=query).geturl()
+
+
 def crawl(page: Page, start: str, *, skip: re.Pattern[str] | None = None, limit: int = 400) -> dict[str, list[str]]:
     """Visit every same-origin page reachable by links from ``start``; return the problems of each."""
     origin = urlsplit(start)[:2]
@@ -118,7 +126,7 @@ def crawl(page: Page, start: str, *, skip: re.Pattern[str] | None = None, limit:
         if "content-security-policy" not in response.headers:
             report[url].append("no Content-Security-Policy header")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
-            link = urldefrag(urljoin(url, href))[0]
+            link = _same_page(urldefrag(urljoin(url, href))[0])
             parts = urlsplit(link)
             if parts[:2] != origin or link in seen or SKIP.search(parts.path):
                 continue

@@ -61,3 +61,20 @@ def test_personas_are_named_from_membership_and_roles():
         Persona.MEMBER,
         Persona.ROLE_HOLDER,
     ]
+
+
+def test_a_role_awaiting_two_factor_sign_in_does_not_act_and_says_how_to():
+    waiting = Actor(signed_in=True, member=True, roles_awaiting_two_factor=frozenset({"note-taker"}))
+    assert persona(waiting) is Persona.ROLE_HOLDER
+    assert may(waiting, Action.VOTE)
+    with pytest.raises(PermissionDenied, match="two-factor sign-in on your account page") as denied:
+        check(waiting, Action.PUBLISH_MINUTES)
+    assert denied.value.code == "two_factor_needed"
+    # Another role the person holds that needs no code still acts.
+    both = Actor(
+        signed_in=True,
+        member=True,
+        roles=frozenset({"facilitator"}),
+        roles_awaiting_two_factor=frozenset({"note-taker"}),
+    )
+    assert may(both, Action.PUBLISH_MINUTES)

@@ -39,7 +39,9 @@ def user(name: str) -> User:
     return User.objects.create_user(name, password=PASSWORD)
 
 
-def build_cell(now: datetime | None = None, *, max_size: int = 15, extra_members: int = 0) -> Cell:
+def build_cell(
+    now: datetime | None = None, *, max_size: int = 15, extra_members: int = 0, changes: dict[str, object] | None = None
+) -> Cell:
     """Ana (member), Fay (facilitator), Nico (note-taker), Otto (signed in, not a member) and a pending request."""
     now = now or timezone.now()
     ana = user("ana")
@@ -51,7 +53,7 @@ def build_cell(now: datetime | None = None, *, max_size: int = 15, extra_members
         principles="We grow food together.",
         public_name="Ana",
         today=now.date(),
-        changes={"max_size": max_size},
+        changes={"max_size": max_size, **(changes or {})},
     )
     assembly = do_found_assembly(checked, now)
     cell = Cell(assembly, {"ana": ana}, {"ana": assembly.members.get()})

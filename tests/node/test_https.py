@@ -74,7 +74,7 @@ def test_an_https_public_url_trusts_its_origin_and_keeps_cookies_on_tls(behind_p
         assert values["ALLOWED_HOSTS"][0] == HOST
     assert behind_proxy["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     assert (behind_proxy["SECURE_SSL_REDIRECT"], behind_proxy["SECURE_SSL_HOST"]) == (True, HOST)
-    assert set(behind_proxy["TRUSTED_PROXY_HEADERS"]) == {"x-forwarded-proto", "x-forwarded-for"}
+    assert behind_proxy["TRUSTED_PROXY_HEADERS"] == ["x-forwarded-proto"]
     # Without the operator's word the header is anyone's to send: never believed, and nothing redirects.
     assert undeclared["SECURE_PROXY_SSL_HEADER"] is None
     assert undeclared["SECURE_SSL_REDIRECT"] is False
@@ -123,7 +123,7 @@ def _signed_in_through(proto: str) -> tuple[Client, Any]:
 def test_a_form_posted_through_the_tls_proxy_passes_the_csrf_check(behind_proxy):
     with override_settings(**behind_proxy):
         client, answer = _signed_in_through("https")
-        assert answer.status_code == 302, answer.content.decode()[:400]
+        assert answer.status_code in {302, 303}, answer.content.decode()[:400]
         assert answer["Location"] == "/"
         assert answer.cookies["sessionid"]["secure"]
         # Every answer over TLS tells the browser to keep to HTTPS.
@@ -136,7 +136,7 @@ def test_a_form_posted_from_the_https_url_passes_even_when_no_proxy_was_declared
     # The proxy's header is not believed, so the request looks plain; the origin is still the node's own.
     with override_settings(**undeclared):
         client, answer = _signed_in_through("https")
-        assert answer.status_code == 302, answer.content.decode()[:400]
+        assert answer.status_code in {302, 303}, answer.content.decode()[:400]
         assert "Strict-Transport-Security" not in client.get("/")
 
 

@@ -207,6 +207,7 @@ def test_the_openapi_schema_is_valid_and_describes_every_api_route(client, fille
     validate(schema)  # raises on any violation of the OpenAPI specification
     assert set(schema["paths"]) == {
         "/api/accounts",
+        "/api/accounts/password",
         "/api/assemblies",
         "/api/assemblies/{slug}",
         "/api/assemblies/{slug}/amendments",

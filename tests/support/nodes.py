@@ -64,6 +64,8 @@ def free_port(count: int = 1) -> int:
 def base_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFEDERAL_", "DJANGO_"))}
     env["CONFEDERAL_DATA_DIR"] = str(data_dir)
+    # Test nodes serve and follow each other on 127.0.0.1, which a node refuses as a peer unless told.
+    env["CONFEDERAL_ALLOW_PRIVATE_PEERS"] = "1"
     return env
 
 

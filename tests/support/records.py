@@ -73,7 +73,9 @@ def metric(value: int, name: str = "meals_served") -> MetricNote:
     return MetricNote(name, value, "meals", None)
 
 
-_CHARTER = default_charter("Riverside Food Hub", "food", "We feed each other.", date(2026, 11, 2))
+_CHARTER = default_charter("Riverside Food Hub", "food", "We feed each other.", date(2026, 11, 2)).amended(
+    {"two_factor_roles": ["treasurer"]}, date(2027, 5, 1)
+)
 _FEDERATION = FederationCharter(
     name="River Valley",
     principles=("Decisions are made by those they affect.",),

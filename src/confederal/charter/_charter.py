@@ -130,6 +130,21 @@ def _chores(value: object, path: str) -> tuple[str, ...]:
     return chores
 
 
+def _role_list(value: object, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or len(value) > 20:
+        raise CharterError("bad_value", "{path} must be a list of at most 20 roles.", path=path)
+    roles: list[str] = []
+    for key in value:
+        if not isinstance(key, str) or not _ROLE_KEY.match(key):
+            raise CharterError(
+                "bad_role", "{path}: use role names of lowercase letters, digits and hyphens.", path=path
+            )
+        roles.append(key)
+    if len(set(roles)) != len(roles):
+        raise CharterError("bad_value", "{path} names a role twice.", path=path)
+    return tuple(roles)
+
+
 # How each rule's value is read from, and written to, JSON: (parse, to_json).
 _SCALARS: dict[str, tuple[Callable[[object, str], Any], Callable[[Any], Any]]] = {
     "principles": (lambda v, p: _text(v, p, 20_000), lambda v: v),
@@ -182,6 +197,9 @@ class Charter:
     version: int = 1
     #: Where the assembly meets: every date and time it shows is in this zone (an IANA name).
     time_zone: str = "UTC"
+    #: The roles (money, keys) whose holders act in them only after signing in with a two-factor code; ``None``: no
+    #: such rule (charters written before there was one read back without it).
+    two_factor_roles: Rule[tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         _text(self.name, "name", 120)
@@ -205,6 +223,8 @@ class Charter:
                 raise CharterError(
                     "bad_role", "“{key}” is not a role name: use lowercase letters, digits and hyphens.", key=key
                 )
+        if self.two_factor_roles is not None:
+            _role_list(list(self.two_factor_roles.value), "two_factor_roles")
         if self.version < 1:
             raise CharterError("bad_value", "A charter's version starts at 1.")
         if not isinstance(self.time_zone, str) or not _ZONE.match(self.time_zone):
@@ -222,6 +242,8 @@ class Charter:
     def _rules(self) -> list[tuple[str, Rule[Any]]]:
         rules: list[tuple[str, Rule[Any]]] = [(name, getattr(self, name)) for name in _SCALARS]
         rules += [(f"roles.{key}", rule) for key, rule in sorted(self.roles.items())]
+        if self.two_factor_roles is not None:
+            rules.append(("two_factor_roles", self.two_factor_roles))
         return rules
 
     def to_json(self) -> dict[str, Any]:
@@ -237,6 +259,12 @@ class Charter:
             key: {"value": _role_json(rule.value), "review_on": rule.review_on.isoformat()}
             for key, rule in sorted(self.roles.items())
         }
+        if self.two_factor_roles is not None:
+            # Only when the assembly made the rule: older charters read back exactly as they were written.
+            rules["two_factor_roles"] = {
+                "value": list(self.two_factor_roles.value),
+                "review_on": self.two_factor_roles.review_on.isoformat(),
+            }
         charter: dict[str, Any] = {"name": self.name, "focus": self.focus, "version": self.version, "rules": rules}
         if self.time_zone != "UTC":
             # Charters written before assemblies had a time zone are in UTC; they read back the same.
@@ -260,10 +288,20 @@ class Charter:
                 key: Rule(_role(rule["value"], f"roles.{key}"), _date(rule["review_on"], f"roles.{key}"))
                 for key, rule in rules["roles"].items()
             }
+            two_factor = rules.get("two_factor_roles")
+            two_factor_roles = (
+                None
+                if two_factor is None
+                else Rule(
+                    _role_list(two_factor["value"], "two_factor_roles"),
+                    _date(two_factor["review_on"], "two_factor_roles"),
+                )
+            )
             return cls(
                 name=data["name"],
                 focus=data["focus"],
                 roles=roles,
+                two_factor_roles=two_factor_roles,
                 version=_int(data["version"], "version"),
                 time_zone=data.get("time_zone", "UTC"),
                 **values,
@@ -280,7 +318,7 @@ class Charter:
 
         ``changes`` maps a rule to its new JSON value: ``{"max_size": 12}``,
         ``{"roles.chair": {"term_days": 14}}`` (a new role), ``{"roles.chair": None}``
-        (removes it), ``{"name": "…"}``.
+        (removes it), ``{"two_factor_roles": ["treasurer"]}`` (``[]`` removes the rule), ``{"name": "…"}``.
 
         Raises:
             CharterError: an unknown rule or an invalid value; nothing is changed.
@@ -296,6 +334,10 @@ class Charter:
                 updates[path] = value
             elif path in _SCALARS:
                 updates[path] = Rule(_SCALARS[path][0](value, path), review_on)
+            elif path == "two_factor_roles":
+                # An empty list (or none) removes the rule.
+                listed = _role_list(value if value is not None else [], path)
+                updates[path] = Rule(listed, review_on) if listed else None
             elif path.startswith("roles."):
                 key = path.removeprefix("roles.")
                 if value is None:

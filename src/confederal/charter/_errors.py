@@ -19,6 +19,7 @@ _PLAIN = {
     "voting_days": "The days a vote stays open",
     "outcome_review_days": "The days before a decision is reviewed",
     "chores": "The chores",
+    "two_factor_roles": "The roles that need two-factor sign-in",
     "name": "The name",
     "version": "The version",
     "term_days": "days per term",

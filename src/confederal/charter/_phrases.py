@@ -143,6 +143,14 @@ def describe_rule(path: str, value: JSONValue) -> Phrase:
     if path == "chores":
         chores = tuple(str(c) for c in value) if isinstance(value, list) else ()
         return Phrase(N_("Chores shared out each week: %(chores)s"), {"chores": chores})
+    if path == "two_factor_roles":
+        roles = tuple(str(r) for r in value) if isinstance(value, list) else ()
+        if not roles:
+            return Phrase(N_("No role asks its holders for two-factor sign-in"))
+        return Phrase(
+            N_("Holders of these roles act in them only after signing in with a two-factor code: %(roles)s"),
+            {"roles": roles},
+        )
     if path == "name":
         return Phrase(N_("Name: %(name)s"), {"name": str(value)})
     if path == "focus":

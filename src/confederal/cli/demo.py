@@ -52,6 +52,8 @@ class DemoNode:
                 "CONFEDERAL_PUBLIC_URL": self.url,
                 "CONFEDERAL_PEERS": ",".join(peers),
                 "CONFEDERAL_DEMO": "1",
+                # The three nodes follow each other on loopback, which a node refuses unless told.
+                "CONFEDERAL_ALLOW_PRIVATE_PEERS": "1",
                 # Quick rounds and ticks, so what people would see within a minute shows in seconds.
                 "CONFEDERAL_FEDERATION_SECONDS": "1",
                 "CONFEDERAL_TICK_SECONDS": "2",

@@ -32,8 +32,7 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
 
     from confederal.node.wsgi import application
 
-    # Behind a declared proxy, waitress passes on what it says (otherwise it drops those headers):
-    # the scheme the browser used, and the browser's address.
+    # Behind a declared proxy, waitress passes on the scheme the browser used (otherwise it drops the header).
     trusted = set(settings.TRUSTED_PROXY_HEADERS)
     try:
         server = create_server(

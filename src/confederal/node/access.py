@@ -14,13 +14,25 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from confederal.charter import Charter
 from confederal.permissions import Action, Actor, PermissionDenied, check
 
+from .accounts.selectors import two_factor_device
 from .assemblies.models import Assembly, Member
 from .errors import Refused
 from .roles.models import RoleTerm
 
-__all__ = ["access_assembly", "active_members", "actor", "membership", "require", "require_member", "signed_in"]
+__all__ = [
+    "access_assembly",
+    "active_members",
+    "actor",
+    "is_operator",
+    "membership",
+    "require",
+    "require_member",
+    "require_operator",
+    "signed_in",
+]
 
 User = DjangoUser | AnonymousUser
 
@@ -30,6 +42,24 @@ def signed_in(user: User) -> DjangoUser:
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
         raise Refused("sign_in", _("Sign in first."), 401)
     return user
+
+
+def is_operator(user: User) -> bool:
+    """Whether this person runs the node: an account with Django's staff flag, which only the command line gives
+    (``confederal manage createsuperuser``); signing up never does."""
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def require_operator(user: User) -> DjangoUser:
+    """Return the signed-in user if they are the node's operator (what the node as a whole does, such as its peers).
+
+    Raises:
+        Refused: 401 for a visitor, 403 ``not_operator`` for anyone else.
+    """
+    person = signed_in(user)
+    if not is_operator(person):
+        raise Refused("not_operator", _("Only this node's operator can do this."), 403)
+    return person
 
 
 def access_assembly(slug: str) -> Assembly:
@@ -56,10 +86,20 @@ def _roles_held(member: Member, today: date) -> frozenset[str]:
 
 
 def actor(user: User, assembly: Assembly, today: date) -> tuple[Actor, Member | None]:
-    """Return what permissions need to know about this person here, and their membership."""
+    """Return what permissions need to know about this person here, and their membership.
+
+    A role whose holders the charter asks for two-factor sign-in counts only once the person has turned it on.
+    """
     member = membership(user, assembly)
     roles = _roles_held(member, today) if member else frozenset()
-    return Actor(signed_in=bool(user.is_authenticated), member=member is not None, roles=roles), member
+    awaiting: frozenset[str] = frozenset()
+    if roles:
+        rule = Charter.from_json(assembly.charter).two_factor_roles
+        required = roles & frozenset(rule.value if rule else ())
+        if required and isinstance(user, DjangoUser) and two_factor_device(user) is None:
+            roles, awaiting = roles - required, required
+    signed = bool(user.is_authenticated)
+    return Actor(signed_in=signed, member=member is not None, roles=roles, roles_awaiting_two_factor=awaiting), member
 
 
 def require(user: User, assembly: Assembly, action: Action, today: date) -> Member | None:

@@ -23,8 +23,14 @@ CONFEDERAL_LOG_LEVEL      WARNING by default
 CONFEDERAL_TICK_SECONDS   how often votes close and terms end (default 30)
 CONFEDERAL_FEDERATION_SECONDS  how often peers are pulled and witnesses asked (default 3)
 CONFEDERAL_PEERS          peer node addresses to follow from the start, comma-separated
+CONFEDERAL_MAX_PEERS      the most peers this node follows (default 50)
+CONFEDERAL_ALLOW_PRIVATE_PEERS  1 to let peers live at loopback, private, link-local and other
+                          non-public addresses (the demo and the tests on 127.0.0.1, or nodes
+                          on one private network); by default a node fetches only public addresses
 CONFEDERAL_TIME_ZONE      the zone of pages that belong to no assembly, and the one a new
                           assembly starts with (an IANA name; default UTC)
+CONFEDERAL_PROXY_HOPS     how many reverse proxies of yours stand in front of the node (default 0:
+                          a request's address is the connection's, X-Forwarded-For is ignored)
 CONFEDERAL_TEST_HOOKS     1 only in the test suite: the node's clock can then be moved
                           forward through POST /_test/clock (never set it in production;
                           without it the endpoint answers 404 and the clock is real time)
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -100,9 +107,10 @@ BEHIND_PROXY = envbool("CONFEDERAL_BEHIND_PROXY", False)
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"] if HTTPS else []
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-# What `serve` (waitress) believes from a declared proxy, one hop away: the scheme and the client's
-# address. Anyone could send these headers, so without the operator's word waitress drops them.
-TRUSTED_PROXY_HEADERS = ["x-forwarded-proto", "x-forwarded-for"] if BEHIND_PROXY else []
+# What `serve` (waitress) believes from a declared proxy: the scheme the browser used. Anyone could
+# send the header, so without the operator's word waitress drops it. (The client's address is
+# `web.client_address`'s business, by CONFEDERAL_PROXY_HOPS.)
+TRUSTED_PROXY_HEADERS = ["x-forwarded-proto"] if BEHIND_PROXY else []
 # Believed only from a proxy the operator declared: anyone could send the header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS and BEHIND_PROXY else None
 # Without the proxy's word every request looks plain, and redirecting it would loop.
@@ -230,6 +238,10 @@ TEST_HOOKS = envbool("CONFEDERAL_TEST_HOOKS", False)
 FEDERATION_SECONDS = float(os.environ.get("CONFEDERAL_FEDERATION_SECONDS", "3"))
 # Peers to follow from the start (the demo starts three nodes that know each other this way).
 PEERS = envlist("CONFEDERAL_PEERS")
+# The most peers this node follows: each costs a pull every few seconds.
+MAX_PEERS = int(os.environ.get("CONFEDERAL_MAX_PEERS", "50"))
+# Peers at loopback, private, link-local… addresses are refused (when added and at every fetch) unless this is set.
+ALLOW_PRIVATE_PEERS = envbool("CONFEDERAL_ALLOW_PRIVATE_PEERS", False)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
@@ -252,3 +264,45 @@ LOGGING = {
     # A peer asking about a ledger this node does not follow yet is routine, not a warning.
     "loggers": {"django.request": {"level": os.environ.get("CONFEDERAL_REQUEST_LOG_LEVEL", "ERROR")}},
 }
+
+# ── Signing in: passwords, guessing, two-factor codes ─────────────────────────────────────────
+# (kept as one block: the proxy setting below is about whose address a request is, not HTTPS)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # 12 characters: a passphrase of three short words passes, a guessable word does not.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+# django-axes counts failed sign-ins (and bad API tokens) in the database and refuses more once there are too many.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# How many wrong passwords (or codes) one account may take within SIGN_IN_PAUSE before signing in to it pauses, and
+# how many wrong passwords, codes or API tokens one address may send (it may be shared by a household or an office).
+SIGN_IN_ACCOUNT_LIMIT = 5
+SIGN_IN_ADDRESS_LIMIT = 20
+SIGN_IN_PAUSE = timedelta(minutes=15)
+# An operator lifts a pause early with `confederal manage axes_reset_username NAME` (or axes_reset_ip ADDRESS).
+AXES_HANDLER = "confederal.node.accounts.services.SignInGuard"
+AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = SIGN_IN_PAUSE
+AXES_RESET_ON_SUCCESS = True
+# An attempt during a pause is refused but does not prolong it, so the time the person is told stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "confederal.node.accounts.views.paused"
+AXES_CLIENT_IP_CALLABLE = "confederal.node.web.client_address"
+AXES_USERNAME_CALLABLE = "confederal.node.accounts.services.attempted_name"
+AXES_DISABLE_ACCESS_LOG = True  # no record of every sign-in's address and browser is kept
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# How many reverse proxies that the operator runs stand in front of the node. 0 (the default): a request's address is
+# the connection's own, and X-Forwarded-For is never read (anyone can send it). N: the address is the Nth entry from
+# the right of X-Forwarded-For, the one the nearest proxy of yours saw.
+PROXY_HOPS = int(os.environ.get("CONFEDERAL_PROXY_HOPS", "0"))
+if PROXY_HOPS < 0:
+    raise ValueError("CONFEDERAL_PROXY_HOPS must be 0 or more")
+# Two-factor codes: the issuer an authenticator app shows next to the code.
+OTP_TOTP_ISSUER = "Confederal " + (_public.hostname or "node")

@@ -48,7 +48,12 @@ assembly = [
 urlpatterns = [
     path("", assemblies.home, name="home"),
     path("accounts/sign-up", accounts.sign_up, name="sign-up"),
-    path("accounts/sign-in", auth_views.LoginView.as_view(template_name="accounts/sign_in.html"), name="sign-in"),
+    path("accounts/", accounts.account, name="account"),
+    path("accounts/sign-in", accounts.sign_in, name="sign-in"),
+    path("accounts/sign-in/code", accounts.sign_in_code, name="sign-in-code"),
+    path("accounts/password", accounts.password, name="password"),
+    path("accounts/two-factor", accounts.two_factor, name="two-factor"),
+    path("accounts/two-factor/off", accounts.two_factor_off, name="two-factor-off"),
     path("accounts/sign-out", auth_views.LogoutView.as_view(), name="sign-out"),
     path("accounts/tokens", accounts.tokens, name="tokens"),
     path("accounts/tokens/<int:token_id>/revoke", accounts.revoke_token, name="revoke-token"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,17 @@ if TYPE_CHECKING:
 
     from .assemblies.models import Assembly, Member
 
-__all__ = ["Done", "act", "act_as_member", "back_with", "demo_context", "member_form", "now", "see_other"]
+__all__ = [
+    "Done",
+    "act",
+    "act_as_member",
+    "back_with",
+    "client_address",
+    "demo_context",
+    "member_form",
+    "now",
+    "see_other",
+]
 
 
 def now() -> datetime:
@@ -105,3 +116,23 @@ def demo_context(request: HttpRequest) -> dict[str, object]:
     from .demo import DEMO_PASSWORD, demo_accounts
 
     return {"demo_accounts": demo_accounts(), "demo_password": DEMO_PASSWORD}
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from: the connection's own, or with ``CONFEDERAL_PROXY_HOPS`` = N set, the one the
+    outermost of the operator's N proxies saw connect to it (the Nth entry from the right of X-Forwarded-For; entries
+    further left were written by the client and are never believed). Guessing is counted per address.
+    """
+    from django.conf import settings
+
+    own = str(request.META.get("REMOTE_ADDR") or "")
+    hops = settings.PROXY_HOPS
+    seen = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()]
+    if not hops or not seen:
+        return own
+    # Too few entries: the request skipped the outer proxies; the leftmost was still written by one of them.
+    address = seen[-hops] if len(seen) >= hops else seen[0]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return own

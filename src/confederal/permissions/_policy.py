@@ -44,6 +44,9 @@ class Actor:
     signed_in: bool = False
     member: bool = False
     roles: frozenset[str] = field(default_factory=frozenset)
+    #: Roles the person holds but may not act in yet: the charter asks their holders for two-factor sign-in, and the
+    #: person has not turned it on.
+    roles_awaiting_two_factor: frozenset[str] = field(default_factory=frozenset)
 
 
 class PermissionDenied(Exception):
@@ -76,7 +79,7 @@ _ROLE_ACTIONS = {
 def persona(actor: Actor) -> Persona:
     if not actor.member:
         return Persona.VISITOR
-    return Persona.ROLE_HOLDER if actor.roles else Persona.MEMBER
+    return Persona.ROLE_HOLDER if actor.roles or actor.roles_awaiting_two_factor else Persona.MEMBER
 
 
 def check(actor: Actor, action: Action) -> None:
@@ -96,6 +99,14 @@ def check(actor: Actor, action: Action) -> None:
     if action in _MEMBER_ACTIONS:
         return
     holders = _ROLE_ACTIONS[action]
+    if not actor.roles & holders and actor.roles_awaiting_two_factor & holders:
+        waiting = sorted(actor.roles_awaiting_two_factor & holders)
+        raise PermissionDenied(
+            "two_factor_needed",
+            f"The charter asks the {' and '.join(waiting)} to sign in with a two-factor code: "
+            "turn on two-factor sign-in on your account page, then try again.",
+            roles=waiting,
+        )
     if not actor.roles & holders:
         names = " or ".join(sorted(holders))
         raise PermissionDenied("role_only", f"Only the assembly's {names} can do this.", roles=sorted(holders))

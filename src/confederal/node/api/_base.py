@@ -13,15 +13,25 @@ from pydantic import ValidationInfo, model_validator
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
 from confederal.node.access import access_assembly, require, require_member
-from confederal.node.accounts.services import user_for_token
+from confederal.node.accounts.services import check_not_paused, note_failed_attempt, user_for_token
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.web import now
 from confederal.permissions import Action
 
 
+def token_user(request: HttpRequest, token: str) -> User | None:
+    """The owner of an API token. A bad token counts against the address like a wrong password, and while the
+    address is paused no token is looked at: the answer is 429, saying when to try again."""
+    check_not_paused(request, None)
+    user = user_for_token(token, now())
+    if user is None:
+        note_failed_attempt(request, None)
+    return user
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_for_token(token, now())
+        user = token_user(request, token)
         if user is not None:
             request.user = user
         return user
@@ -74,7 +84,7 @@ def viewer(request: HttpRequest) -> User | AnonymousUser:
     """Who reads a public route: the bearer token's owner if one is sent, else the session's."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return user_for_token(token.strip(), now()) or AnonymousUser()
+        return token_user(request, token.strip()) or AnonymousUser()
     user = request.user
     return user if isinstance(user, User) else AnonymousUser()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth import SESSION_KEY, update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
@@ -29,6 +30,25 @@ class AccountOut(Schema):
 def sign_up(request: HttpRequest, body: SignUpIn) -> Status[AccountOut]:
     username, password, email = services.check_sign_up(body.username, body.password, body.email)
     return Status(201, AccountOut(username=services.do_sign_up(username, password, email).get_username()))
+
+
+class PasswordIn(Schema):
+    current: str
+    new: str
+
+
+@router.post(
+    "/accounts/password",
+    auth=AUTH,
+    response={204: None, 400: ErrorOut, 403: ErrorOut},
+    summary="Change your password (at least 12 characters, not common, not like your sign-in name)",
+)
+def change_password(request: HttpRequest, body: PasswordIn) -> Status[None]:
+    user = user_of(request)
+    services.do_change_password(user, services.check_password_change(user, body.current, body.new))
+    if request.session.get(SESSION_KEY):
+        update_session_auth_hash(request, user)  # this session stays signed in; the others end
+    return Status(204, None)
 
 
 class TokenIn(Schema):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from confederal.node.access import signed_in
+from confederal.node.access import is_operator, require_operator
 from confederal.node.assemblies.models import Member
 from confederal.node.decisions.services import check_federation_proposal
 from confederal.node.errors import Refused
@@ -20,7 +20,7 @@ from confederal.node.federation import selectors, services
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, ErrorOut, api, authed, member_in, user_of
+from ._base import JSON, ErrorOut, api, authed, member_in, user_of, viewer
 from .decisions import ProposalOut, proposed
 
 router = Router(tags=["federation"])
@@ -150,7 +150,7 @@ def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: C
 
 @router.get("/federation/peers", response={200: JSON}, summary="Peers, the ledgers followed, and fork evidence")
 def list_peers(request: HttpRequest) -> JSON:
-    return selectors.peers_json()
+    return selectors.peers_json(details=is_operator(viewer(request)))
 
 
 class PeerIn(Schema):
@@ -158,12 +158,30 @@ class PeerIn(Schema):
 
 
 @authed(
-    router.post, "/federation/peers", JSON, "Follow a node: its ledgers' keys are pinned on first contact", (400, 403)
+    router.post,
+    "/federation/peers",
+    JSON,
+    "Follow a node at a public address, as this node's operator: its ledgers' keys are pinned on first contact",
+    (400, 403, 409),
 )
 def add_peer(request: HttpRequest, body: PeerIn) -> Status[JSON]:
-    signed_in(user_of(request))
+    require_operator(user_of(request))
     peer = services.do_add_peer(body.url, now())
-    return Status(201, {"url": peer.url, "name": peer.name, "last_error": peer.last_error})
+    return Status(201, selectors.peer_json(peer, details=True))
+
+
+@authed(
+    router.delete,
+    "/federation/peers",
+    None,
+    "Stop following a node, as this node's operator (the copies of its ledgers verified so far are kept)",
+    (403, 404),
+    status=204,
+)
+def remove_peer(request: HttpRequest, url: str) -> Status[None]:
+    require_operator(user_of(request))
+    services.do_remove_peer(services.check_remove_peer(url))
+    return Status(204, None)
 
 
 api.add_router("/", router)

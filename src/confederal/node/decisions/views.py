@@ -197,6 +197,12 @@ def amendment_value(rule: str, raw: str) -> object:
         if len(parts) == 4 and all(p.isdecimal() and len(p) < 5 for p in parts[:3]):
             names = ("term_days", "max_consecutive_terms", "cooldown_terms")
             return {**{n: int(p) for n, p in zip(names, parts[:3], strict=True)}, "rotation": parts[3].lower()}
+    if rule == "two_factor_roles" and raw[:1] != "[":
+        return (
+            []
+            if raw.lower() in {"", "none", "nobody", "remove"}
+            else [r.strip().lower() for r in raw.split(",") if r.strip()]
+        )
     if rule == "chores" and raw[:1] != "[":
         return [c.strip() for c in re.split(r"[,\n]", raw) if c.strip()]
     if rule in {"method", "ballots", "join"}:

@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from .. import clock
 from ..assemblies.models import Assembly
 from . import energy_coop, food_hub, housing
-from ._story import DEMO_PASSWORD
+from ._story import DEMO_PASSWORD, username_of
 
 __all__ = ["DEMO_ASSEMBLIES", "DEMO_PASSWORD", "demo_accounts", "seed_demo"]
 
@@ -27,9 +27,16 @@ _STORIES: dict[str, Callable[[datetime], None]] = {
 DEMO_ASSEMBLIES = tuple(_STORIES)
 
 
+#: The sign-in names of everyone in the demo's stories (whichever of them this node seeded).
+_DEMO_USERNAMES = sorted({username_of(name) for module in (energy_coop, food_hub, housing) for name in module.PEOPLE})
+
+
 def demo_accounts() -> list[str]:
-    """The demo members' user names, for the sign-in page."""
-    return sorted(User.objects.exclude(username__startswith="_").values_list("username", flat=True))
+    """The sign-in names of the demo members seeded on this node, for its sign-in page.
+
+    Only the stories' own people: an account someone made on the demo node is never listed.
+    """
+    return sorted(User.objects.filter(username__in=_DEMO_USERNAMES).values_list("username", flat=True))
 
 
 def seed_demo(now: datetime | None = None, assemblies: tuple[str, ...] = DEMO_ASSEMBLIES) -> bool:

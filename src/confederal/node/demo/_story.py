@@ -48,6 +48,7 @@ __all__ = [
     "meeting",
     "money",
     "replay",
+    "username_of",
     "vote",
 ]
 
@@ -75,8 +76,13 @@ class Story:
         return add
 
 
+def username_of(name: str) -> str:
+    """A demo member's sign-in name: their first name in lower case, without accents."""
+    return name.lower().replace("í", "i").replace("é", "e").replace("ñ", "n").replace("á", "a")
+
+
 def account(name: str) -> User:
-    username = name.lower().replace("í", "i").replace("é", "e").replace("ñ", "n").replace("á", "a")
+    username = username_of(name)
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User.objects.create_user(username=username, password=DEMO_PASSWORD)

@@ -10,27 +10,30 @@ from ..ledgers.services import Record, do_append
 from ..roles.services import do_announce_lottery
 from . import _story as st
 
-__all__ = ["tell"]
+__all__ = ["PEOPLE", "tell"]
+
+#: Everyone in this story: each has a demo account, named by `_story.username_of`.
+PEOPLE = (
+    "Kwame",
+    "Anke",
+    "Bruno",
+    "Chiara",
+    "Dmitri",
+    "Efua",
+    "Farid",
+    "Greta",
+    "Hamid",
+    "Irina",
+    "Jomo",
+    "Karin",
+    "Lars",
+    "Mei",
+)
 
 
 def tell(now: datetime) -> None:
     s = st.Story()
-    people = [
-        "Kwame",
-        "Anke",
-        "Bruno",
-        "Chiara",
-        "Dmitri",
-        "Efua",
-        "Farid",
-        "Greta",
-        "Hamid",
-        "Irina",
-        "Jomo",
-        "Karin",
-        "Lars",
-        "Mei",
-    ]
+    people = list(PEOPLE)
     start = (now - timedelta(days=45)).replace(hour=19, minute=0, second=0, microsecond=0)
 
     @s.at(0)

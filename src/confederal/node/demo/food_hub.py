@@ -10,12 +10,15 @@ from ..ledgers.services import Record, do_append
 from ..roles.services import do_rotate, do_rotate_chores
 from . import _story as st
 
-__all__ = ["tell"]
+__all__ = ["PEOPLE", "tell"]
+
+#: Everyone in this story: each has a demo account, named by `_story.username_of`.
+PEOPLE = ("Amara", "Jonas", "Lucía", "Tomasz", "Priya", "Kwame", "Sofía", "Ines", "Mateo", "Yuki", "Olu", "Hannah")
 
 
 def tell(now: datetime) -> None:
     s = st.Story()
-    people = ["Amara", "Jonas", "Lucía", "Tomasz", "Priya", "Kwame", "Sofía", "Ines", "Mateo", "Yuki", "Olu", "Hannah"]
+    people = list(PEOPLE)
     start = (now - timedelta(days=58)).replace(hour=18, minute=0, second=0, microsecond=0)
 
     @s.at(0)
@@ -26,6 +29,7 @@ def tell(now: datetime) -> None:
             name="Riverside Food Hub",
             slug="food-hub",
             time_zone="Europe/Lisbon",
+            two_factor_roles=["treasurer"],  # whoever holds the money signs in with a code too
             focus="food",
             now=t,
             principles=(

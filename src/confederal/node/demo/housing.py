@@ -6,28 +6,31 @@ from datetime import datetime, timedelta
 
 from . import _story as st
 
-__all__ = ["tell"]
+__all__ = ["PEOPLE", "tell"]
+
+#: Everyone in this story: each has a demo account, named by `_story.username_of`.
+PEOPLE = (
+    "Amara",
+    "Nadia",
+    "Oscar",
+    "Paula",
+    "Quentin",
+    "Rosa",
+    "Samir",
+    "Tove",
+    "Ugo",
+    "Vera",
+    "Wen",
+    "Xavi",
+    "Yara",
+    "Zeno",
+    "Ada",
+)
 
 
 def tell(now: datetime) -> None:
     s = st.Story()
-    people = [
-        "Amara",
-        "Nadia",
-        "Oscar",
-        "Paula",
-        "Quentin",
-        "Rosa",
-        "Samir",
-        "Tove",
-        "Ugo",
-        "Vera",
-        "Wen",
-        "Xavi",
-        "Yara",
-        "Zeno",
-        "Ada",
-    ]
+    people = list(PEOPLE)
     start = (now - timedelta(days=30)).replace(hour=18, minute=30, second=0, microsecond=0)
 
     @s.at(0)

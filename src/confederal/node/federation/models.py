@@ -33,6 +33,18 @@ class Peer(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    @property
+    def trouble(self) -> str:
+        """What went wrong with the last pull, in a word for the public: "" (nothing), "unreachable" (no answer,
+        or an error status), or "unreadable" (it answered with something this node could not use).
+
+        The details (``last_error``) are for the operator: the log and the operator's view of the peers page.
+        """
+        if not self.last_error:
+            return ""
+        answered = self.last_seen_at is not None and self.last_attempt_at is not None
+        return "unreadable" if answered and self.last_seen_at >= self.last_attempt_at else "unreachable"  # type: ignore[operator]
+
 
 class RemoteLedger(models.Model):
     """A peer's ledger this node follows: the key pinned for it and the prefix verified so far."""
@@ -41,7 +53,8 @@ class RemoteLedger(models.Model):
         FIRST_CONTACT = "first-contact", _("on first contact")
         OPERATOR = "operator", _("by this node's operator")
 
-    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="ledgers")
+    #: The peer it is pulled from; none once that peer is removed (the verified copy and its pinned key are kept).
+    peer = models.ForeignKey(Peer, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledgers")
     origin = models.CharField(max_length=300, unique=True)
     url = models.CharField(max_length=400)
     title = models.CharField(max_length=200, blank=True)

@@ -54,7 +54,9 @@ __all__ = [
     "ledger_link",
     "member_names",
     "observed_heads",
+    "peer_at",
     "peer_count",
+    "peer_json",
     "peers",
     "peers_json",
     "remote_ledgers",
@@ -258,6 +260,11 @@ def peers() -> list[Peer]:
     return list(Peer.objects.all())
 
 
+def peer_at(url: str) -> Peer | None:
+    """The peer this node follows at this address, if any."""
+    return Peer.objects.filter(url=url.strip().rstrip("/")).first()
+
+
 def remote_ledgers() -> QuerySet[RemoteLedger]:
     """Every ledger this node follows, by origin, with its peer."""
     return RemoteLedger.objects.select_related("peer").order_by("origin")
@@ -304,14 +311,26 @@ def council_summary(item: Council, moment: datetime) -> dict[str, Any]:
     }
 
 
-def peers_json() -> dict[str, Any]:
-    """Peers, the ledgers followed, and fork evidence: the page's JSON and the API's."""
+def peer_json(peer: Peer, details: bool = False) -> dict[str, Any]:
+    """A peer as JSON: its state in a word ("in sync", "unreachable", "unreadable") and when it last answered;
+    with ``details`` (for the operator only), what went wrong, as the node logged it."""
+    out: dict[str, Any] = {
+        "url": peer.url,
+        "name": peer.name,
+        "state": peer.trouble or "in sync",
+        "last_seen_at": peer.last_seen_at,
+        "last_attempt_at": peer.last_attempt_at,
+    }
+    if details:
+        out["detail"] = peer.last_error
+    return out
+
+
+def peers_json(details: bool = False) -> dict[str, Any]:
+    """Peers, the ledgers followed, and fork evidence: the page's JSON and the API's (``details`` for the operator)."""
     return {
         "node": here(),
-        "peers": [
-            {"url": p.url, "name": p.name, "last_seen_at": p.last_seen_at, "last_error": p.last_error}
-            for p in Peer.objects.all()
-        ],
+        "peers": [peer_json(p, details) for p in Peer.objects.all()],
         "followed": [
             {"origin": r.origin, "size": r.size, "forked": r.forked, "pinned": r.pinned}
             for r in RemoteLedger.objects.order_by("origin")

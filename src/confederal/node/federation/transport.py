@@ -9,13 +9,23 @@ and :func:`post`). :class:`HttpTransport` is the real thing, over HTTP(S);
 :class:`InProcessTransport` hands each request to a WSGI application in this process
 (a peer's Django app, or any test peer) with the same limits and errors, so tests can
 federate without sockets. :func:`use` switches the transport for a block.
+
+A node fetches only from public addresses unless its operator allows private ones
+(``CONFEDERAL_ALLOW_PRIVATE_PEERS``): :func:`public_addresses` resolves a name and refuses
+it if *any* address it resolves to is loopback, private, link-local, unspecified, multicast
+or reserved, and :class:`HttpTransport` connects only to the addresses it has just checked,
+at every request (and every redirect), so a name that resolves elsewhere later (DNS
+rebinding) or a peer's listed ledger URL cannot point the node at its own network.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import http.client
 import io
+import ipaddress
+import socket
 import urllib.error
 import urllib.request
 import zlib
@@ -28,13 +38,16 @@ from confederal import __version__
 
 __all__ = [
     "MAX_RESPONSE",
+    "AddressRefused",
     "HttpTransport",
     "InProcessTransport",
     "PeerUnreachable",
     "Response",
     "Transport",
     "get",
+    "not_public",
     "post",
+    "public_addresses",
     "use",
 ]
 
@@ -74,6 +87,121 @@ class Transport(Protocol):
     ) -> Response: ...
 
 
+class AddressRefused(OSError):
+    """A peer's name resolves to no address, or to one a node does not fetch from; ``kind`` says which."""
+
+    def __init__(self, host: str, kind: str, address: str = "") -> None:
+        super().__init__(f"{host} resolves to a {kind} address {address}".strip() if address else f"{host}: {kind}")
+        self.host = host
+        self.kind = kind
+        self.address = address
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def not_public(ip: IPAddress) -> str | None:
+    """Why a node does not fetch from ``ip`` ("loopback", "private"…), or None for a public address."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return not_public(ip.ipv4_mapped)
+    for kind, flag in (
+        ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
+    ):
+        if flag:
+            return kind
+    return None if ip.is_global else "private"
+
+
+def public_addresses(host: str, port: int) -> list[tuple[Any, ...]]:
+    """Every address ``host`` resolves to, as ``getaddrinfo`` gives them, if each one is public.
+
+    Raises:
+        AddressRefused: the name resolves to nothing, or one of its addresses is not public.
+    """
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        raise AddressRefused(host, "unknown") from None
+    if not found:
+        raise AddressRefused(host, "unknown")
+    for info in found:
+        address = str(info[4][0])
+        kind = not_public(ipaddress.ip_address(address))
+        if kind is not None:
+            raise AddressRefused(host, kind, address)
+    return found
+
+
+def _connect_public(address: tuple[str, int], timeout: Any = None, source_address: Any = None) -> socket.socket:
+    """``socket.create_connection``, but only to the public addresses the name resolves to right now."""
+    from django.conf import settings
+
+    host, port = address
+    if settings.ALLOW_PRIVATE_PEERS:
+        return socket.create_connection(address, timeout, source_address)
+    error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in public_addresses(host, port):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if isinstance(timeout, int | float):
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            error = exc
+            sock.close()
+    assert error is not None  # public_addresses returns at least one address
+    raise error
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._create_connection = _connect_public
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._create_connection = _connect_public
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """HTTP and HTTPS only (a redirect elsewhere, ftp: or file:, fails), and no proxy from the environment
+    (a proxy would resolve names where this node cannot check them)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        urllib.request.UnknownHandler(),
+        _PublicHTTPHandler(),
+        _PublicHTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPRedirectHandler(),
+        urllib.request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+_OPENER = _opener()
+
+
 def _checked(url: str) -> str:
     if urlsplit(url).scheme not in {"http", "https"}:
         raise PeerUnreachable(url, "only http and https addresses are peers")
@@ -103,7 +231,7 @@ class HttpTransport:
     ) -> Response:
         request = urllib.request.Request(_checked(url), data=body, headers=headers, method=method)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the scheme is checked
+            with _OPENER.open(request, timeout=timeout) as response:  # the scheme is checked
                 raw = response.read(limit + 1)
                 wire = len(raw)
                 content = _inflate(url, raw, response.headers.get("Content-Encoding"), limit)
@@ -113,6 +241,8 @@ class HttpTransport:
             raise PeerUnreachable(url, f"answered {exc.code}", exc.code, answer) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, AddressRefused):
+                raise PeerUnreachable(url, f"not fetched: {reason}") from None
             raise PeerUnreachable(url, f"did not answer ({reason})") from None
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("federations/<str:federation_id>/councils/<str:council_id>/vote", views.council_vote, name="council-vote"),
     path("federation/peers", views.peers_page, name="federation-peers"),
     path("federation/peers/add", views.add_peer, name="add-peer"),
+    path("federation/peers/remove", views.remove_peer, name="remove-peer"),
     path("federation/observed", views.observed, name="observed"),
     path("witness/add-checkpoint", views.add_checkpoint, name="add-checkpoint"),
     path("ledgers/<slug:slug>/cosignatures", views.cosignatures, name="cosignatures"),

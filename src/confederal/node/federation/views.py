@@ -11,15 +11,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal.federation import INSTRUCTIONS
 from confederal.ledger import format_time
-from confederal.node.access import access_assembly, membership, require_member, signed_in
+from confederal.node.access import access_assembly, is_operator, membership, require_member, require_operator
 from confederal.node.assemblies.models import Assembly
 from confederal.node.decisions.services import check_federation_proposal, do_propose
+from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors as ledger_selectors
-from confederal.node.web import Done, act, now
+from confederal.node.web import Done, act, back_with, now
 from confederal.permissions import Action
 
 from . import selectors, services
@@ -216,15 +217,16 @@ def council_archive(request: HttpRequest, federation_id: str, council_id: str) -
 
 @require_safe
 def peers_page(request: HttpRequest) -> HttpResponse:
+    operator = is_operator(request.user)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse(selectors.peers_json())
+        return JsonResponse(selectors.peers_json(details=operator))
     peers = selectors.peers()
     followed = selectors.remote_ledgers()
     forks = selectors.forks()
     return render(
         request,
         "federation/peers.html",
-        {"peers": peers, "followed": followed, "forks": forks, "here": selectors.here()},
+        {"peers": peers, "followed": followed, "forks": forks, "here": selectors.here(), "operator": operator},
     )
 
 
@@ -232,7 +234,7 @@ def peers_page(request: HttpRequest) -> HttpResponse:
 def add_peer(request: HttpRequest) -> HttpResponse:
 
     def follow() -> Done:
-        signed_in(request.user)
+        require_operator(request.user)
         peer = services.do_add_peer(request.POST.get("url", ""), now())
         if peer.last_error:
             return Done(
@@ -243,6 +245,30 @@ def add_peer(request: HttpRequest) -> HttpResponse:
         return Done(_("Added %(url)s: its ledgers are followed and checked.") % {"url": peer.url})
 
     return act(request, reverse("federation-peers"), follow)
+
+
+@require_http_methods(["GET", "POST"])
+def remove_peer(request: HttpRequest) -> HttpResponse:
+    """Stop following a peer, as the node's operator: GET asks to confirm, POST removes."""
+    back = reverse("federation-peers")
+    url = request.POST.get("url", "") if request.method == "POST" else request.GET.get("url", "")
+    if request.method == "GET":
+        try:
+            require_operator(request.user)
+            peer = selectors.peer_at(url)
+            if peer is None:
+                raise Refused("unknown_peer", _("This node follows no peer at that address."), 404)
+        except Refused as refused:
+            return back_with(request, refused, back)
+        return render(request, "federation/remove_peer.html", {"peer": peer})
+
+    def remove() -> Done:
+        require_operator(request.user)
+        peer = services.check_remove_peer(url)
+        services.do_remove_peer(peer)
+        return Done(_("This node no longer follows %(url)s.") % {"url": peer.url})
+
+    return act(request, back, remove)
 
 
 def _lines(text: str) -> list[str]:

@@ -21,9 +21,12 @@ from .council import (
 )
 from .sync import (
     MAX_PULL_ENTRIES,
+    check_add_peer,
     check_peer_url,
+    check_remove_peer,
     do_add_peer,
     do_remember_peers,
+    do_remove_peer,
     do_sync_peer,
     index_local,
     ledger_root_of,
@@ -32,8 +35,10 @@ from .witness import cosigned_note, do_add_checkpoint, do_request_cosignatures
 
 __all__ = [
     "MAX_PULL_ENTRIES",
+    "check_add_peer",
     "check_federation_action",
     "check_peer_url",
+    "check_remove_peer",
     "cosigned_note",
     "do_add_checkpoint",
     "do_add_peer",
@@ -41,6 +46,7 @@ __all__ = [
     "do_federation_round",
     "do_move_motion",
     "do_remember_peers",
+    "do_remove_peer",
     "do_request_cosignatures",
     "do_sunsets",
     "do_sync_peer",

@@ -18,6 +18,7 @@ import orjson
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from confederal.federation import (
     FEDERATION_KINDS,
@@ -54,13 +55,17 @@ from ..models import (
     Peer,
     RemoteEntry,
     RemoteLedger,
+    WitnessRequest,
 )
 
 __all__ = [
     "MAX_PULL_ENTRIES",
+    "check_add_peer",
     "check_peer_url",
+    "check_remove_peer",
     "do_add_peer",
     "do_remember_peers",
+    "do_remove_peer",
     "do_sync_peer",
     "index_local",
     "ledger_root_of",
@@ -99,28 +104,92 @@ def index_local(ledger: Ledger, seqs: Sequence[int], records: Sequence[Record]) 
 # -- peers ----------------------------------------------------------------------------------------
 
 
+#: What each kind of refused address is called in a sentence.
+_KINDS = {
+    "loopback": gettext_lazy("a loopback address (this machine itself)"),
+    "private": gettext_lazy("a private network address"),
+    "link-local": gettext_lazy("a link-local address"),
+    "unspecified": gettext_lazy("an unspecified address"),
+    "multicast": gettext_lazy("a multicast address"),
+    "reserved": gettext_lazy("a reserved address"),
+}
+
+
+def _check_public(host: str, port: int) -> None:
+    """Refuse a name unless every address it resolves to is public (or the operator allows private peers)."""
+    if settings.ALLOW_PRIVATE_PEERS:
+        return
+    try:
+        transport.public_addresses(host, port)
+    except transport.AddressRefused as refused:
+        if refused.kind == "unknown":
+            raise Refused(
+                "peer_unknown_host", _("No address is known for %(host)s: check the name.") % {"host": host}
+            ) from None
+        raise Refused(
+            "peer_not_public",
+            _(
+                "%(host)s is %(kind)s: a node follows peers at public addresses only "
+                "(its operator can allow others with CONFEDERAL_ALLOW_PRIVATE_PEERS=1)."
+            )
+            % {"host": host, "kind": _KINDS[refused.kind]},
+        ) from None
+
+
 def check_peer_url(url: str) -> str:
-    """The peer's base URL, normalised.
+    """The peer's base URL, normalised, once its name is checked to resolve to public addresses only.
 
     Raises:
-        Refused: not an http(s) URL, or this node's own.
+        Refused: not an http(s) URL, one with a user name or password, this node's own, or a name
+            that resolves to nothing or to a loopback, private, link-local… address.
     """
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port out of range, an unclosed [IPv6 address]
+        parts, port = urlsplit(""), 0
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment or not port:
         raise Refused("bad_peer_url", _("A peer is named by its address, such as https://assembly.example.org."))
+    if parts.username is not None or parts.password is not None:
+        raise Refused("bad_peer_url", _("A peer's address carries no user name or password."))
     if url == settings.PUBLIC_URL:
         raise Refused("peer_is_self", _("That is this node's own address."))
     if len(url) > 300:
         raise Refused("bad_peer_url", _("That address is too long."))
+    _check_public(parts.hostname, port)
+    return url
+
+
+def check_add_peer(url: str) -> str:
+    """The clean address of a peer to add: checked as :func:`check_peer_url` does, and within the cap.
+
+    Raises:
+        Refused: as :func:`check_peer_url`, or 409 when this node already follows ``MAX_PEERS`` peers.
+    """
+    url = check_peer_url(url)
+    if not Peer.objects.filter(url=url).exists() and Peer.objects.count() >= settings.MAX_PEERS:
+        raise Refused(
+            "too_many_peers",
+            _("This node already follows %(n)d peers, the most it may (CONFEDERAL_MAX_PEERS); remove one first.")
+            % {"n": settings.MAX_PEERS},
+            409,
+        )
     return url
 
 
 def do_remember_peers(urls: Sequence[str], now: datetime) -> list[Peer]:
-    """Make sure each address is a peer (contact comes with the next federation round)."""
+    """Make sure each address the operator configured is a peer (contact comes with the next federation round).
+
+    An address refused (malformed, not public, past the cap) is logged and left out, so a node still starts.
+    """
     peers = []
     for url in urls:
-        clean_url = check_peer_url(url)
+        try:
+            clean_url = check_add_peer(url)
+        except Refused as refused:
+            logger.warning("Not following %s: %s", url, refused.message)
+            continue
         peer, _created = Peer.objects.get_or_create(url=clean_url, defaults={"added_at": now, "wanted": True})
         peers.append(peer)
     return peers
@@ -128,11 +197,36 @@ def do_remember_peers(urls: Sequence[str], now: datetime) -> list[Peer]:
 
 def do_add_peer(url: str, now: datetime) -> Peer:
     """Remember a peer and make first contact (pinning its ledgers' keys); a peer that is down is kept."""
-    url = check_peer_url(url)
+    url = check_add_peer(url)
     peer, _created = Peer.objects.get_or_create(url=url, defaults={"added_at": now, "wanted": True})
     do_sync_peer(peer, now)
     peer.refresh_from_db()
     return peer
+
+
+def check_remove_peer(url: str) -> Peer:
+    """The peer with this address.
+
+    Raises:
+        Refused: 404 when this node follows no peer at that address.
+    """
+    peer = Peer.objects.filter(url=url.strip().rstrip("/")).first()
+    if peer is None:
+        raise Refused("unknown_peer", _("This node follows no peer at that address."), 404)
+    return peer
+
+
+def do_remove_peer(peer: Peer) -> None:
+    """Stop following a peer: it is no longer pulled or asked to witness.
+
+    The copies of its ledgers verified so far are kept, with their pinned keys (what they
+    recorded still counts in the federation's folds); adding the peer again carries on from them.
+    """
+    with transaction.atomic(durable=True):
+        RemoteLedger.objects.filter(peer=peer).update(peer=None)
+        WitnessRequest.objects.filter(peer=peer).delete()
+        peer.delete()
+    logger.warning("Peer %s removed by the operator.", peer.url)
 
 
 def _listed(peer: Peer) -> list[dict[str, Any]]:
@@ -169,13 +263,21 @@ def do_sync_peer(peer: Peer, now: datetime) -> int:
             _pull_cosignatures(ledger, now)
         _compare_observed(peer, now)
     except transport.PeerUnreachable as exc:
+        _failed(peer, str(exc))
         Peer.objects.filter(pk=peer.pk).update(last_error=str(exc))
         return stored
     except (SyncError, FederationError) as exc:
+        _failed(peer, exc.message)
         Peer.objects.filter(pk=peer.pk).update(last_error=exc.message, last_seen_at=now)
         return stored
     Peer.objects.filter(pk=peer.pk).update(last_error="", last_seen_at=now)
     return stored
+
+
+def _failed(peer: Peer, error: str) -> None:
+    """Log what went wrong with a peer, once each time it changes: the details are for the operator, not the public."""
+    if error != peer.last_error:
+        logger.warning("Peer %s: %s", peer.url, error)
 
 
 def _follow(peer: Peer, item: dict[str, Any]) -> RemoteLedger | None:
@@ -191,6 +293,9 @@ def _follow(peer: Peer, item: dict[str, Any]) -> RemoteLedger | None:
         return None
     existing = RemoteLedger.objects.filter(origin=origin).first()
     if existing is not None:
+        if existing.peer_id is None:  # kept from a peer that was removed, and now added again
+            RemoteLedger.objects.filter(pk=existing.pk, peer__isnull=True).update(peer=peer)
+            existing.peer = peer
         if existing.peer_id != peer.pk:
             return None  # followed through another peer: one peer cannot speak for another's ledgers
         if existing.verifier_key != key.vkey:

@@ -89,8 +89,8 @@ def do_add_checkpoint(body: bytes, now: datetime) -> tuple[int, bytes, str]:
             witness=selectors.here(),
             defaults={"timestamp": int(now.timestamp()), "line": line},
         )
-    if followed is not None:
-        # A log asking for a cosignature has something new: pull it soon.
+    if followed is not None and followed.peer_id is not None:
+        # A log asking for a cosignature has something new: pull it soon (unless its peer was removed).
         Peer.objects.filter(pk=followed.peer_id).update(wanted=True)
     return 200, line.encode(), "text/plain; charset=utf-8"
 
