@@ -1,6 +1,7 @@
 """Every page of the demo, read as people read it: at 1280 px and on a 390 px phone, as a visitor and as a member.
 
-A page fails when it is wider than the window (naming the element that sticks out), or when its
+A page fails when it is wider than the window (naming the element that sticks out), when it comes
+without a Content-Security-Policy (or, through the browser fixture, breaks it), or when its
 visible text holds what a program wrote for itself: JSON or Python literals, ``snake_case`` codes,
 ISO timestamps, or a date in any format but the one pages use ("8 December 2026").
 
@@ -122,6 +123,8 @@ def crawl(page: Page, start: str, *, skip: re.Pattern[str] | None = None, limit:
         if "text/html" not in response.headers.get("content-type", ""):
             continue
         report[url] = problems_on(page)
+        if "content-security-policy" not in response.headers:
+            report[url].append("no Content-Security-Policy header")
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             link = _same_page(urldefrag(urljoin(url, href))[0])
             parts = urlsplit(link)

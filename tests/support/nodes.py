@@ -108,14 +108,28 @@ def forge(env: dict[str, str], slug: str, items: list[tuple[str, Any]]) -> list[
     return [int(s) for s in json.loads(result.stdout.strip().splitlines()[-1])]
 
 
+class _Unfollowed(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+#: Answers redirects with an HTTPError instead of following them.
+UNFOLLOWED = urllib.request.build_opener(_Unfollowed)
+
+
 def wait_for_http(url: str, proc: subprocess.Popen[str], timeout: float = 60) -> None:
+    """Wait until ``url`` answers; a redirect is an answer (a node behind a TLS proxy sends plain HTTP there)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"node exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
         try:
-            with urllib.request.urlopen(url, timeout=2):
+            with UNFOLLOWED.open(url, timeout=2):
                 return
+        except urllib.error.HTTPError as answer:
+            if 300 <= answer.code < 400:
+                return
+            time.sleep(0.1)
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
@@ -224,12 +238,20 @@ def drop_database(name: str) -> None:
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_node(template: tuple[Path, str | None], root: Path) -> Node:
+def start_node(
+    template: tuple[Path, str | None],
+    root: Path,
+    *,
+    public_url: str | None = None,
+    settings: dict[str, str] | None = None,
+) -> Node:
+    """A node serving on a free loopback port (its ``url``), reached at ``public_url`` (by default the same)."""
     data = root / f"node-{uuid.uuid4().hex[:8]}"
     shutil.copytree(template[0], data)
     port = free_port()
     env = base_env(data)
-    env["CONFEDERAL_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    env["CONFEDERAL_PUBLIC_URL"] = public_url or f"http://127.0.0.1:{port}"
+    env.update(settings or {})
     if template[1]:
         name = f"confederal_node_{uuid.uuid4().hex[:10]}"
         _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template[1]}"')

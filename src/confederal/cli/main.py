@@ -27,12 +27,23 @@ def _setup_django(data_dir: Path | None = None, public_url: str | None = None) -
 
 
 def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.DemoNode] | None = None) -> int:
+    from django.conf import settings
     from waitress.server import create_server
 
     from confederal.node.wsgi import application
 
+    # Behind a declared proxy, waitress passes on the scheme the browser used (otherwise it drops the header).
+    trusted = set(settings.TRUSTED_PROXY_HEADERS)
     try:
-        server = create_server(application, host=host, port=port, threads=threads, ident="confederal")
+        server = create_server(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="confederal",
+            trusted_proxy="*" if trusted else None,
+            trusted_proxy_headers=trusted,
+        )
     except OSError as exc:
         print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
         print("  Is another node or program using that port? Choose another with --port.", file=sys.stderr)
@@ -45,8 +56,6 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
     # started in the background by a script inherits SIGINT ignored, and would then never stop cleanly.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    from django.conf import settings
-
     from confederal.node.ticker import start_federating, start_ticking
 
     ticking = start_ticking(settings.TICK_SECONDS)
@@ -146,6 +155,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from django.conf import settings
 
     _sign_pending()
+    if settings.HTTPS and not settings.BEHIND_PROXY:
+        print(
+            "confederal: the public URL is https, but CONFEDERAL_BEHIND_PROXY is not set, so this node cannot tell "
+            "a request that came over TLS from a plain one: it neither redirects plain HTTP nor sends HSTS. Behind a "
+            "TLS proxy that sets X-Forwarded-Proto, set CONFEDERAL_BEHIND_PROXY=1 (docs/DEPLOY.md).",
+            file=sys.stderr,
+        )
     return _serve(
         args.host, args.port, args.threads, f"Confederal node serving {settings.PUBLIC_URL}/ on {args.host}:{args.port}"
     )

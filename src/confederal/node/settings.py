@@ -8,7 +8,14 @@ CONFEDERAL_DATABASE_URL   postgres://user@host:port/name to use PostgreSQL
                           instead of SQLite
 CONFEDERAL_SECRET_KEY     Django's secret (default: generated once, kept in
                           the data directory)
-CONFEDERAL_ALLOWED_HOSTS  extra host names, comma-separated
+CONFEDERAL_ALLOWED_HOSTS  extra host names, comma-separated (the public URL's host and the
+                          loopback names are always allowed)
+CONFEDERAL_BEHIND_PROXY   1 when a reverse proxy in front of the node terminates TLS and says
+                          so in X-Forwarded-Proto (only then is that header believed: set it
+                          only if nothing but the proxy can reach the node's port); with an
+                          https public URL the node then redirects plain HTTP there and sends HSTS
+CONFEDERAL_HSTS_SUBDOMAINS  1 to extend HSTS to every subdomain of the public host (off: only
+                          turn it on when every subdomain serves HTTPS)
 CONFEDERAL_SIGNING_KEY_FILE  the node's Ed25519 key (default: signing.key in the data
                           directory); back it up, ledgers cannot be signed without it
 CONFEDERAL_DEBUG          1 to show tracebacks
@@ -89,6 +96,43 @@ ALLOWED_HOSTS = [
     *envlist("CONFEDERAL_ALLOWED_HOSTS"),
 ]
 
+# HTTPS, derived from the public URL. TLS is terminated in front of the node (waitress speaks plain
+# HTTP), so with an https public URL: forms posted from that origin pass Django's CSRF origin check,
+# cookies travel only over TLS, and — when the operator says a proxy is in front
+# (CONFEDERAL_BEHIND_PROXY=1), so the node can tell a secure request from a plain one — plain requests
+# are redirected to the public URL and browsers are told to use HTTPS for a year (HSTS). Nothing
+# changes for an http public URL (the demo, the tests' loopback nodes).
+HTTPS = _public.scheme == "https"
+BEHIND_PROXY = envbool("CONFEDERAL_BEHIND_PROXY", False)
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"] if HTTPS else []
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# What `serve` (waitress) believes from a declared proxy: the scheme the browser used. Anyone could
+# send the header, so without the operator's word waitress drops it. (The client's address is
+# `web.client_address`'s business, by CONFEDERAL_PROXY_HOPS.)
+TRUSTED_PROXY_HEADERS = ["x-forwarded-proto"] if BEHIND_PROXY else []
+# Believed only from a proxy the operator declared: anyone could send the header.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS and BEHIND_PROXY else None
+# Without the proxy's word every request looks plain, and redirecting it would loop.
+SECURE_SSL_REDIRECT = HTTPS and BEHIND_PROXY
+SECURE_SSL_HOST = _public.netloc if SECURE_SSL_REDIRECT else None
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("CONFEDERAL_HSTS_SUBDOMAINS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# What pages may load: only this node's own files; no inline script or style, no eval, no framing.
+# Pages are server-rendered forms and htmx is a static file, told not to inject styles (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
 
 def _database() -> dict[str, object]:
     url = os.environ.get("CONFEDERAL_DATABASE_URL")
@@ -138,6 +182,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "confederal.node.ledgers",
     "confederal.node.accounts",
     "confederal.node.assemblies",
@@ -149,6 +194,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -183,8 +229,6 @@ LOGIN_URL = "/accounts/sign-in"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _public.scheme == "https"
-CSRF_COOKIE_SECURE = _public.scheme == "https"
 # How often the node closes due votes and ends finished terms (seconds).
 TICK_SECONDS = float(os.environ.get("CONFEDERAL_TICK_SECONDS", "30"))
 # The test suite's hooks (a movable clock): off unless CONFEDERAL_TEST_HOOKS=1, never on in production.
