@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import http.cookiejar
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import pytest
 
 from tests.support.nodes import start_node, stop_node
@@ -31,3 +37,33 @@ def test_serve_says_an_undeclared_proxy_means_no_redirect_and_no_hsts(template, 
     )
     assert WARNING not in declared
     assert "Confederal node serving https://assembly.example.org/" in declared
+
+
+def _failed_sign_in(url: str, forwarded_for: str) -> None:
+    """One wrong password at the real node, as a proxy would pass it on (with the address it saw)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(url + "/accounts/sign-in") as page:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())
+    assert token is not None
+    form = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token.group(1), "username": "amara", "password": "not-amaras-password"}
+    ).encode()
+    request = urllib.request.Request(url + "/accounts/sign-in", data=form, headers={"X-Forwarded-For": forwarded_for})
+    try:
+        status = opener.open(request).status
+    except urllib.error.HTTPError as refused:  # the form shown again, or the pause
+        status = refused.code
+    assert status < 500
+
+
+@pytest.mark.slow
+def test_guesses_are_counted_against_the_address_the_operators_proxy_saw(template, tmp_path):
+    # waitress drops X-Forwarded-For unless told otherwise, so the node must keep it when the operator counts hops.
+    for hops, counted in (("1", "203.0.113.7"), ("0", "127.0.0.1")):
+        node = start_node(template, tmp_path, settings={"CONFEDERAL_PROXY_HOPS": hops})
+        try:
+            _failed_sign_in(node.url, "203.0.113.7")
+            assert node.db.execute("SELECT ip_address FROM axes_accessattempt") == [(counted,)]
+        finally:
+            stop_node(node)

@@ -43,6 +43,9 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
             ident="confederal",
             trusted_proxy="*" if trusted else None,
             trusted_proxy_headers=trusted,
+            # waitress would drop X-Forwarded-For too; with CONFEDERAL_PROXY_HOPS set, `web.client_address`
+            # reads the address the operator's proxy saw from it (and only from the entries that proxy wrote).
+            clear_untrusted_proxy_headers=settings.PROXY_HOPS == 0,
         )
     except OSError as exc:
         print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
