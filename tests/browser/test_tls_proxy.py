@@ -31,7 +31,10 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 DEMO_PASSWORD = "confederal-demo"  # the demo's published password
 YEAR = 365 * 24 * 3600
 
-#: The server block of docs/DEPLOY.md, on loopback ports, with this test's certificate and paths.
+#: The nginx site an operator installs (docs/DEPLOY.md), as written; `site_for_test` moves it to loopback ports.
+SITE = Path(__file__).resolve().parents[2] / "deploy" / "nginx-confederal.conf"
+
+#: nginx's own configuration around the site: this test's pid, logs and temporary files.
 NGINX_CONF = """
 {user}
 worker_processes 1;
@@ -45,25 +48,29 @@ http {{
   fastcgi_temp_path {dir}/fastcgi;
   uwsgi_temp_path {dir}/uwsgi;
   scgi_temp_path {dir}/scgi;
-
-  server {{
-    listen 127.0.0.1:{tls_port} ssl;
-    server_name 127.0.0.1;
-    ssl_certificate {dir}/cert.pem;
-    ssl_certificate_key {dir}/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    # Plain HTTP sent to the TLS port goes to the https address.
-    error_page 497 =301 https://$host:$server_port$request_uri;
-
-    location / {{
-      proxy_pass http://127.0.0.1:{node_port};
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
-  }}
+  {site}
 }}
 """
+
+
+def site_for_test(directory: Path, tls_port: int, http_port: int, node_port: int) -> str:
+    """deploy/nginx-confederal.conf with loopback ports, this test's certificate and challenge directory."""
+    site = SITE.read_text()
+    swaps = {
+        "listen 443 ssl;": f"listen 127.0.0.1:{tls_port} ssl;",
+        "listen [::]:443 ssl;": "",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen [::]:80;": "",
+        "server_name assembly.example.org;": "server_name 127.0.0.1;",
+        "/etc/letsencrypt/live/assembly.example.org/fullchain.pem": f"{directory}/cert.pem",
+        "/etc/letsencrypt/live/assembly.example.org/privkey.pem": f"{directory}/key.pem",
+        "proxy_pass http://127.0.0.1:8000;": f"proxy_pass http://127.0.0.1:{node_port};",
+        "root /var/www/html;": f"root {directory}/webroot;",
+    }
+    for old, new in swaps.items():
+        assert old in site, f"{SITE.name} no longer says {old!r}: say here how the test moves it to loopback"
+        site = site.replace(old, new)
+    return site
 
 
 def self_signed(directory: Path) -> None:
@@ -91,10 +98,12 @@ def wait_for_port(port: int, proc: subprocess.Popen[str], log: Path, timeout: fl
 
 
 @pytest.fixture
-def proxied(template, tmp_path) -> Iterator[tuple[str, Node]]:
-    """A node behind nginx terminating TLS: its public https address, and the node (at its own plain address)."""
+def proxied(template, tmp_path) -> Iterator[tuple[str, Node, str]]:
+    """A node behind nginx terminating TLS: its public https address, the node (at its own plain address), and
+    nginx's plain-HTTP address (port 80's server)."""
     assert os.path.exists(NGINX), "Debian's nginx is missing: scripts/bootstrap --dev installs it"
-    tls_port = free_port()
+    tls_port = free_port(2)
+    http_port = tls_port + 1
     public = f"https://127.0.0.1:{tls_port}"
     node = start_node(template, tmp_path, public_url=public, settings={"CONFEDERAL_BEHIND_PROXY": "1"})
     proxy_dir = tmp_path / "nginx"
@@ -104,7 +113,8 @@ def proxied(template, tmp_path) -> Iterator[tuple[str, Node]]:
     # Run as root (as CI does), nginx's workers would drop to a user who cannot reach the test's directory.
     user = "user root root;" if os.geteuid() == 0 else ""
     conf = proxy_dir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(user=user, dir=proxy_dir, tls_port=tls_port, node_port=node_port))
+    site = site_for_test(proxy_dir, tls_port, http_port, node_port)
+    conf.write_text(NGINX_CONF.format(user=user, dir=proxy_dir, site=site))
     log = proxy_dir / "error.log"
     nginx = subprocess.Popen(
         [NGINX, "-p", str(proxy_dir), "-c", str(conf), "-e", str(log), "-g", "daemon off;"],
@@ -114,7 +124,8 @@ def proxied(template, tmp_path) -> Iterator[tuple[str, Node]]:
     )
     try:
         wait_for_port(tls_port, nginx, log)
-        yield public, node
+        wait_for_port(http_port, nginx, log)
+        yield public, node, f"http://127.0.0.1:{http_port}"
     finally:
         stop(nginx)
         stop_node(node)
@@ -130,7 +141,7 @@ def plain(url: str, **headers: str) -> tuple[int, str]:
 
 
 def test_a_member_signs_in_and_proposes_through_a_tls_proxy(browser, proxied):
-    public, _ = proxied
+    public, _, _ = proxied
     context = browser.new_context(ignore_https_errors=True, viewport={"width": 1100, "height": 900})
     page = context.new_page()
     signing_in = page.goto(f"{public}/accounts/sign-in")
@@ -169,11 +180,19 @@ def test_a_member_signs_in_and_proposes_through_a_tls_proxy(browser, proxied):
         assert answer.read().decode().startswith("127.0.0.1:")
 
 
-def test_plain_http_ends_up_at_the_https_address(proxied):
-    public, node = proxied
+def test_plain_http_ends_up_at_the_https_address(proxied, tmp_path):
+    public, node, port_80 = proxied
     host_port = public.removeprefix("https://")
     # Plain HTTP to the https address: nginx sends it to TLS.
     assert plain(f"http://{host_port}/ledgers?page=2") == (301, f"{public}/ledgers?page=2")
     # Straight to the node, past the proxy: the node itself sends it to its public address.
     assert plain(f"{node.url}/assemblies/food-hub/") == (301, f"{public}/assemblies/food-hub/")
     assert plain(f"{node.url}/ledgers", **{"X-Forwarded-Proto": "http"}) == (301, f"{public}/ledgers")
+    # Port 80's server: the certificate authority's challenge is answered there; everything else goes to https
+    # (at the standard port: the site says $host, as it must for a real name).
+    challenge = tmp_path / "nginx" / "webroot" / ".well-known" / "acme-challenge"
+    challenge.mkdir(parents=True)
+    (challenge / "token-1").write_text("token-1.thumbprint")
+    with urllib.request.urlopen(f"{port_80}/.well-known/acme-challenge/token-1", timeout=10) as answer:
+        assert answer.read().decode() == "token-1.thumbprint"
+    assert plain(f"{port_80}/assemblies/food-hub/") == (301, "https://127.0.0.1/assemblies/food-hub/")

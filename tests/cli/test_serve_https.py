@@ -68,3 +68,16 @@ def test_guesses_are_counted_against_the_address_the_operators_proxy_saw(templat
             assert [str(ip) for (ip,) in node.db.execute("SELECT ip_address FROM axes_accessattempt")] == [counted]
         finally:
             stop_node(node)
+
+
+@pytest.mark.slow
+def test_a_serving_node_reports_its_background_loops_running(template, tmp_path):
+    node = start_node(template, tmp_path)
+    try:
+        with urllib.request.urlopen(node.url + "/health") as answer:
+            body = answer.read().decode()
+        assert answer.status == 200, body
+        assert "Clock (votes closing, roles passing on): running" in body
+        assert "Federation (pulling peers, witnessing): running" in body
+    finally:
+        stop_node(node)

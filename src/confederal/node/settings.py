@@ -243,6 +243,9 @@ MAX_PEERS = int(os.environ.get("CONFEDERAL_MAX_PEERS", "50"))
 # Peers at loopback, private, link-local… addresses are refused (when added and at every fetch) unless this is set.
 ALLOW_PRIVATE_PEERS = envbool("CONFEDERAL_ALLOW_PRIVATE_PEERS", False)
 
+# The health check (/health) answers 503 when the disk holding the data directory has less free than this.
+MIN_FREE_MB = int(os.environ.get("CONFEDERAL_MIN_FREE_MB", "512"))
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 USE_I18N = True

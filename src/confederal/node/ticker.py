@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sized
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TypeVar
@@ -22,7 +24,7 @@ from .assemblies.selectors import assemblies
 from .decisions.services import do_close_due
 from .roles.services import do_rotate_due
 
-__all__ = ["on_its_own", "start_federating", "start_ticking", "tick"]
+__all__ = ["Heartbeat", "heartbeats", "on_its_own", "start_federating", "start_ticking", "tick"]
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -77,8 +79,27 @@ def start_federating(every_seconds: float) -> threading.Event:
     return _every(every_seconds, do_federation_round, "confederal-federation")
 
 
+@dataclass(frozen=True)
+class Heartbeat:
+    """When one of this process's background loops last finished a round (``time.monotonic`` seconds)."""
+
+    name: str
+    every_seconds: float
+    last: float
+
+
+_beats: dict[str, Heartbeat] = {}
+
+
+def heartbeats() -> list[Heartbeat]:
+    """The background loops running in this process, with their last round: what a health check looks at."""
+    return sorted(_beats.values(), key=lambda beat: beat.name)
+
+
 def _every(seconds: float, job: Callable[[datetime], object], name: str) -> threading.Event:
     stop = threading.Event()
+    # A loop counts as alive from its start: its first round comes only after one interval.
+    _beats[name] = Heartbeat(name, seconds, time.monotonic())
 
     def loop() -> None:
         while not stop.wait(seconds):
@@ -89,6 +110,9 @@ def _every(seconds: float, job: Callable[[datetime], object], name: str) -> thre
                 logger.exception("A scheduled task failed; it will be tried again on the next tick")
             finally:
                 close_old_connections()
+                # A round that failed still finished: the loop is alive, and the failure is in the log.
+                _beats[name] = Heartbeat(name, seconds, time.monotonic())
+        _beats.pop(name, None)
 
     threading.Thread(target=loop, name=name, daemon=True).start()
     return stop

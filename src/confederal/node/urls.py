@@ -5,6 +5,7 @@ from .accounts import views as accounts
 from .api import api
 from .assemblies import views as assemblies
 from .decisions import views as decisions
+from .health import health
 from .ledgers import views as ledgers
 from .meetings import views as meetings
 from .roles import views as roles
@@ -47,6 +48,7 @@ assembly = [
 
 urlpatterns = [
     path("", assemblies.home, name="home"),
+    path("health", health, name="health"),
     path("accounts/sign-up", accounts.sign_up, name="sign-up"),
     path("accounts/", accounts.account, name="account"),
     path("accounts/sign-in", accounts.sign_in, name="sign-in"),

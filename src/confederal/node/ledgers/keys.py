@@ -8,12 +8,13 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from confederal.ledger import Signer, Verifier
 
 from .models import Ledger
 
-__all__ = ["KeyError_", "ledger_signer", "ledger_verifier", "node_signer", "operator_signer"]
+__all__ = ["KeyError_", "key_trouble", "ledger_signer", "ledger_verifier", "node_signer", "operator_signer"]
 
 _lock = threading.Lock()
 _cache: dict[Path, Signer] = {}
@@ -47,6 +48,23 @@ def node_signer() -> Signer:
             raise KeyError_(f"The signing key file {path} is not a valid key: {exc}") from exc
         _cache[path] = signer
         return signer
+
+
+def key_trouble() -> str | None:
+    """What is wrong with the node's key, in a sentence for its operator, or None. Never creates a key."""
+    path = Path(settings.SIGNING_KEY_FILE)
+    with _lock:
+        if path in _cache:
+            return None
+    if not path.exists():
+        if Ledger.objects.exists():
+            return _("the key file is missing, but ledgers signed with it exist. Restore it from a backup.")
+        return None  # a new node: the key is made with its first ledger
+    try:
+        Signer.from_skey(path.read_text().strip())
+    except (OSError, ValueError):
+        return _("the key file cannot be read as a key. Restore it from a backup.")
+    return None
 
 
 def operator_signer() -> Signer:

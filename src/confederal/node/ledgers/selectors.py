@@ -155,6 +155,11 @@ def ledgers() -> list[models.Ledger]:
     return list(models.Ledger.objects.all())
 
 
+def ledger_count() -> int:
+    """How many ledgers this node keeps (a cheap read: the health check's proof that the database answers)."""
+    return models.Ledger.objects.count()
+
+
 def ledger_or_404(slug: str) -> models.Ledger:
     """The ledger with this short name, or 404."""
     return get_object_or_404(models.Ledger, slug=slug)
