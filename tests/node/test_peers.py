@@ -14,8 +14,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 from django.test import override_settings
 
+from confederal.node.errors import Refused
 from confederal.node.federation import services, transport
 from confederal.node.federation.models import Peer, RemoteLedger
 
@@ -297,3 +299,30 @@ def test_the_operator_adds_and_removes_peers_on_the_command_line(db, now):
     assert not Peer.objects.exists()
     with pytest.raises(CommandError, match="follows no peer at that address"):
         call_command("remove_peer", "https://far.example.org")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_operators_adding_peers_at_once_never_pass_the_cap(now):
+    adders = 4
+    start = threading.Barrier(adders)
+    outcomes: list[str] = []
+
+    def add(port: int) -> None:
+        try:
+            start.wait()
+            # A closed loopback port: first contact fails at once, and the peer is kept as down.
+            services.do_add_peer(f"http://127.0.0.1:{port}", now)
+            outcomes.append("added")
+        except Refused as refused:
+            outcomes.append(refused.code)
+        finally:
+            connections.close_all()
+
+    with override_settings(ALLOW_PRIVATE_PEERS=True, MAX_PEERS=1):
+        threads = [threading.Thread(target=add, args=(9 + port,)) for port in range(adders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(outcomes) == ["added"] + ["too_many_peers"] * (adders - 1)
+    assert Peer.objects.count() == 1

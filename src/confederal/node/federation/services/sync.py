@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -197,8 +197,14 @@ def do_remember_peers(urls: Sequence[str], now: datetime) -> list[Peer]:
 
 def do_add_peer(url: str, now: datetime) -> Peer:
     """Remember a peer and make first contact (pinning its ledgers' keys); a peer that is down is kept."""
-    url = check_add_peer(url)
-    peer, _created = Peer.objects.get_or_create(url=url, defaults={"added_at": now, "wanted": True})
+    with transaction.atomic(durable=True):
+        # Two operators adding at once must not both pass the cap: on PostgreSQL the count and the insert hold a
+        # lock that makes a second adder wait (SQLite's IMMEDIATE transactions already queue writers).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {Peer._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        url = check_add_peer(url)
+        peer, _created = Peer.objects.get_or_create(url=url, defaults={"added_at": now, "wanted": True})
     do_sync_peer(peer, now)
     peer.refresh_from_db()
     return peer
