@@ -46,6 +46,13 @@ def test_a_rota_pick_names_who_sat_out_but_not_that_they_were_away(cell, client)
         assert "Ana" in shown, page
         assert "absent" not in shown, page
         assert "is away" not in shown, page
+    # Members, who may know who is away, read why Ana sat out; someone signed in who is not a member does not.
+    client.force_login(cell.users["otto"])
+    assert "absent" not in client.get(reverse("roles", args=["oak-street"])).content.decode()
+    client.force_login(cell.users["fay"])
+    members_page = client.get(reverse("roles", args=["oak-street"])).content.decode()
+    assert "Ana sits out (absent)" in members_page
+    assert "members only" in members_page
 
 
 def test_a_lottery_announcement_names_who_sat_out_but_not_that_they_were_away(cell, client):

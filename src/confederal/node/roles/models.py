@@ -26,6 +26,8 @@ class RoleTerm(models.Model):
     method = models.CharField(max_length=16)
     # The rotation's public record: eligible, excluded and why, service counts, draw seed.
     pick = models.JSONField(default=dict)
+    # The pick's explanation with the reasons who sat out did (away, say): for members only, never in the ledger.
+    members_explanation = models.TextField(blank=True, default="")
     created_at = models.DateTimeField()
     ended_early_on = models.DateField(null=True, blank=True)
     ledger_seq = models.BigIntegerField(null=True, blank=True)

@@ -118,9 +118,17 @@ def _present(assembly: Assembly, today: date) -> tuple[list[Member], list[str]]:
 
 
 def _assignment(
-    assembly: Assembly, role: str, member: Member, start: date, end: date, pick: JSONObject, now: datetime
+    assembly: Assembly,
+    role: str,
+    member: Member,
+    start: date,
+    end: date,
+    pick: JSONObject,
+    now: datetime,
+    members_explanation: str = "",
 ) -> RoleTerm:
     term = RoleTerm.objects.create(
+        members_explanation=members_explanation,
         assembly=assembly,
         kind=RoleTerm.Kind.ROLE,
         role=role,
@@ -182,7 +190,7 @@ def do_rotate(
             raise Refused("nobody_eligible", pick.explanation, 409)
         start, end = next_term(past, rules, today)
         holder = next(m for m in members if m.public_name == pick.holder)
-        term = _assignment(assembly, role, holder, start, end, pick.public_json(), now)
+        term = _assignment(assembly, role, holder, start, end, pick.public_json(), now, pick.explanation)
     publish(assembly.ledger, now)
     return term
 
