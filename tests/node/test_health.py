@@ -4,19 +4,9 @@ import re
 import time
 
 import pytest
-from django.test import override_settings
 
 from confederal.node import ticker
 from confederal.node.ledgers import keys
-
-
-@pytest.fixture
-def key_file(tmp_path):
-    path = tmp_path / "keys" / "signing.key"
-    with override_settings(SIGNING_KEY_FILE=path):
-        keys._cache.clear()
-        yield path
-    keys._cache.clear()
 
 
 @pytest.fixture

@@ -3,19 +3,9 @@
 import stat
 
 import pytest
-from django.test import override_settings
 
 from confederal.ledger import Signer
 from confederal.node.ledgers import keys
-
-
-@pytest.fixture
-def key_file(tmp_path):
-    path = tmp_path / "keys" / "signing.key"
-    with override_settings(SIGNING_KEY_FILE=path):
-        keys._cache.clear()
-        yield path
-    keys._cache.clear()
 
 
 def test_a_new_node_creates_a_private_key_file(db, key_file):
