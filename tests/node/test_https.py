@@ -167,6 +167,15 @@ def test_plain_http_is_redirected_to_the_public_url_only_behind_a_declared_proxy
         assert "Strict-Transport-Security" not in answer
 
 
+@pytest.mark.django_db
+def test_a_monitor_on_the_machine_reads_the_health_check_past_the_proxy(behind_proxy):
+    with override_settings(**behind_proxy):
+        answer = Client(HTTP_HOST="127.0.0.1:8000").get("/health")
+        assert answer.status_code in (200, 503), answer.get("Location")
+        assert answer.content.decode().startswith("This node")
+        assert Client(HTTP_HOST="127.0.0.1:8000").get("/healthy").status_code == 301  # the exemption is that one path
+
+
 POLICY = {
     "default-src": "'self'",
     "base-uri": "'none'",

@@ -116,6 +116,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS and BEHIN
 # Without the proxy's word every request looks plain, and redirecting it would loop.
 SECURE_SSL_REDIRECT = HTTPS and BEHIND_PROXY
 SECURE_SSL_HOST = _public.netloc if SECURE_SSL_REDIRECT else None
+# A monitor on the machine itself asks the node directly, past the proxy: the health check answers it there.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("CONFEDERAL_HSTS_SUBDOMAINS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -262,7 +264,9 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Each line says its level and where it came from; under systemd it also carries its priority (node/logs.py).
+    "formatters": {"node": {"()": "confederal.node.logs.NodeFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "node"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CONFEDERAL_LOG_LEVEL", "WARNING")},
     # A peer asking about a ledger this node does not follow yet is routine, not a warning.
     "loggers": {"django.request": {"level": os.environ.get("CONFEDERAL_REQUEST_LOG_LEVEL", "ERROR")}},
