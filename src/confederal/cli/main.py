@@ -11,8 +11,8 @@ from pathlib import Path
 
 from confederal import __version__
 
+from . import backup, draw, verify
 from . import demo as demo_mod
-from . import draw, verify
 
 
 def _setup_django(data_dir: Path | None = None, public_url: str | None = None) -> None:
@@ -279,6 +279,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--body", default="-", metavar="FILE", help="a JSON file with the record's body (default: stdin)"
     )
     append.set_defaults(func=cmd_append)
+
+    for name, help_, description, add_arguments, run in (
+        (
+            "backup",
+            "write a consistent snapshot of this running node (database, key, verifier pins) into a folder",
+            backup.BACKUP_DESCRIPTION,
+            backup.add_backup_arguments,
+            backup.run_backup,
+        ),
+        (
+            "restore",
+            "restore a node from a backup folder, after checking every file against its manifest",
+            backup.RESTORE_DESCRIPTION,
+            backup.add_restore_arguments,
+            backup.run_restore,
+        ),
+    ):
+        command = sub.add_parser(name, help=help_, description=description)
+        add_arguments(command)
+        command.set_defaults(func=run)
 
     manage = sub.add_parser("manage", help="run a Django management command against this node")
     manage.add_argument("args", nargs=argparse.REMAINDER)

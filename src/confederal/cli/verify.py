@@ -37,7 +37,7 @@ from confederal.ledger import (
     parse_note,
 )
 
-__all__ = ["EXIT_CODES", "add_arguments", "run"]
+__all__ = ["EXIT_CODES", "add_arguments", "default_state_dir", "run"]
 
 EXIT_CODES: dict[Failure, int] = {
     Failure.FETCH: 3,
@@ -109,7 +109,7 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def _default_state_dir() -> Path:
+def default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "confederal"
 
@@ -279,7 +279,7 @@ def check(args: argparse.Namespace) -> tuple[int, AuditReport | None]:
     """Verify the ledger at ``args.target``: the exit code, and the report (with the entries) when all passed."""
     target: str = args.target
     quiet: bool = args.quiet
-    state = _State(args.state_dir or _default_state_dir())
+    state = _State(args.state_dir or default_state_dir())
 
     if target.startswith(("http://", "https://")):
         parts = urlsplit(target)

@@ -206,6 +206,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "confederal.node.zones.AssemblyTimeZoneMiddleware",
+    # A write the disk or database refuses (full, read-only) answers 503 with a sentence, not a server error.
+    "confederal.node.outage.StorageFailureMiddleware",
 ]
 
 ROOT_URLCONF = "confederal.node.urls"
