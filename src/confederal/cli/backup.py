@@ -60,6 +60,7 @@ def _setup() -> None:
 def run_backup(args: argparse.Namespace) -> int:
     _setup()
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     from confederal.node import clock
     from confederal.node.backups.services import check_backup, do_backup
@@ -73,6 +74,7 @@ def run_backup(args: argparse.Namespace) -> int:
         print(_("confederal backup: %(message)s") % {"message": exc.message}, file=sys.stderr)
         return 1
     ledgers = manifest["ledgers"]
+    pinned = manifest["verify_state"]["ledgers_pinned"] if manifest["verify_state"] else 0
     print(
         _(
             "Backed up %(ledgers)s ledgers (%(entries)s entries), %(blobs)s blobs, the node's key and %(pins)s "
@@ -82,7 +84,8 @@ def run_backup(args: argparse.Namespace) -> int:
             "ledgers": len(ledgers),
             "entries": sum(ledger["size"] for ledger in ledgers),
             "blobs": manifest["blobs"]["count"],
-            "pins": _("the verifier's pins of %(n)s ledgers") % {"n": manifest["verify_state"]["ledgers_pinned"]}
+            "pins": ngettext("the verifier's pin of %(n)s ledger", "the verifier's pins of %(n)s ledgers", pinned)
+            % {"n": pinned}
             if manifest["verify_state"]
             else _("no verifier pins"),
             "path": args.path.absolute(),
@@ -98,6 +101,7 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     _setup()
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     from confederal.node import clock
     from confederal.node.backups.services import check_restore, do_restore
@@ -123,7 +127,11 @@ def run_restore(args: argparse.Namespace) -> int:
         print(_("What this node held before is kept in %(path)s.") % {"path": report.moved_aside})
     if report.pins_restored or report.pins_kept:
         print(
-            _("Verifier pins: %(restored)s restored into %(path)s, %(kept)s already there kept.")
+            ngettext(
+                "The verifier's pin of %(restored)s ledger restored into %(path)s (%(kept)s already there kept).",
+                "The verifier's pins of %(restored)s ledgers restored into %(path)s (%(kept)s already there kept).",
+                report.pins_restored,
+            )
             % {"restored": report.pins_restored, "kept": report.pins_kept, "path": plan.verify_state}
         )
     print(_("Next: confederal manage migrate (if this Confederal is newer), then confederal serve."))

@@ -564,13 +564,15 @@ def do_restore(plan: RestorePlan, now: datetime) -> RestoreReport:
     pins = plan.source / PINS
     if pins.is_dir():
         for path in _files_under(pins):
-            destination = plan.verify_state / path.relative_to(pins)
+            relative = path.relative_to(pins)
+            destination = plan.verify_state / relative
+            pin = relative.parts[0] == "ledgers"  # one file per ledger pinned; the others say which address served it
             if destination.exists():
-                report.pins_kept += 1
+                report.pins_kept += pin
                 continue
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
-            report.pins_restored += 1
+            report.pins_restored += pin
 
     report.ledgers = _restored_ledgers()
     expected = [LedgerState(**ledger) for ledger in plan.manifest["ledgers"]]
