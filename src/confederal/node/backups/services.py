@@ -35,6 +35,7 @@ from typing import Any
 import psycopg
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from psycopg import sql
 
 from confederal import __version__
@@ -464,9 +465,9 @@ def _held_sqlite() -> str | None:
 def _held(ledgers: int, users: int, where: object) -> str | None:
     if not ledgers and not users:
         return None
-    return _("%(ledgers)s ledgers and %(users)s accounts in %(where)s") % {
-        "ledgers": ledgers,
-        "users": users,
+    return _("%(ledgers)s and %(users)s in %(where)s") % {
+        "ledgers": ngettext("%(n)s ledger", "%(n)s ledgers", ledgers) % {"n": ledgers},
+        "users": ngettext("%(n)s account", "%(n)s accounts", users) % {"n": users},
         "where": where,
     }
 
