@@ -30,15 +30,16 @@ def unit_lines(key: str) -> list[str]:
     ]
 
 
-def test_systemd_accepts_the_unit_as_written(tmp_path):
+@pytest.mark.parametrize("name", ["confederal.service", "confederal-backup.service", "confederal-backup.timer"])
+def test_systemd_accepts_the_units_as_written(tmp_path, name):
     # Pointed at this checkout's command and settings file: systemd checks that both exist.
-    unit = (DEPLOY / "confederal.service").read_text()
-    unit = unit.replace("/opt/confederal/.venv/bin/confederal", str(Path(sys.executable).parent / "confederal"))
-    unit = unit.replace("/etc/confederal/node.env", str(DEPLOY / "node.env"))
-    path = tmp_path / "confederal.service"
-    path.write_text(unit)
+    for unit in ("confederal.service", "confederal-backup.service", "confederal-backup.timer"):
+        text = (DEPLOY / unit).read_text()
+        text = text.replace("/opt/confederal/.venv/bin/confederal", str(Path(sys.executable).parent / "confederal"))
+        text = text.replace("/etc/confederal/node.env", str(DEPLOY / "node.env"))
+        (tmp_path / unit).write_text(text)
     checked = subprocess.run(
-        ["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60, check=False
+        ["systemd-analyze", "verify", str(tmp_path / name)], capture_output=True, text=True, timeout=60, check=False
     )
     assert checked.returncode == 0, checked.stderr
     assert checked.stderr.strip() == "", checked.stderr  # "Unknown key …" is only a warning to systemd
