@@ -137,3 +137,36 @@ def test_every_operation_lists_the_refusals_it_can_answer(client):
         for status in answers - {200, 201, 204}:
             content = op["responses"][str(status)]["content"]["application/json"]["schema"]
             assert content == {"$ref": "#/components/schemas/ErrorOut"}, (where, status)
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "path", "body"),
+    [
+        ("ana", "post", PROPOSALS, {"title": "Plant beans", "text": "beans\x00"}),
+        ("otto", "post", "/api/assemblies/oak-street/join-requests", {"public_name": "Otto", "message": "hi\x00"}),
+        ("ana", "post", "/api/tokens", {"label": "script\x00"}),
+        ("nico", "put", "/api/assemblies/oak-street/meetings/1/notes", {"notes": "Beans\x00"}),
+        ("ana", "post", "/api/assemblies/oak-street/amendments", {"changes": {"max_size\x00": 12}}),
+    ],
+)
+def test_text_holding_nul_is_refused_with_a_sentence(cell, client, who, method, path, body):
+    """PostgreSQL cannot store NUL: this was a server error there (and stored as sent on SQLite)."""
+    client.force_login(cell.users[who])
+    answer = getattr(client, method)(path, body, content_type="application/json")
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["code"] == "bad_text"
+    assert "NUL" in answer.json()["detail"]
+    assert Proposal.objects.count() == 1
+    assert "\x00" not in client.get("/api/assemblies/oak-street/meetings/1").json()["notes"]
+
+
+def test_addresses_no_row_can_have_are_refused_before_any_lookup(cell, client):
+    client.force_login(cell.users["ana"])
+    for path in ["/api/invitations/a%00b/accept", "/api/assemblies/oak-street/roles/Bad%00Role/rotation"]:
+        answer = client.post(path, {"public_name": "Ana"}, content_type="application/json")
+        assert answer.status_code == 422, (path, answer.content)
+    cell.users["ana"].is_staff = True
+    cell.users["ana"].save()
+    gone = client.delete("/api/federation/peers?url=http://a%00b.example")
+    assert gone.status_code == 404
+    assert gone.json()["code"] == "unknown_peer"

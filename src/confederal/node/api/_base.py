@@ -20,6 +20,7 @@ from pydantic.functional_validators import ModelWrapValidatorHandler
 from confederal.node.access import access_assembly, require, require_member
 from confederal.node.accounts.services import check_not_paused, note_failed_attempt, user_for_token
 from confederal.node.assemblies.models import Assembly, Member
+from confederal.node.errors import Refused
 from confederal.node.web import now
 from confederal.permissions import Action
 
@@ -89,6 +90,7 @@ HASH_PATTERN = r"^[0-9a-f]{64}$"
 
 Slug = Annotated[str, params.Path(pattern=SLUG_PATTERN, description="An assembly's or ledger's short name.")]
 Hash = Annotated[str, params.Path(pattern=HASH_PATTERN, description="A federation's or council's id (64 hex digits).")]
+Role = Annotated[str, params.Path(pattern=r"^[a-z][a-z0-9-]{0,31}$", description="A role of the charter.")]
 Number = Annotated[int, params.Path(ge=1, le=BIGGEST, description="A number or id, from 1.")]
 Seq = Annotated[int, params.Path(ge=0, le=BIGGEST, description="A position in a ledger, from 0.")]
 #: A row's id or number inside a body.
@@ -121,7 +123,23 @@ class BodyIn(Schema):
     def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
         if not isinstance(values, dict):
             raise ValueError("the request body must be a JSON object of named fields")
+        if _holds_nul(values):
+            # PostgreSQL cannot store it (a server error there), and no text people type holds it.
+            raise Refused(
+                "bad_text", _("Text sent to this node cannot hold the NUL character (U+0000); send it without it.")
+            )
         return handler(values)
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a JSON value holds the NUL character in any string, key or value, however deep."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 class ErrorOut(Schema):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.params import functions as params
 
 from confederal.node.access import access_assembly, membership
 from confederal.node.assemblies import selectors as assembly_selectors
@@ -209,6 +210,10 @@ class JoinRequestIn(NameIn):
     message: str = ""
 
 
+#: The token of an invitation link (``secrets.token_urlsafe``).
+InvitationToken = Annotated[str, params.Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
 class MemberRefOut(Schema):
     assembly: str
     member: int
@@ -216,7 +221,7 @@ class MemberRefOut(Schema):
 
 
 @authed(router.post, "/invitations/{token}/accept", MemberRefOut, "Accept an invitation", (400, 409, 410))
-def accept(request: HttpRequest, token: str, body: NameIn) -> Status[MemberRefOut]:
+def accept(request: HttpRequest, token: InvitationToken, body: NameIn) -> Status[MemberRefOut]:
     user = user_of(request)
     invitation, name = services.check_accept_invitation(user, token, body.public_name, now())
     member = services.do_accept_invitation(user, invitation, name, now())

@@ -16,7 +16,7 @@ from confederal.node.web import now
 from confederal.permissions import Action
 from confederal.sortition import DrawAudit
 
-from ._base import JSON, Number, ReadOut, Slug, api, assembly_for, authed, member_for, member_in, public
+from ._base import JSON, Number, ReadOut, Role, Slug, api, assembly_for, authed, member_for, member_in, public
 from .decisions import ProposalOut, proposed
 
 router = Router(tags=["roles"])
@@ -80,7 +80,7 @@ def list_roles(request: HttpRequest, slug: Slug) -> list[RoleOut]:
     "Give a vacant role its next holder",
     (409,),
 )
-def rotate(request: HttpRequest, slug: Slug, role: str) -> Status[TermOut]:
+def rotate(request: HttpRequest, slug: Slug, role: Role) -> Status[TermOut]:
     assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     return Status(201, term_out(services.do_rotate(assembly, role, now())))
 
@@ -92,7 +92,7 @@ def rotate(request: HttpRequest, slug: Slug, role: str) -> Status[TermOut]:
     "Propose an election to a vacant role",
     (409,),
 )
-def elect(request: HttpRequest, slug: Slug, role: str) -> Status[ProposalOut]:
+def elect(request: HttpRequest, slug: Slug, role: Role) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     return proposed(check_election(member, role, now().date()), member)
 
@@ -176,7 +176,7 @@ def lottery_out(lottery: Lottery) -> LotteryOut:
     "Announce a fair draw for a lottery role, or make the draw announced once the ledger has moved on",
     (409,),
 )
-def lottery_step(request: HttpRequest, slug: Slug, role: str) -> Status[LotteryOut]:
+def lottery_step(request: HttpRequest, slug: Slug, role: Role) -> Status[LotteryOut]:
     assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     step = services.do_lottery_step(assembly, role, now())
     lottery = step if isinstance(step, Lottery) else selectors.lottery_of_term(step)
