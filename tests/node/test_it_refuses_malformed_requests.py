@@ -197,9 +197,15 @@ def test_ninjas_own_refusals_speak_like_every_other_refusal(cell, client):
     assert broken.status_code == 400
     assert broken.json()["code"] == "bad_request"
     assert broken.json()["detail"].endswith(".")
-    own = client.get("/api/ledgers/oak-street/entries?limit=100000")
+    own = client.get("/api/ledgers/oak-street/proofs/inclusion?index=100000")
     assert own.status_code == 400
-    assert own.json() == {"code": "bad_request", "detail": "limit must be between 1 and 500."}  # a route's own words
+    assert own.json() == {
+        "code": "bad_request",
+        "detail": "Entry 100000 is not in the ledger at size 4.",
+    }  # its own words
+    out_of_range = client.get("/api/ledgers/oak-street/entries?limit=100000")
+    assert out_of_range.status_code == 422  # the schema's range, said by the shape check
+    assert "limit" in out_of_range.json()["detail"]
     missing = client.get("/api/assemblies/oak-street/proposals/999")
     assert missing.status_code == 404
     assert missing.json()["code"]

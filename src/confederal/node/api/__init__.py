@@ -1,10 +1,16 @@
 """The node's JSON API: everything the pages can do. Its OpenAPI schema is at /api/openapi.json.
 
 Reads are public. Writes need a signed-in session (with its CSRF token) or an
-API token (``Authorization: Bearer …``, made on the tokens page). A refusal
-answers with its HTTP status and ``{"code": …, "detail": …}``; nothing was changed. So does a request
-of the wrong shape (a missing field, a field of the wrong type, a body that is not a JSON object): 422;
-and so do ninja's own refusals (a body that is not JSON, no session or token, an unknown address).
+API token (``Authorization: Bearer …``, made on the tokens page): with neither, a write is
+401 ``sign_in``; a session without its CSRF token is 403. A refusal answers with its HTTP
+status and ``{"code": …, "detail": …}``; nothing was changed. So does a request of the wrong
+shape (a missing field, a field of the wrong type or out of its range, a body that is not a
+JSON object): 422; and so do ninja's own refusals (a body that is not JSON: 400; an unknown
+address: 404). While an address is paused for guessing, a route that reads a token answers 429.
+
+Every operation's schema lists each status it can answer (``_base.answers``) and states the
+ranges, choices, patterns and lengths its services accept; ``tests/node/test_api_contract.py``
+holds the node to it with Schemathesis.
 """
 
 from __future__ import annotations

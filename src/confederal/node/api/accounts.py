@@ -6,27 +6,29 @@ from datetime import datetime
 
 from django.contrib.auth import SESSION_KEY, update_session_auth_hash
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from confederal.node.accounts import selectors, services
 from confederal.node.web import now
 
-from ._base import AUTH, BodyIn, ErrorOut, api, user_of
+from ._base import BodyIn, Number, api, authed, public, user_of
 
 router = Router(tags=["accounts"])
 
 
 class SignUpIn(BodyIn):
-    username: str
-    password: str
-    email: str = ""
+    username: str = Field(
+        pattern=r"^\s*[A-Za-z0-9_.-]{3,40}\s*$", description="3 to 40 letters, digits, dots, dashes or underscores."
+    )
+    password: str = Field(description="At least 12 characters, not common, not like the sign-in name.")
+    email: str = Field("", description="Optional; never shown to anyone.")
 
 
 class AccountOut(Schema):
     username: str
 
 
-@router.post("/accounts", response={201: AccountOut, 400: ErrorOut, 409: ErrorOut}, summary="Create an account")
+@public(router.post, "/accounts", AccountOut, "Create an account", (400, 409), status=201)
 def sign_up(request: HttpRequest, body: SignUpIn) -> Status[AccountOut]:
     username, password, email = services.check_sign_up(body.username, body.password, body.email)
     return Status(201, AccountOut(username=services.do_sign_up(username, password, email).get_username()))
@@ -34,14 +36,16 @@ def sign_up(request: HttpRequest, body: SignUpIn) -> Status[AccountOut]:
 
 class PasswordIn(BodyIn):
     current: str
-    new: str
+    new: str = Field(description="At least 12 characters, not common, not like your sign-in name.")
 
 
-@router.post(
+@authed(
+    router.post,
     "/accounts/password",
-    auth=AUTH,
-    response={204: None, 400: ErrorOut, 403: ErrorOut},
-    summary="Change your password (at least 12 characters, not common, not like your sign-in name)",
+    None,
+    "Change your password (at least 12 characters, not common, not like your sign-in name)",
+    (400,),
+    status=204,
 )
 def change_password(request: HttpRequest, body: PasswordIn) -> Status[None]:
     user = user_of(request)
@@ -62,21 +66,21 @@ class TokenOut(Schema):
     token: str | None = None  # only when just created
 
 
-@router.get("/tokens", auth=AUTH, response=list[TokenOut], summary="Your API tokens")
+@authed(router.get, "/tokens", list[TokenOut], "Your API tokens", status=200)
 def list_tokens(request: HttpRequest) -> list[TokenOut]:
     rows = selectors.live_tokens(user_of(request))
     return [TokenOut(id=t.pk, label=t.label, created_at=t.created_at) for t in rows]
 
 
-@router.post("/tokens", auth=AUTH, response={201: TokenOut}, summary="Create an API token (shown once)")
+@authed(router.post, "/tokens", TokenOut, "Create an API token (shown once)")
 def create_token(request: HttpRequest, body: TokenIn) -> Status[TokenOut]:
     token = services.do_create_token(user_of(request), body.label, now())
     row = selectors.token_by_digest(services.token_digest(token))
     return Status(201, TokenOut(id=row.pk, label=row.label, created_at=row.created_at, token=token))
 
 
-@router.delete("/tokens/{token_id}", auth=AUTH, response={204: None, 404: ErrorOut}, summary="Revoke an API token")
-def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+@authed(router.delete, "/tokens/{token_id}", None, "Revoke an API token", status=204)
+def revoke_token(request: HttpRequest, token_id: Number) -> Status[None]:
     services.do_revoke_token(user_of(request), token_id, now())
     return Status(204, None)
 

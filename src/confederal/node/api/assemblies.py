@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.params import functions as params
 
 from confederal.node.access import access_assembly, membership
 from confederal.node.assemblies import selectors as assembly_selectors
@@ -19,8 +21,22 @@ from confederal.node.roles.services import current_terms
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, BodyIn, ErrorOut, api, assembly_for, authed, member_for, user_of, viewer
-from .decisions import ProposalOut, proposed
+from ._base import (
+    JSON,
+    SLUG_PATTERN,
+    BodyIn,
+    Number,
+    RowId,
+    Slug,
+    api,
+    assembly_for,
+    authed,
+    member_for,
+    public,
+    user_of,
+    viewer,
+)
+from .decisions import MethodName, ProposalOut, proposed
 
 router = Router(tags=["assemblies"])
 
@@ -103,19 +119,22 @@ def detail_out(assembly: Assembly, private: bool) -> AssemblyDetailOut:
     )
 
 
+Focus = Literal["food", "energy", "housing", "care", "currency", "other"]
+
+
 class FoundIn(BodyIn):
-    name: str
-    slug: str
-    focus: str
-    principles: str
-    public_name: str
-    join: str | None = None
-    method: str | None = None
-    ballots: str | None = None
-    max_size: int | None = None
+    name: str = Field(min_length=1, max_length=120)
+    slug: str = Field(pattern=SLUG_PATTERN, description="The assembly's short name in its addresses.")
+    focus: Focus
+    principles: str = Field(min_length=1, description="What the assembly stands for, one principle a line.")
+    public_name: str = Field(min_length=1, max_length=80, description="Your name in the assembly.")
+    join: Literal["invitation", "request", "either"] | None = None
+    method: MethodName | None = None
+    ballots: Literal["open", "secret"] | None = None
+    max_size: int | None = Field(None, ge=4, le=50)
 
 
-@router.get("/assemblies", response=list[AssemblyOut], summary="The assemblies on this node")
+@public(router.get, "/assemblies", list[AssemblyOut], "The assemblies on this node")
 def list_assemblies(request: HttpRequest) -> list[AssemblyOut]:
     return [assembly_out(a) for a in assembly_selectors.assemblies()]
 
@@ -145,12 +164,8 @@ def found(request: HttpRequest, body: FoundIn) -> Status[AssemblyDetailOut]:
     return Status(201, detail_out(services.do_found_assembly(checked, now()), private=True))
 
 
-@router.get(
-    "/assemblies/{slug}",
-    response={200: AssemblyDetailOut, 404: ErrorOut},
-    summary="An assembly, its charter, members and roles",
-)
-def get_assembly(request: HttpRequest, slug: str) -> AssemblyDetailOut:
+@public(router.get, "/assemblies/{slug}", AssemblyDetailOut, "An assembly, its charter, members and roles", token=True)
+def get_assembly(request: HttpRequest, slug: Slug) -> AssemblyDetailOut:
     assembly = access_assembly(slug)
     return detail_out(assembly, private=membership(viewer(request), assembly) is not None)
 
@@ -162,8 +177,8 @@ class InvitationOut(Schema):
     expires_at: datetime
 
 
-@authed(router.post, "/assemblies/{slug}/invitations", InvitationOut, "Create an invitation link", (403,))
-def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
+@authed(router.post, "/assemblies/{slug}/invitations", InvitationOut, "Create an invitation link")
+def invite(request: HttpRequest, slug: Slug) -> Status[InvitationOut]:
     assembly = access_assembly(slug)
     member = member_for(request, assembly, Action.INVITE)
     invitation = services.do_create_invitation(member, now())
@@ -177,10 +192,10 @@ def invite(request: HttpRequest, slug: str) -> Status[InvitationOut]:
     "/assemblies/{slug}/invitations/{invitation_id}",
     None,
     "Withdraw an unused invitation link you made",
-    (403, 404, 409),
+    (409,),
     status=204,
 )
-def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
+def revoke_invitation(request: HttpRequest, slug: Slug, invitation_id: Number) -> Status[None]:
     assembly = access_assembly(slug)
     member = member_for(request, assembly, Action.INVITE)
     services.do_revoke_invitation(services.check_own_invitation(member, invitation_id), now())
@@ -188,11 +203,15 @@ def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> St
 
 
 class NameIn(BodyIn):
-    public_name: str
+    public_name: str = Field(min_length=1, max_length=80, description="Your name in the assembly.")
 
 
 class JoinRequestIn(NameIn):
     message: str = ""
+
+
+#: The token of an invitation link (``secrets.token_urlsafe``).
+InvitationToken = Annotated[str, params.Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class MemberRefOut(Schema):
@@ -201,8 +220,8 @@ class MemberRefOut(Schema):
     name: str
 
 
-@authed(router.post, "/invitations/{token}/accept", MemberRefOut, "Accept an invitation", (404, 409, 410))
-def accept(request: HttpRequest, token: str, body: NameIn) -> Status[MemberRefOut]:
+@authed(router.post, "/invitations/{token}/accept", MemberRefOut, "Accept an invitation", (400, 409, 410))
+def accept(request: HttpRequest, token: InvitationToken, body: NameIn) -> Status[MemberRefOut]:
     user = user_of(request)
     invitation, name = services.check_accept_invitation(user, token, body.public_name, now())
     member = services.do_accept_invitation(user, invitation, name, now())
@@ -217,8 +236,8 @@ class JoinRequestOut(Schema):
     created_at: datetime
 
 
-@authed(router.post, "/assemblies/{slug}/join-requests", JoinRequestOut, "Ask to join", (403, 409))
-def ask(request: HttpRequest, slug: str, body: JoinRequestIn) -> Status[JoinRequestOut]:
+@authed(router.post, "/assemblies/{slug}/join-requests", JoinRequestOut, "Ask to join", (400, 409))
+def ask(request: HttpRequest, slug: Slug, body: JoinRequestIn) -> Status[JoinRequestOut]:
     assembly, user = access_assembly(slug), user_of(request)
     name = services.check_request_to_join(user, assembly, body.public_name, body.message)
     r = services.do_request_to_join(user, assembly, name, body.message, now())
@@ -233,10 +252,9 @@ def ask(request: HttpRequest, slug: str, body: JoinRequestIn) -> Status[JoinRequ
     "/assemblies/{slug}/join-requests",
     list[JoinRequestOut],
     "Pending requests (members only)",
-    (403,),
     status=200,
 )
-def pending(request: HttpRequest, slug: str) -> list[JoinRequestOut]:
+def pending(request: HttpRequest, slug: Slug) -> list[JoinRequestOut]:
     assembly = assembly_for(request, slug, Action.DECIDE_JOIN_REQUEST)
     rows = assembly_selectors.pending_requests(assembly)
     return [
@@ -254,10 +272,10 @@ class DecisionIn(BodyIn):
     "/assemblies/{slug}/join-requests/{request_id}",
     JoinRequestOut,
     "Approve or decline a request",
-    (403, 404, 409),
+    (409,),
     status=200,
 )
-def decide(request: HttpRequest, slug: str, request_id: int, body: DecisionIn) -> JoinRequestOut:
+def decide(request: HttpRequest, slug: Slug, request_id: Number, body: DecisionIn) -> JoinRequestOut:
     assembly = access_assembly(slug)
     member = member_for(request, assembly, Action.DECIDE_JOIN_REQUEST)
     join_request = assembly_selectors.join_request_or_404(assembly, request_id)
@@ -273,8 +291,8 @@ class OkOut(Schema):
     ok: bool = True
 
 
-@authed(router.post, "/assemblies/{slug}/leave", OkOut, "Leave the assembly", (403, 409), status=200)
-def leave(request: HttpRequest, slug: str) -> OkOut:
+@authed(router.post, "/assemblies/{slug}/leave", OkOut, "Leave the assembly", (409,), status=200)
+def leave(request: HttpRequest, slug: Slug) -> OkOut:
     assembly = access_assembly(slug)
     member = member_for(request, assembly, Action.LEAVE)
     services.do_leave(member, now())
@@ -285,8 +303,8 @@ class AwayIn(BodyIn):
     until: date | None = None
 
 
-@authed(router.post, "/assemblies/{slug}/away", OkOut, "Be away until a day (or back)", (400, 403), status=200)
-def away(request: HttpRequest, slug: str, body: AwayIn) -> OkOut:
+@authed(router.post, "/assemblies/{slug}/away", OkOut, "Be away until a day (or back)", (400,), status=200)
+def away(request: HttpRequest, slug: Slug, body: AwayIn) -> OkOut:
     assembly = access_assembly(slug)
     member = member_for(request, assembly, Action.LEAVE)
     services.do_set_away(member, body.until, now().date())
@@ -303,10 +321,9 @@ class SplitSuggestionOut(Schema):
     "/assemblies/{slug}/split-suggestion",
     SplitSuggestionOut,
     "A suggested division into two cells",
-    (403,),
     status=200,
 )
-def suggestion(request: HttpRequest, slug: str) -> SplitSuggestionOut:
+def suggestion(request: HttpRequest, slug: Slug) -> SplitSuggestionOut:
     assembly = assembly_for(request, slug, Action.PROPOSE)
     stay, leave_ = services.suggest_split(assembly)
 
@@ -316,14 +333,14 @@ def suggestion(request: HttpRequest, slug: str) -> SplitSuggestionOut:
 
 
 class SplitIn(BodyIn):
-    leave: list[int]
-    name: str
-    slug: str
+    leave: list[RowId] = Field(description="The members (by id) who form the new cell; the others stay.")
+    name: str = Field(min_length=1, max_length=120, description="The new cell's name.")
+    slug: str = Field(pattern=SLUG_PATTERN, description="The new cell's short name.")
     text: str = ""
 
 
-@authed(router.post, "/assemblies/{slug}/splits", ProposalOut, "Propose splitting into two cells", (400, 403))
-def propose_split(request: HttpRequest, slug: str, body: SplitIn) -> Status[ProposalOut]:
+@authed(router.post, "/assemblies/{slug}/splits", ProposalOut, "Propose splitting into two cells", (400,))
+def propose_split(request: HttpRequest, slug: Slug, body: SplitIn) -> Status[ProposalOut]:
     assembly = access_assembly(slug)
     member = member_for(request, assembly, Action.PROPOSE)
     current = assembly_selectors.member_ids(assembly)

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from ninja.params import functions as params
 
 from confederal.node.access import access_assembly, actor
 from confederal.node.assemblies.models import Member
 from confederal.node.decisions import selectors, services
 from confederal.node.decisions.models import Proposal
-from confederal.node.errors import Refused
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, BodyIn, ErrorOut, ReadOut, api, authed, member_for, member_in
+from ._base import JSON, BodyIn, Number, ReadOut, Slug, api, authed, member_for, member_in, public
 
 router = Router(tags=["proposals"])
+
+
+#: The decision methods (``confederal.decisions.Method``).
+MethodName = Literal[
+    "consent", "consensus", "simple_majority", "super_majority", "approval", "score", "instant_runoff", "schulze",
+    "time_poll",
+]  # fmt: skip
 
 
 class ProposalOut(ReadOut):
@@ -83,32 +90,33 @@ def proposed(draft: services.ProposalDraft, member: Member | None) -> Status[Pro
     return Status(201, proposal_out(services.do_propose(draft, now()), member))
 
 
-@router.get(
-    "/assemblies/{slug}/proposals",
-    response={200: list[ProposalOut], 400: ErrorOut, 404: ErrorOut},
-    summary="Proposals, newest first",
-)
-def list_proposals(request: HttpRequest, slug: str, status: str | None = None, limit: int = 50) -> list[ProposalOut]:
-    if not 1 <= limit <= 200:
-        raise Refused("bad_limit", "limit must be between 1 and 200.")
+@public(router.get, "/assemblies/{slug}/proposals", list[ProposalOut], "Proposals, newest first")
+def list_proposals(
+    request: HttpRequest,
+    slug: Slug,
+    status: Literal["open", "closed", "withdrawn"] | None = None,
+    limit: Annotated[int, params.Query(ge=1, le=200)] = 50,
+) -> list[ProposalOut]:
     assembly = access_assembly(slug)
-    if status is not None and status not in Proposal.Status.values:
-        raise Refused("bad_status", f"status is one of: {', '.join(Proposal.Status.values)}.")
     rows = selectors.proposals(assembly, status)
     _, me = actor(request.user, assembly, now().date())
     return [proposal_out(p, me) for p in rows[:limit]]
 
 
 class ProposeIn(BodyIn):
-    title: str
-    text: str = ""
-    method: str | None = None
-    options: list[str] = Field(default_factory=list)
-    voting_days: int | None = None
+    title: str = Field(min_length=3, max_length=200)
+    text: str = Field("", max_length=20_000)
+    method: MethodName | None = Field(None, description="The charter's method if left out.")
+    options: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list,
+        max_length=services.MAX_OPTIONS,
+        description="For approval, score, ranked choice and time polls: 2 or more options.",
+    )
+    voting_days: int | None = Field(None, ge=1, le=90, description="The charter's if left out.")
 
 
-@authed(router.post, "/assemblies/{slug}/proposals", ProposalOut, "Make a proposal", (400, 403))
-def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[ProposalOut]:
+@authed(router.post, "/assemblies/{slug}/proposals", ProposalOut, "Make a proposal", (400,))
+def propose(request: HttpRequest, slug: Slug, body: ProposeIn) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     draft = services.check_propose(
         member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
@@ -117,23 +125,19 @@ def propose(request: HttpRequest, slug: str, body: ProposeIn) -> Status[Proposal
 
 
 class AmendIn(BodyIn):
-    changes: dict[str, Any]
+    changes: dict[str, Any] = Field(description='Each rule to change and its new value, such as {"max_size": 12}.')
     review_on: date | None = None
-    text: str = ""
+    text: str = Field("", max_length=20_000)
 
 
-@authed(router.post, "/assemblies/{slug}/amendments", ProposalOut, "Propose a charter amendment", (400, 403))
-def amend(request: HttpRequest, slug: str, body: AmendIn) -> Status[ProposalOut]:
+@authed(router.post, "/assemblies/{slug}/amendments", ProposalOut, "Propose a charter amendment", (400,))
+def amend(request: HttpRequest, slug: Slug, body: AmendIn) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     return proposed(services.check_amendment(member, body.changes, body.review_on, body.text, now()), member)
 
 
-@router.get(
-    "/assemblies/{slug}/proposals/{number}",
-    response={200: ProposalOut, 404: ErrorOut},
-    summary="One proposal and, once closed, its outcome",
-)
-def get_proposal(request: HttpRequest, slug: str, number: int) -> ProposalOut:
+@public(router.get, "/assemblies/{slug}/proposals/{number}", ProposalOut, "One proposal and, once closed, its outcome")
+def get_proposal(request: HttpRequest, slug: Slug, number: Number) -> ProposalOut:
     proposal = _proposal(slug, number)
     _, me = actor(request.user, proposal.assembly, now().date())
     return proposal_out(proposal, me)
@@ -143,8 +147,8 @@ class BallotIn(BodyIn):
     choice: Any
 
 
-@authed(router.post, "/assemblies/{slug}/proposals/{number}/ballot", ProposalOut, "Vote", (400, 403, 409))
-def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status[ProposalOut]:
+@authed(router.post, "/assemblies/{slug}/proposals/{number}/ballot", ProposalOut, "Vote", (400, 409))
+def vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> Status[ProposalOut]:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
@@ -158,10 +162,10 @@ def vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> Status
     "/assemblies/{slug}/proposals/{number}/ballot",
     ProposalOut,
     "Change your vote while the vote is open",
-    (400, 403, 409),
+    (400, 409),
     status=200,
 )
-def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) -> ProposalOut:
+def change_vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> ProposalOut:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
@@ -174,10 +178,10 @@ def change_vote(request: HttpRequest, slug: str, number: int, body: BallotIn) ->
     "/assemblies/{slug}/proposals/{number}/withdraw",
     ProposalOut,
     "Withdraw your open proposal",
-    (403, 409),
+    (409,),
     status=200,
 )
-def withdraw(request: HttpRequest, slug: str, number: int) -> ProposalOut:
+def withdraw(request: HttpRequest, slug: Slug, number: Number) -> ProposalOut:
     proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     services.do_withdraw(member, proposal, now())
     proposal.refresh_from_db()
@@ -193,10 +197,10 @@ class KeepOut(Schema):
     "/assemblies/{slug}/proposals/{number}/keep",
     KeepOut,
     "Keep a decision due for review",
-    (403, 409),
+    (409,),
     status=200,
 )
-def keep(request: HttpRequest, slug: str, number: int) -> KeepOut:
+def keep(request: HttpRequest, slug: Slug, number: Number) -> KeepOut:
     proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))
 

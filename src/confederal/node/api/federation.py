@@ -20,7 +20,7 @@ from confederal.node.federation import selectors, services
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import JSON, BodyIn, ErrorOut, api, authed, member_in, user_of, viewer
+from ._base import JSON, SLUG_PATTERN, BodyIn, Hash, Slug, api, authed, member_in, public, user_of, viewer
 from .decisions import ProposalOut, proposed
 
 router = Router(tags=["federation"])
@@ -40,15 +40,13 @@ def _council(federation_id: str, council_id: str) -> selectors.Council:
     return item
 
 
-@router.get("/federations", response={200: list[JSON]}, summary="Federations this node knows, with their members")
+@public(router.get, "/federations", list[JSON], "Federations this node knows, with their members")
 def list_federations(request: HttpRequest) -> list[JSON]:
     return [selectors.federation_json(f) for f in selectors.federations()]
 
 
-@router.get(
-    "/federations/{federation_id}", response={200: JSON, 404: ErrorOut}, summary="A federation and its councils"
-)
-def get_federation(request: HttpRequest, federation_id: str) -> JSON:
+@public(router.get, "/federations/{federation_id}", JSON, "A federation and its councils")
+def get_federation(request: HttpRequest, federation_id: Hash) -> JSON:
     fed = _federation(federation_id)
     moment = now()
     return {
@@ -57,12 +55,13 @@ def get_federation(request: HttpRequest, federation_id: str) -> JSON:
     }
 
 
-@router.get(
+@public(
+    router.get,
     "/federations/{federation_id}/councils/{council_id}",
-    response={200: JSON, 404: ErrorOut},
-    summary="A council: seats, mandates, motions, votes, what was ignored and why, and its sunsets",
+    JSON,
+    "A council: seats, mandates, motions, votes, what was ignored and why, and its sunsets",
 )
-def get_council(request: HttpRequest, federation_id: str, council_id: str) -> JSON:
+def get_council(request: HttpRequest, federation_id: Hash, council_id: Hash) -> JSON:
     item = _council(federation_id, council_id)
     return {
         **selectors.council_summary(item, now()),
@@ -88,17 +87,17 @@ class FederationProposalIn(BodyIn):
     "/assemblies/{slug}/federation-proposals",
     ProposalOut,
     "Put a federation action to the assembly's decision",
-    (400, 403, 404, 409),
+    (400, 409),
 )
-def propose_federation_action(request: HttpRequest, slug: str, body: FederationProposalIn) -> Status[ProposalOut]:
+def propose_federation_action(request: HttpRequest, slug: Slug, body: FederationProposalIn) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     payload: dict[str, Any] = body.dict(exclude={"text"})
     return proposed(check_federation_proposal(member, payload, body.text, now()), member)
 
 
 class MotionIn(BodyIn):
-    assembly: str = Field(description="The delegate's home assembly")
-    title: str
+    assembly: str = Field(pattern=SLUG_PATTERN, description="The delegate's home assembly")
+    title: str = Field(min_length=3, max_length=200)
     text: str = ""
     question: str | None = Field(default=None, description="The agenda question it decides, such as q1")
 
@@ -123,15 +122,15 @@ def _acted(member: Member, seq: int) -> Status[ActOut]:
     "/federations/{federation_id}/councils/{council_id}/motions",
     ActOut,
     "Move a motion, as a delegate with a live mandate",
-    (400, 403, 404, 409),
+    (400, 409),
 )
-def move_motion(request: HttpRequest, federation_id: str, council_id: str, body: MotionIn) -> Status[ActOut]:
+def move_motion(request: HttpRequest, federation_id: Hash, council_id: Hash, body: MotionIn) -> Status[ActOut]:
     member = _delegate(request, federation_id, council_id, body.assembly)
     return _acted(member, services.do_move_motion(member, council_id, body.title, body.text, body.question, now()))
 
 
 class CouncilVoteIn(BodyIn):
-    assembly: str = Field(description="The delegate's home assembly")
+    assembly: str = Field(pattern=SLUG_PATTERN, description="The delegate's home assembly")
     motion: str = Field(description="The motion's id, origin#seq")
     choice: Literal["for", "against", "abstain"]
 
@@ -141,20 +140,20 @@ class CouncilVoteIn(BodyIn):
     "/federations/{federation_id}/councils/{council_id}/votes",
     ActOut,
     "Vote on a motion, as a delegate; a vote against the mandate is refused or flagged as the charter says",
-    (400, 403, 404, 409),
+    (400, 409),
 )
-def cast_vote(request: HttpRequest, federation_id: str, council_id: str, body: CouncilVoteIn) -> Status[ActOut]:
+def cast_vote(request: HttpRequest, federation_id: Hash, council_id: Hash, body: CouncilVoteIn) -> Status[ActOut]:
     member = _delegate(request, federation_id, council_id, body.assembly)
     return _acted(member, services.do_cast_council_vote(member, council_id, body.motion, body.choice, now()))
 
 
-@router.get("/federation/peers", response={200: JSON}, summary="Peers, the ledgers followed, and fork evidence")
+@public(router.get, "/federation/peers", JSON, "Peers, the ledgers followed, and fork evidence", token=True)
 def list_peers(request: HttpRequest) -> JSON:
     return selectors.peers_json(details=is_operator(viewer(request)))
 
 
 class PeerIn(BodyIn):
-    url: str
+    url: str = Field(description="An http(s) address without credentials, at a public address.")
 
 
 @authed(
@@ -162,7 +161,7 @@ class PeerIn(BodyIn):
     "/federation/peers",
     JSON,
     "Follow a node at a public address, as this node's operator: its ledgers' keys are pinned on first contact",
-    (400, 403, 409),
+    (400, 409),
 )
 def add_peer(request: HttpRequest, body: PeerIn) -> Status[JSON]:
     require_operator(user_of(request))
@@ -175,7 +174,7 @@ def add_peer(request: HttpRequest, body: PeerIn) -> Status[JSON]:
     "/federation/peers",
     None,
     "Stop following a node, as this node's operator (the copies of its ledgers verified so far are kept)",
-    (403, 404),
+    (404,),
     status=204,
 )
 def remove_peer(request: HttpRequest, url: str) -> Status[None]:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from ninja.params import functions as params
 
 from confederal.ledger import JSONValue, decode_entry, leaf_hash
 from confederal.node.ledgers import selectors
 from confederal.node.ledgers.display import by_operator, describe
 from confederal.node.ledgers.models import Ledger
 
-from ._base import ErrorOut, api
+from ._base import BIGGEST, Seq, Slug, api, public
 
 router = Router(tags=["ledgers"])
 
@@ -64,6 +66,11 @@ class ConsistencyProofOut(Schema):
     proof: list[str]
 
 
+#: A tree size or an entry's index in a query.
+_Size = Annotated[int, params.Query(ge=0, le=BIGGEST)]
+_MaybeSize = Annotated[int | None, params.Query(ge=0, le=BIGGEST)]
+
+
 def _ledger(slug: str) -> Ledger:
     return selectors.ledger_or_404(slug)
 
@@ -75,7 +82,9 @@ def _signed_size(ledger: Ledger, size: int | None) -> tuple[int, bytes | None]:
         return latest.size, bytes(latest.root)
     if not 0 <= size <= latest.size:
         raise HttpError(
-            400, f"The ledger's latest signed checkpoint covers {latest.size} entries; ask for a size up to that."
+            400,
+            _("The ledger's latest signed checkpoint covers %(n)d entries; ask for a size up to that.")
+            % {"n": latest.size},
         )
     return size, None
 
@@ -95,45 +104,46 @@ def _entry_out(data: bytes) -> EntryOut:
     )
 
 
-@router.get("/ledgers", response=list[LedgerOut], summary="List this node's ledgers")
+@public(router.get, "/ledgers", list[LedgerOut], "List this node's ledgers")
 def list_ledgers(request: HttpRequest) -> list[dict[str, JSONValue]]:
     return [selectors.ledger_summary(ledger) for ledger in selectors.ledgers()]
 
 
-@router.get("/ledgers/{slug}", response={200: LedgerOut, 404: ErrorOut}, summary="One ledger and its latest checkpoint")
-def get_ledger(request: HttpRequest, slug: str) -> dict[str, JSONValue]:
+@public(router.get, "/ledgers/{slug}", LedgerOut, "One ledger and its latest checkpoint")
+def get_ledger(request: HttpRequest, slug: Slug) -> dict[str, JSONValue]:
     return selectors.ledger_summary(_ledger(slug))
 
 
-@router.get(
-    "/ledgers/{slug}/entries", response={200: list[EntryOut], 400: ErrorOut, 404: ErrorOut}, summary="Recent entries"
-)
-def list_entries(request: HttpRequest, slug: str, before: int | None = None, limit: int = 50) -> list[EntryOut]:
-    if not 1 <= limit <= 500:
-        raise HttpError(400, "limit must be between 1 and 500.")
+@public(router.get, "/ledgers/{slug}/entries", list[EntryOut], "Recent entries")
+def list_entries(
+    request: HttpRequest,
+    slug: Slug,
+    before: Annotated[int | None, params.Query(ge=0, le=BIGGEST, description="Entries before this one.")] = None,
+    limit: Annotated[int, params.Query(ge=1, le=500)] = 50,
+) -> list[EntryOut]:
     ledger = _ledger(slug)
     rows = selectors.recent_entries(ledger, before, limit)
     return [_entry_out(selectors.entry_bytes(ledger, e.seq) or b"") for e in rows]
 
 
-@router.get("/ledgers/{slug}/entries/{seq}", response={200: EntryOut, 404: ErrorOut}, summary="One entry")
-def get_entry(request: HttpRequest, slug: str, seq: int) -> EntryOut:
+@public(router.get, "/ledgers/{slug}/entries/{seq}", EntryOut, "One entry")
+def get_entry(request: HttpRequest, slug: Slug, seq: Seq) -> EntryOut:
     data = selectors.entry_bytes(_ledger(slug), seq)
     if data is None:
-        raise HttpError(404, f"This ledger has no entry {seq}.")
+        raise HttpError(404, _("This ledger has no entry %(seq)d.") % {"seq": seq})
     return _entry_out(data)
 
 
-@router.get(
-    "/ledgers/{slug}/proofs/inclusion",
-    response={200: InclusionProofOut, 400: ErrorOut, 404: ErrorOut},
-    summary="RFC 9162 inclusion proof of an entry",
+@public(
+    router.get, "/ledgers/{slug}/proofs/inclusion", InclusionProofOut, "RFC 9162 inclusion proof of an entry", (400,)
 )
-def inclusion_proof(request: HttpRequest, slug: str, index: int, size: int | None = None) -> InclusionProofOut:
+def inclusion_proof(request: HttpRequest, slug: Slug, index: _Size, size: _MaybeSize = None) -> InclusionProofOut:
     ledger = _ledger(slug)
     tree_size, root = _signed_size(ledger, size)
     if not 0 <= index < tree_size:
-        raise HttpError(400, f"Entry {index} is not in the ledger at size {tree_size}.")
+        raise HttpError(
+            400, _("Entry %(index)d is not in the ledger at size %(size)d.") % {"index": index, "size": tree_size}
+        )
     data = selectors.entry_bytes(ledger, index) or b""
     proof = selectors.ledger_inclusion_proof(ledger, index, tree_size)
     return InclusionProofOut(
@@ -145,16 +155,18 @@ def inclusion_proof(request: HttpRequest, slug: str, index: int, size: int | Non
     )
 
 
-@router.get(
+@public(
+    router.get,
     "/ledgers/{slug}/proofs/consistency",
-    response={200: ConsistencyProofOut, 400: ErrorOut, 404: ErrorOut},
-    summary="RFC 9162 consistency proof between two sizes",
+    ConsistencyProofOut,
+    "RFC 9162 consistency proof between two sizes",
+    (400,),
 )
-def consistency_proof(request: HttpRequest, slug: str, old: int, new: int | None = None) -> ConsistencyProofOut:
+def consistency_proof(request: HttpRequest, slug: Slug, old: _Size, new: _MaybeSize = None) -> ConsistencyProofOut:
     ledger = _ledger(slug)
     new_size, new_root = _signed_size(ledger, new)
     if not 0 <= old <= new_size:
-        raise HttpError(400, f"The old size must be between 0 and {new_size}.")
+        raise HttpError(400, _("The old size must be between 0 and %(size)d.") % {"size": new_size})
     proof = selectors.ledger_consistency_proof(ledger, old, new_size)
     return ConsistencyProofOut(
         old_size=old,

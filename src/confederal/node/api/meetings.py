@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Router, Status
@@ -16,7 +17,7 @@ from confederal.node.meetings.models import Meeting
 from confederal.node.web import now
 from confederal.permissions import Action
 
-from ._base import BodyIn, ErrorOut, ReadOut, api, authed, authorise, member_for, member_in
+from ._base import BodyIn, Number, ReadOut, RowId, Slug, api, authed, authorise, member_for, member_in, public
 
 router = Router(tags=["meetings"])
 
@@ -63,23 +64,21 @@ def _minutes_of(request: HttpRequest, slug: str, number: int) -> Meeting:
     return meeting
 
 
-@router.get(
-    "/assemblies/{slug}/meetings", response={200: list[MeetingOut], 404: ErrorOut}, summary="Meetings, newest first"
-)
-def list_meetings(request: HttpRequest, slug: str) -> list[MeetingOut]:
+@public(router.get, "/assemblies/{slug}/meetings", list[MeetingOut], "Meetings, newest first")
+def list_meetings(request: HttpRequest, slug: Slug) -> list[MeetingOut]:
     return [meeting_out(m) for m in selectors.meetings(access_assembly(slug))]
 
 
 class ScheduleIn(BodyIn):
-    title: str
-    starts_at: datetime
-    minutes: int = 90
-    place: str = ""
-    agenda: list[str] = Field(default_factory=list)
+    title: str = Field(min_length=3, max_length=200)
+    starts_at: datetime = Field(description="With its time zone; from a day ago to five years ahead.")
+    minutes: int = Field(90, ge=10, le=12 * 60)
+    place: str = Field("", max_length=200)
+    agenda: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=30)
 
 
-@authed(router.post, "/assemblies/{slug}/meetings", MeetingOut, "Schedule a meeting", (400, 403))
-def schedule(request: HttpRequest, slug: str, body: ScheduleIn) -> Status[MeetingOut]:
+@authed(router.post, "/assemblies/{slug}/meetings", MeetingOut, "Schedule a meeting", (400,))
+def schedule(request: HttpRequest, slug: Slug, body: ScheduleIn) -> Status[MeetingOut]:
     member = member_in(request, slug, Action.SCHEDULE_MEETING)
     draft = services.check_schedule(
         member,
@@ -93,14 +92,14 @@ def schedule(request: HttpRequest, slug: str, body: ScheduleIn) -> Status[Meetin
     return Status(201, meeting_out(services.do_schedule(draft)))
 
 
-@router.get("/assemblies/{slug}/meetings/{number}", response={200: MeetingOut, 404: ErrorOut}, summary="One meeting")
-def get_meeting(request: HttpRequest, slug: str, number: int) -> MeetingOut:
+@public(router.get, "/assemblies/{slug}/meetings/{number}", MeetingOut, "One meeting")
+def get_meeting(request: HttpRequest, slug: Slug, number: Number) -> MeetingOut:
     return meeting_out(_meeting(slug, number))
 
 
 class AttendanceIn(BodyIn):
     present: bool = True
-    member: int | None = None
+    member: RowId | None = Field(None, description="Someone else (facilitator only); yourself if left out.")
 
 
 @authed(
@@ -108,10 +107,10 @@ class AttendanceIn(BodyIn):
     "/assemblies/{slug}/meetings/{number}/attendance",
     MeetingOut,
     "Check in yourself, or (facilitator) someone else",
-    (400, 403, 409),
+    (400, 409),
     status=200,
 )
-def attendance(request: HttpRequest, slug: str, number: int, body: AttendanceIn) -> MeetingOut:
+def attendance(request: HttpRequest, slug: Slug, number: Number, body: AttendanceIn) -> MeetingOut:
     meeting = _meeting(slug, number)
     me = member_for(request, meeting.assembly, Action.ATTEND_MEETING)
     target = me
@@ -123,7 +122,7 @@ def attendance(request: HttpRequest, slug: str, number: int, body: AttendanceIn)
 
 
 class NotesIn(BodyIn):
-    notes: str
+    notes: str = Field(max_length=50_000)
 
 
 @authed(
@@ -131,10 +130,10 @@ class NotesIn(BodyIn):
     "/assemblies/{slug}/meetings/{number}/notes",
     MeetingOut,
     "Replace the notes (note-taker or facilitator)",
-    (400, 403, 409),
+    (400, 409),
     status=200,
 )
-def notes(request: HttpRequest, slug: str, number: int, body: NotesIn) -> MeetingOut:
+def notes(request: HttpRequest, slug: Slug, number: Number, body: NotesIn) -> MeetingOut:
     meeting = _minutes_of(request, slug, number)
     services.do_update_notes(meeting, body.notes)
     meeting.refresh_from_db()
@@ -142,7 +141,7 @@ def notes(request: HttpRequest, slug: str, number: int, body: NotesIn) -> Meetin
 
 
 class LinkIn(BodyIn):
-    proposal: int
+    proposal: RowId
 
 
 @authed(
@@ -150,10 +149,10 @@ class LinkIn(BodyIn):
     "/assemblies/{slug}/meetings/{number}/decisions",
     MeetingOut,
     "Link a decision taken at the meeting",
-    (403, 404, 409),
+    (409,),
     status=200,
 )
-def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingOut:
+def link(request: HttpRequest, slug: Slug, number: Number, body: LinkIn) -> MeetingOut:
     meeting = _minutes_of(request, slug, number)
     proposal = proposal_by_number(meeting.assembly, body.proposal)
     if proposal is None:
@@ -167,9 +166,9 @@ def link(request: HttpRequest, slug: str, number: int, body: LinkIn) -> MeetingO
     "/assemblies/{slug}/meetings/{number}/minutes",
     MeetingOut,
     "Publish the minutes to the ledger",
-    (403, 409),
+    (409,),
 )
-def publish(request: HttpRequest, slug: str, number: int) -> Status[MeetingOut]:
+def publish(request: HttpRequest, slug: Slug, number: Number) -> Status[MeetingOut]:
     meeting = _meeting(slug, number)
     member = member_for(request, meeting.assembly, Action.PUBLISH_MINUTES)
     services.do_publish_minutes(meeting, member, now())

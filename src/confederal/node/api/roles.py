@@ -16,7 +16,7 @@ from confederal.node.web import now
 from confederal.permissions import Action
 from confederal.sortition import DrawAudit
 
-from ._base import JSON, ErrorOut, ReadOut, api, assembly_for, authed, member_for, member_in
+from ._base import JSON, Number, ReadOut, Role, Slug, api, assembly_for, authed, member_for, member_in, public
 from .decisions import ProposalOut, proposed
 
 router = Router(tags=["roles"])
@@ -56,12 +56,8 @@ class RoleOut(Schema):
     history: list[TermOut]
 
 
-@router.get(
-    "/assemblies/{slug}/roles",
-    response={200: list[RoleOut], 404: ErrorOut},
-    summary="Roles, their rules, holders and history",
-)
-def list_roles(request: HttpRequest, slug: str) -> list[RoleOut]:
+@public(router.get, "/assemblies/{slug}/roles", list[RoleOut], "Roles, their rules, holders and history")
+def list_roles(request: HttpRequest, slug: Slug) -> list[RoleOut]:
     assembly = access_assembly(slug)
     current = services.current_terms(assembly, now().date())
     charter = charter_of(assembly).to_json()["rules"]["roles"]
@@ -82,9 +78,9 @@ def list_roles(request: HttpRequest, slug: str) -> list[RoleOut]:
     "/assemblies/{slug}/roles/{role}/rotation",
     TermOut,
     "Give a vacant role its next holder",
-    (403, 404, 409),
+    (409,),
 )
-def rotate(request: HttpRequest, slug: str, role: str) -> Status[TermOut]:
+def rotate(request: HttpRequest, slug: Slug, role: Role) -> Status[TermOut]:
     assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     return Status(201, term_out(services.do_rotate(assembly, role, now())))
 
@@ -94,15 +90,15 @@ def rotate(request: HttpRequest, slug: str, role: str) -> Status[TermOut]:
     "/assemblies/{slug}/roles/{role}/election",
     ProposalOut,
     "Propose an election to a vacant role",
-    (403, 404, 409),
+    (409,),
 )
-def elect(request: HttpRequest, slug: str, role: str) -> Status[ProposalOut]:
+def elect(request: HttpRequest, slug: Slug, role: Role) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     return proposed(check_election(member, role, now().date()), member)
 
 
-@authed(router.post, "/assemblies/{slug}/chores/rotation", list[TermOut], "Share out this week's chores", (403, 409))
-def chores(request: HttpRequest, slug: str) -> Status[list[TermOut]]:
+@authed(router.post, "/assemblies/{slug}/chores/rotation", list[TermOut], "Share out this week's chores", (409,))
+def chores(request: HttpRequest, slug: Slug) -> Status[list[TermOut]]:
     assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     return Status(201, [term_out(t) for t in services.do_rotate_chores(assembly, now())])
 
@@ -115,12 +111,10 @@ class DrawCheckOut(Schema):
     problem: str | None
 
 
-@router.get(
-    "/assemblies/{slug}/draws/{term_id}",
-    response={200: DrawCheckOut, 404: ErrorOut},
-    summary="Re-run a lottery draw and compare with the record",
+@public(
+    router.get, "/assemblies/{slug}/draws/{term_id}", DrawCheckOut, "Re-run a lottery draw and compare with the record"
 )
-def check_draw(request: HttpRequest, slug: str, term_id: int) -> DrawCheckOut:
+def check_draw(request: HttpRequest, slug: Slug, term_id: Number) -> DrawCheckOut:
     term = selectors.term_or_404(access_assembly(slug), term_id)
     check = selectors.recheck_draw(term)
     return DrawCheckOut(
@@ -180,9 +174,9 @@ def lottery_out(lottery: Lottery) -> LotteryOut:
     "/assemblies/{slug}/roles/{role}/lottery",
     LotteryOut,
     "Announce a fair draw for a lottery role, or make the draw announced once the ledger has moved on",
-    (403, 404, 409),
+    (409,),
 )
-def lottery_step(request: HttpRequest, slug: str, role: str) -> Status[LotteryOut]:
+def lottery_step(request: HttpRequest, slug: Slug, role: Role) -> Status[LotteryOut]:
     assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     step = services.do_lottery_step(assembly, role, now())
     lottery = step if isinstance(step, Lottery) else selectors.lottery_of_term(step)
@@ -194,9 +188,9 @@ def lottery_step(request: HttpRequest, slug: str, role: str) -> Status[LotteryOu
     "/assemblies/{slug}/lotteries/{number}/randomness",
     LotteryOut,
     "Add a random contribution to an announced draw (members)",
-    (403, 404, 409),
+    (409,),
 )
-def add_randomness(request: HttpRequest, slug: str, number: int) -> Status[LotteryOut]:
+def add_randomness(request: HttpRequest, slug: Slug, number: Number) -> Status[LotteryOut]:
     assembly = access_assembly(slug)
     lottery = selectors.lottery_or_404(assembly, number)
     member = member_for(request, assembly, Action.PROPOSE)
@@ -204,12 +198,13 @@ def add_randomness(request: HttpRequest, slug: str, number: int) -> Status[Lotte
     return Status(201, lottery_out(selectors.lottery_or_404(assembly, number)))
 
 
-@router.get(
+@public(
+    router.get,
     "/assemblies/{slug}/lotteries/{number}",
-    response={200: LotteryOut, 404: ErrorOut},
-    summary="A fair draw: who could be drawn, the randomness, the result, and its check against the ledger",
+    LotteryOut,
+    "A fair draw: who could be drawn, the randomness, the result, and its check against the ledger",
 )
-def get_lottery(request: HttpRequest, slug: str, number: int) -> LotteryOut:
+def get_lottery(request: HttpRequest, slug: Slug, number: Number) -> LotteryOut:
     assembly = access_assembly(slug)
     return lottery_out(selectors.lottery_or_404(assembly, number))
 

@@ -216,7 +216,9 @@ def check_remove_peer(url: str) -> Peer:
     Raises:
         Refused: 404 when this node follows no peer at that address.
     """
-    peer = Peer.objects.filter(url=url.strip().rstrip("/")).first()
+    url = url.strip().rstrip("/")
+    # An address no peer can have is not looked up (PostgreSQL refuses NUL in a query).
+    peer = Peer.objects.filter(url=url).first() if "\x00" not in url and len(url) <= 300 else None
     if peer is None:
         raise Refused("unknown_peer", _("This node follows no peer at that address."), 404)
     return peer
