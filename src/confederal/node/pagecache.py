@@ -1,12 +1,13 @@
 """What the node keeps in memory between requests: public pages as visitors see them, and full ledger tiles.
 
 **Pages for visitors** are kept in Django's cache under a key made of the page's address, the language and a
-*version* the view computes from rows it reads anyway (for an assembly: its ledger's size and newest checkpoint,
-its proposal and meeting counters, and the day). Every public act appends to the ledger, and opening a proposal or
-scheduling a meeting takes a number, in the same transaction as the change, so the next request computes a new
-key and renders afresh: nothing has to be told to forget anything, and every process of a multi-process server
-(gunicorn) computes the same key from the database, each with its own in-process cache (Django's default
-``LocMemCache``). What changes with time alone (a meeting that has ended) is at most ``PAGE_SECONDS`` old.
+*version* the view computes from rows it reads anyway (for an assembly: its ledger's size, its proposal and
+meeting counters, and the day). Every public act appends to the ledger, and opening a proposal or scheduling a
+meeting takes a number, in the same transaction as the change, so the next request computes a new key and renders
+afresh: nothing has to be told to forget anything, and every process of a multi-process server (gunicorn) computes
+the same key from the database, each with its own in-process cache (Django's default ``LocMemCache``). A page
+rendered while its checkpoint is being signed (the checkpoint lags the ledger's size) is shown but not kept. What
+changes with time alone (a meeting that has ended) is at most ``PAGE_SECONDS`` old.
 
 Only visitors are served from it: a page for someone signed in is never stored nor served from it, and neither
 is a page that carries a message, sets a cookie or holds a CSRF token.
@@ -27,7 +28,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
-__all__ = ["PAGE_SECONDS", "TILES", "clear", "full_tile", "visitor_page"]
+__all__ = ["PAGE_SECONDS", "TILES", "clear", "full_tile", "keep_for_nobody", "visitor_page"]
 
 PAGE_SECONDS = 60
 TILES = 4096  # 8 KiB each at most: 32 MiB
@@ -41,9 +42,15 @@ def _for_visitors(request: HttpRequest) -> bool:
     return len(messages.get_messages(request)) == 0  # counts them without marking them read
 
 
+def keep_for_nobody(response: HttpResponse) -> None:
+    """Mark a page that must not be kept (it shows a moment between two versions)."""
+    response.keep_for_nobody = True  # type: ignore[attr-defined]
+
+
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
     return (
         response.status_code == 200
+        and not getattr(response, "keep_for_nobody", False)
         and not response.cookies
         and not response.has_header("Set-Cookie")
         # A page that asked for a CSRF token holds one: it must not reach anyone else.

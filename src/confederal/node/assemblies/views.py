@@ -29,13 +29,12 @@ from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_close_due, due_for_review
 from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors as ledger_selectors
-from confederal.node.ledgers.models import Checkpoint
 from confederal.node.meetings import selectors as meeting_selectors
 from confederal.node.roles import selectors as role_selectors
 from confederal.node.roles.models import RoleTerm
 from confederal.node.roles.services import terms_by_kind
 from confederal.node.web import Done, act, act_as_member, back_with, member_form, now, see_other
-from confederal.node.zones import zone_choices
+from confederal.node.zones import activate_for, sets_its_own_time_zone, zone_choices
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -110,27 +109,21 @@ def found(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@sets_its_own_time_zone
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
+    activate_for(assembly.charter)
     if do_close_due(now(), assembly):  # nobody should see a vote as open after its window ended, even between ticks
         assembly = access_assembly(slug)  # closing it grew the ledger
     moment = now()
+    # What a visitor sees changes only with the ledger (every public act), a new proposal or meeting, or the day.
+    version = (assembly.pk, assembly.ledger.size, assembly.next_proposal_number, assembly.next_meeting_number)
+    return pagecache.visitor_page(request, (*version, moment.date()), lambda: _overview(request, assembly, moment))
+
+
+def _overview(request: HttpRequest, assembly: Assembly, moment: datetime) -> HttpResponse:
     today = moment.date()
     checkpoint = ledger_selectors.latest_checkpoint(assembly.ledger)
-    # What a visitor sees changes only with the ledger (every public act), a new proposal or meeting, or the day.
-    version = (
-        assembly.pk,
-        assembly.ledger.size,
-        checkpoint.pk,
-        assembly.next_proposal_number,
-        assembly.next_meeting_number,
-        today,
-    )
-    return pagecache.visitor_page(request, version, lambda: _overview(request, assembly, checkpoint, moment))
-
-
-def _overview(request: HttpRequest, assembly: Assembly, checkpoint: Checkpoint, moment: datetime) -> HttpResponse:
-    today = moment.date()
     who, me = actor(request.user, assembly, today)
     charter = services.charter_of(assembly)
     members = selectors.members_by_name(assembly)
@@ -159,7 +152,10 @@ def _overview(request: HttpRequest, assembly: Assembly, checkpoint: Checkpoint, 
         # Only someone signed in who is not a member is told their request is waiting.
         "pending_request": selectors.has_pending_request(assembly, request.user) if me is None else False,
     }
-    return render(request, "assemblies/assembly.html", context)
+    response = render(request, "assemblies/assembly.html", context)
+    if checkpoint.size != assembly.ledger.size:  # its checkpoint is being signed: show it, keep it for nobody
+        pagecache.keep_for_nobody(response)
+    return response
 
 
 @require_safe
