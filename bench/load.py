@@ -56,7 +56,7 @@ SERVERS = [
         "waitress, 4 threads (waitress's own default)",
         (CONFEDERAL, "serve", "--port", "{port}", "--threads", "4"),
     ),
-    Server("waitress-2", "waitress, 2 threads", (CONFEDERAL, "serve", "--port", "{port}", "--threads", "2")),
+    Server("waitress-16", "waitress, 16 threads", (CONFEDERAL, "serve", "--port", "{port}", "--threads", "16")),
     Server("gunicorn-sync-2", "gunicorn, 2 sync workers", (*GUNICORN, "--workers", "2")),
     Server("gunicorn-sync-4", "gunicorn, 4 sync workers", (*GUNICORN, "--workers", "4")),
     Server(
@@ -380,6 +380,10 @@ the tile is the first full level-0 tile (8 KiB). Ratio: how far past the goal (a
 Servers by the geometric mean of their req/s over every loaded row: {ranking}.
 
 {table(["server", "page", "concurrency", "req/s", "p50", "p95", "p99", "errors", "client CPU"], table_rows)}
+
+Client and server share the machine with whatever else runs on it (see the load average): Linux shares the CPU
+per thread, so under outside load a server with more threads gets a bigger share. Compare servers on a quiet machine.
+{args.note}
 {MARK_END}"""
 
 
@@ -396,6 +400,7 @@ def main() -> None:
         help="which servers to compare (all by default)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--note", default="", help="a sentence to add under the table (how the run went)")
     args = parser.parse_args()
     facts = machine()
     data, rows = measure(args)

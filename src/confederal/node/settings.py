@@ -206,6 +206,12 @@ MIDDLEWARE = [
     "confederal.node.zones.AssemblyTimeZoneMiddleware",
 ]
 
+# Pages kept for visitors (node/pagecache.py): each process keeps its own, under keys every process computes alike
+# from the database, so no shared cache server is needed. A kept assembly page is about 20 KB.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}},
+}
+
 ROOT_URLCONF = "confederal.node.urls"
 WSGI_APPLICATION = "confederal.node.wsgi.application"
 
