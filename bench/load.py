@@ -136,13 +136,17 @@ def scenarios(data: dict[str, object], rng: random.Random) -> list[Scenario]:
     ]
 
 
-def start(server: Server, env: dict[str, str], port: int) -> subprocess.Popen[str]:
+def start(server: Server, env: dict[str, str], port: int, work: Path) -> subprocess.Popen[str]:
     argv = [a.replace("{port}", str(port)) for a in server.argv]
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The server's log goes to a file: a pipe nobody reads fills up (waitress warns of its queue depth on every
+    # request under load), and a server blocked writing its log answers nothing.
+    log_file = work / f"{server.key}.log"
+    with log_file.open("w") as errors:
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, text=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         if process.poll() is not None:
-            raise SystemExit(f"{server.label} stopped at start: {process.stderr.read() if process.stderr else ''}")
+            raise SystemExit(f"{server.label} stopped at start: {log_file.read_text()}")
         try:
             fetch(base + "/")
             return process
@@ -252,7 +256,7 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, object], list[Row]]:
     chosen = [s for s in SERVERS if s.key in args.servers]
     for server in chosen:
         log(f"{server.label}")
-        process = start(server, env, port)
+        process = start(server, env, port, work)
         try:
             for scenario in cases:
                 check(base, scenario)
