@@ -23,24 +23,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from _common import ROOT, machine, percentile, table, write_section
+from _common import ROOT, free_port, log, machine, percentile, table, write_section
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 PG_ADMIN = os.environ.get("CONFEDERAL_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 MARK_START, MARK_END = "<!-- bench:pages:start -->", "<!-- bench:pages:end -->"
 GOAL_MS = 100
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def env_for(data_dir: str, database_url: str | None, port: int) -> dict[str, str]:

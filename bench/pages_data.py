@@ -34,6 +34,7 @@ from confederal.decisions import Ballot, Method, Rules, tally  # noqa: E402
 from confederal.node.assemblies.models import Assembly, Member  # noqa: E402
 from confederal.node.assemblies.services import check_found_assembly, do_found_assembly  # noqa: E402
 from confederal.node.decisions.models import Proposal  # noqa: E402
+from confederal.node.ledgers.services import check_operator_record, do_append  # noqa: E402
 from confederal.node.meetings.models import Meeting  # noqa: E402
 from confederal.node.roles.models import RoleTerm  # noqa: E402
 
@@ -42,6 +43,12 @@ parser.add_argument("--assemblies", type=int, default=1000)
 parser.add_argument("--members", type=int, default=15)
 parser.add_argument("--decisions", type=int, default=1000)
 parser.add_argument("--sessions", type=int, default=50)
+parser.add_argument(
+    "--ledger-entries",
+    type=int,
+    default=0,
+    help="operator notes appended to the first assembly's ledger (for full tiles)",
+)
 args = parser.parse_args()
 
 call_command("migrate", verbosity=0)
@@ -192,6 +199,17 @@ with connection.cursor() as cursor:
     )
     cursor.execute("ANALYZE")  # fresh planner statistics, as a running node would have
 print(f"  ballots after {time.perf_counter() - started:.0f} s", flush=True)
+
+# Full tiles need 256 entries: the decisions' own entries are not written, so the operator notes a metric instead.
+if args.ledger_entries:
+    ledger = assemblies[0].ledger
+    for first in range(0, args.ledger_entries, 100):
+        notes = [
+            check_operator_record("metric", json.dumps({"name": "meals_served", "value": n, "unit": "meals"}).encode())
+            for n in range(first, min(first + 100, args.ledger_entries))
+        ]
+        do_append(ledger, notes, now)
+    print(f"  {args.ledger_entries} ledger entries after {time.perf_counter() - started:.0f} s", flush=True)
 
 sessions = []
 for a in rng.sample(range(args.assemblies), min(args.sessions, args.assemblies)):

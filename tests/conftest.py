@@ -14,6 +14,14 @@ def pytest_report_header(config):
     return [f"confederal node database: {backend}"]
 
 
+@pytest.fixture(autouse=True)
+def _forget_kept_pages():
+    """Each test starts with no kept page or tile: a rolled-back database reuses the names and numbers they hang on."""
+    from confederal.node import pagecache
+
+    pagecache.clear()
+
+
 @pytest.fixture
 def now():
     from datetime import datetime

@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.test import Client, override_settings
 
+from confederal.node.csp_header import FixedPolicyMiddleware
 from tests.support.nodes import base_env
 
 PUBLIC = "https://assembly.example.org"
@@ -215,3 +217,16 @@ def test_no_page_template_carries_inline_script_or_style():
         for match in inline.finditer(template.read_text())
     ]
     assert not found, "\n".join(found)
+
+
+def test_the_policy_built_once_gives_way_to_an_answer_that_changes_it(rf):
+    """The node builds its one policy once (``FixedPolicyMiddleware``); an answer that changes it still gets its own."""
+    answers = [HttpResponse("plain"), HttpResponse("plain")]
+    changed = HttpResponse("changed")
+    changed._csp_update = {"img-src": ["data:"]}
+    answers.append(changed)
+    middleware = FixedPolicyMiddleware(lambda request: answers.pop(0))
+    first, second, third = (middleware(rf.get("/")) for _ in range(3))
+    assert _policy(first["Content-Security-Policy"]) == POLICY
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert _policy(third["Content-Security-Policy"]) == POLICY | {"img-src": "data:"}

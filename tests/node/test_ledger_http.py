@@ -4,6 +4,8 @@ import base64
 import gzip
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from confederal.ledger import (
     FetchError,
@@ -64,6 +66,7 @@ def test_tiles_are_immutable_and_sized_by_the_spec(client, filled):
     assert full["Cache-Control"] == "public, max-age=31536000, immutable"
     partial = client.get(PREFIX + "tile/0/001.p/44")
     assert len(partial.content) == 44 * 32
+    assert partial["Cache-Control"] == "public, max-age=60"  # longer ones replace it as the ledger grows
     level1 = client.get(PREFIX + "tile/1/000.p/1")
     assert len(level1.content) == 32
     bundle = client.get(PREFIX + "tile/entries/001.p/44")
@@ -73,11 +76,25 @@ def test_tiles_are_immutable_and_sized_by_the_spec(client, filled):
     ]
 
 
+def test_a_full_tile_is_read_once_per_process_and_a_missing_one_is_not_remembered(client, filled, now):
+    first = client.get(PREFIX + "tile/0/000")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(PREFIX + "tile/0/000")
+    assert again.content == first.content
+    assert len(queries) == 0
+    assert client.get(PREFIX + "tile/0/001").status_code == 404
+    do_append(filled, [Record(decision(300 + i, f"Decision {300 + i}")) for i in range(212)], now)
+    second = client.get(PREFIX + "tile/0/001")
+    assert second.status_code == 200
+    assert len(second.content) == 256 * 32
+
+
 def test_entry_bundles_are_gzipped_for_clients_that_ask(client, filled):
     plain = client.get(PREFIX + "tile/entries/000").content
     zipped = client.get(PREFIX + "tile/entries/000", HTTP_ACCEPT_ENCODING="gzip")
     assert zipped["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.content) == plain
+    assert client.get(PREFIX + "tile/entries/000").content == plain  # the kept copies do not mix
 
 
 @pytest.mark.parametrize(

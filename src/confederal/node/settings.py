@@ -196,7 +196,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "confederal.node.csp_header.FixedPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -209,6 +209,12 @@ MIDDLEWARE = [
     # A write the disk or database refuses (full, read-only) answers 503 with a sentence, not a server error.
     "confederal.node.outage.StorageFailureMiddleware",
 ]
+
+# Pages kept for visitors (node/pagecache.py): each process keeps its own, under keys every process computes alike
+# from the database, so no shared cache server is needed. A kept assembly page is about 20 KB.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}},
+}
 
 ROOT_URLCONF = "confederal.node.urls"
 WSGI_APPLICATION = "confederal.node.wsgi.application"

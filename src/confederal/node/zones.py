@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 
 from .errors import Refused
 
-__all__ = ["AssemblyTimeZoneMiddleware", "check_zone", "zone_choices"]
+__all__ = [
+    "AssemblyTimeZoneMiddleware",
+    "activate_for",
+    "check_zone",
+    "sets_its_own_time_zone",
+    "shows_no_times",
+    "zone_choices",
+    "zone_named_by",
+]
 
 
 def check_zone(name: str) -> str:
@@ -45,6 +53,31 @@ def zone_choices() -> tuple[str, ...]:
     return ("UTC", *cities)
 
 
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def shows_no_times(view: View) -> View:
+    """Mark a view whose answer holds no time to show (tiles, checkpoints): it needs no time zone looked up."""
+    view.shows_no_times = True  # type: ignore[attr-defined]
+    return view
+
+
+def sets_its_own_time_zone(view: View) -> View:
+    """Mark a view that reads its assembly anyway and calls ``activate_for`` itself (one query fewer)."""
+    view.sets_its_own_time_zone = True  # type: ignore[attr-defined]
+    return view
+
+
+def zone_named_by(charter: object) -> str:
+    """The time zone an assembly's charter (as stored) names."""
+    return str(charter.get("time_zone", "UTC")) if isinstance(charter, dict) else "UTC"
+
+
+def activate_for(charter: object) -> None:
+    """Show the rest of this request in the time zone the assembly's charter names."""
+    timezone.activate(zoneinfo.ZoneInfo(zone_named_by(charter)))
+
+
 class AssemblyTimeZoneMiddleware:
     """Show every page of an assembly (and of its ledger) in the assembly's time zone; others in the node's."""
 
@@ -62,6 +95,8 @@ class AssemblyTimeZoneMiddleware:
     ) -> None:
         from .assemblies.selectors import time_zone_of
 
+        if getattr(view, "shows_no_times", False) or getattr(view, "sets_its_own_time_zone", False):
+            return
         slug = kwargs.get("slug")
         zone = time_zone_of(slug) if isinstance(slug, str) else None
         timezone.activate(zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))

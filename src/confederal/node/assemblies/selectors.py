@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from confederal.node.access import active_members
+from confederal.node.zones import zone_named_by
 
 from .models import Assembly, Invitation, JoinRequest, Member
 
@@ -28,10 +29,7 @@ __all__ = [
 def time_zone_of(slug: str) -> str | None:
     """The time zone an assembly's charter names (None if there is no such assembly)."""
     charter = Assembly.objects.filter(slug=slug).values_list("charter", flat=True).first()
-    if charter is None:
-        return None
-    zone = charter.get("time_zone", "UTC") if isinstance(charter, dict) else "UTC"
-    return str(zone)
+    return None if charter is None else zone_named_by(charter)
 
 
 def assemblies() -> QuerySet[Assembly]:

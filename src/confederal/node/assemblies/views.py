@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from confederal.charter import Charter, describe_rule
 from confederal.ledger import Phrase
-from confederal.node import words
+from confederal.node import pagecache, words
 from confederal.node.access import (
     access_assembly,
     active_members,
@@ -32,18 +32,13 @@ from confederal.node.ledgers import selectors as ledger_selectors
 from confederal.node.meetings import selectors as meeting_selectors
 from confederal.node.roles import selectors as role_selectors
 from confederal.node.roles.models import RoleTerm
-from confederal.node.roles.services import current_terms
+from confederal.node.roles.services import terms_by_kind
 from confederal.node.web import Done, act, act_as_member, back_with, member_form, now, see_other
-from confederal.node.zones import zone_choices
+from confederal.node.zones import activate_for, sets_its_own_time_zone, zone_choices
 from confederal.permissions import Action, may
 
 from . import selectors, services
 from .models import Assembly, Invitation, Member
-
-
-def _close_due(assembly: Assembly) -> None:
-    # Nobody should see a vote as open after its window ended, even between ticks.
-    do_close_due(now(), assembly)
 
 
 @require_safe
@@ -114,38 +109,53 @@ def found(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@sets_its_own_time_zone
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
-    _close_due(assembly)
+    activate_for(assembly.charter)
+    if do_close_due(now(), assembly):  # nobody should see a vote as open after its window ended, even between ticks
+        assembly = access_assembly(slug)  # closing it grew the ledger
     moment = now()
+    # What a visitor sees changes only with the ledger (every public act), a new proposal or meeting, or the day.
+    version = (assembly.pk, assembly.ledger.size, assembly.next_proposal_number, assembly.next_meeting_number)
+    return pagecache.visitor_page(request, (*version, moment.date()), lambda: _overview(request, assembly, moment))
+
+
+def _overview(request: HttpRequest, assembly: Assembly, moment: datetime) -> HttpResponse:
     today = moment.date()
+    checkpoint = ledger_selectors.latest_checkpoint(assembly.ledger)
     who, me = actor(request.user, assembly, today)
     charter = services.charter_of(assembly)
     members = selectors.members_by_name(assembly)
     open_proposals = decision_selectors.open_proposals(assembly)
     voted = decision_selectors.voted_on(me, open_proposals)
+    terms = terms_by_kind(assembly, today)
     context: dict[str, Any] = {
         "assembly": assembly,
         "charter": charter,
         "members": members,
         "me": me,
         "can": {a.value: may(who, a) for a in Action},
-        "roles": current_terms(assembly, today),
+        "roles": terms[RoleTerm.Kind.ROLE],
         "role_names": sorted(charter.roles),
-        "chores": current_terms(assembly, today, RoleTerm.Kind.CHORE),
+        "chores": terms[RoleTerm.Kind.CHORE],
         "lotteries": role_selectors.lotteries(assembly),
         "open_proposals": [(p, p.pk in voted) for p in open_proposals],
         "recent": decision_selectors.recently_closed(assembly),
-        "due_review": due_for_review(assembly, today)[:10],
+        "due_review": due_for_review(assembly, today, limit=10),
         "rules_due": charter.due_for_review(today),
         "meetings": meeting_selectors.upcoming_meetings(assembly, moment),
         "past_meetings": meeting_selectors.past_meetings(assembly),
         "requests": selectors.pending_requests(assembly) if me else [],
         "full": len(members) >= charter.max_size.value,
-        "checkpoint": ledger_selectors.latest_checkpoint(assembly.ledger),
-        "pending_request": selectors.has_pending_request(assembly, request.user),
+        "checkpoint": checkpoint,
+        # Only someone signed in who is not a member is told their request is waiting.
+        "pending_request": selectors.has_pending_request(assembly, request.user) if me is None else False,
     }
-    return render(request, "assemblies/assembly.html", context)
+    response = render(request, "assemblies/assembly.html", context)
+    if checkpoint.size != assembly.ledger.size:  # its checkpoint is being signed: show it, keep it for nobody
+        pagecache.keep_for_nobody(response)
+    return response
 
 
 @require_safe

@@ -43,9 +43,9 @@ def proposals(assembly: Assembly, status: str | None = None) -> QuerySet[Proposa
 
 
 def open_proposals(assembly: Assembly, limit: int = 20) -> list[Proposal]:
-    """Open proposals, closing soonest first."""
-    rows = assembly.proposals.filter(status=Proposal.Status.OPEN).order_by("closes_at").select_related("author")
-    return list(rows[:limit])
+    """Open proposals, closing soonest first (number, title and closing time: what a list shows)."""
+    rows = assembly.proposals.filter(status=Proposal.Status.OPEN).order_by("closes_at")
+    return list(rows.only("assembly", "number", "title", "closes_at")[:limit])
 
 
 def open_numbers(assembly: Assembly) -> list[int]:
@@ -54,8 +54,9 @@ def open_numbers(assembly: Assembly) -> list[int]:
 
 
 def recently_closed(assembly: Assembly, limit: int = 8) -> QuerySet[Proposal]:
-    """The latest closed proposals, newest first."""
-    return assembly.proposals.filter(status=Proposal.Status.CLOSED).order_by("-closed_at")[:limit]
+    """The latest closed proposals, newest first (number, title and outcome: what a list shows)."""
+    closed = assembly.proposals.filter(status=Proposal.Status.CLOSED).order_by("-closed_at")
+    return closed.only("assembly", "number", "title", "outcome")[:limit]
 
 
 def amendments(assembly: Assembly, limit: int = 20) -> QuerySet[Proposal]:

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from confederal.ledger import Entry, TileError, decode_entry, leaf_hash, parse_tile_path
+from confederal.node import pagecache
+from confederal.node.zones import shows_no_times
 
 from . import selectors
 from .display import by_operator, describe, operator_did
@@ -116,6 +118,7 @@ def _tlog_headers(response: HttpResponse, cache: str) -> HttpResponse:
 
 
 @require_safe
+@shows_no_times
 def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
     ledger = selectors.ledger_or_404(slug)
     note = selectors.latest_checkpoint(ledger).note
@@ -124,27 +127,39 @@ def checkpoint(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@shows_no_times
 def tile(request: HttpRequest, slug: str, rest: str) -> HttpResponse:
-    ledger = selectors.ledger_or_404(slug)
     try:
         ref = parse_tile_path("tile/" + rest)
     except TileError as exc:
         return _tlog_headers(_text(400, exc.message), "no-store")
-    data = selectors.tile_bytes(ledger, ref, ledger.size)
+    zipped = ref.entries and "gzip" in request.headers.get("Accept-Encoding", "")
+    found: dict[str, int] = {}
+
+    def read() -> bytes | None:
+        ledger = selectors.ledger_or_404(slug)
+        found["size"] = ledger.size
+        data = selectors.tile_bytes(ledger, ref, ledger.size)
+        return gzip.compress(data, compresslevel=6, mtime=0) if data is not None and zipped else data
+
+    # A full tile never changes: it is read once per process.
+    data = pagecache.full_tile(slug, ref.path + (".gz" if zipped else ""), read) if ref.full else read()
     if data is None:
         message = _("This ledger has no tile %(path)s yet: it holds %(size)d entries.") % {
             "path": ref.path,
-            "size": ledger.size,
+            "size": found["size"],
         }
         return _tlog_headers(_text(404, message), "no-cache")
-    response = HttpResponse(content_type="application/octet-stream")
-    if ref.entries and "gzip" in request.headers.get("Accept-Encoding", ""):
-        data = gzip.compress(data, compresslevel=6, mtime=0)
+    response = HttpResponse(data, content_type="application/octet-stream")
+    if zipped:
         response["Content-Encoding"] = "gzip"
-    response.content = data
     patch_vary_headers(response, ["Accept-Encoding"])
-    # A tile, full or partial, never changes once it exists.
-    return _tlog_headers(response, "public, max-age=31536000, immutable")
+    # A full tile never changes; a partial one is replaced by longer ones as the ledger grows.
+    return _tlog_headers(response, _FULL_TILE if ref.full else _PARTIAL_TILE)
+
+
+_FULL_TILE = "public, max-age=31536000, immutable"
+_PARTIAL_TILE = "public, max-age=60"
 
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")

@@ -105,6 +105,17 @@ def current_terms(assembly: Assembly, today: date, kind: str = RoleTerm.Kind.ROL
     return {t.role: t for t in running}
 
 
+def terms_by_kind(assembly: Assembly, today: date) -> dict[str, dict[str, RoleTerm]]:
+    """``current_terms`` of roles and of chores at once, in one query: ``{kind: {role: term}}``."""
+    running = RoleTerm.objects.filter(
+        assembly=assembly, start__lte=today, end__gt=today, ended_early_on__isnull=True
+    ).select_related("member")
+    found: dict[str, dict[str, RoleTerm]] = {kind: {} for kind in RoleTerm.Kind.values}
+    for term in running:
+        found[term.kind][term.role] = term
+    return found
+
+
 def roles_due(assembly: Assembly, today: date) -> list[str]:
     """Roles with nobody in them today (never filled, term over, or the holder left)."""
     held = current_terms(assembly, today)
