@@ -154,17 +154,19 @@ def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
 
 
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
-def test_the_demo_says_clearly_when_its_port_is_taken(tmp_path):
+@pytest.mark.parametrize("busy_node", [0, 1], ids=["its-own-port", "a-neighbours-port"])
+def test_the_demo_says_clearly_when_a_port_is_taken_before_seeding_anything(tmp_path, busy_node):
+    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
     with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
+        busy.bind(("127.0.0.1", port + busy_node))
         busy.listen()
-        port = busy.getsockname()[1]
         result = run(
             [CONFEDERAL, "demo", "--data-dir", str(tmp_path / "d"), "--port", str(port)], env=base_env(tmp_path / "d")
         )
     assert result.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port + busy_node}" in result.stderr
     assert "--port" in result.stderr
+    assert not (tmp_path / "d" / "food-hub" / "confederal.sqlite3").exists()
 
 
 def _append(node, *args, stdin=None):
