@@ -3,6 +3,7 @@ from datetime import UTC
 
 import pytest
 
+from tests.support import tamper
 from tests.support.nodes import drop_database, migrated_database, seeded_template, start_node, stop_node
 
 # One Chromium for the whole run: a second sync Playwright inside the first one refuses to start.
@@ -53,6 +54,24 @@ def node(template, tmp_path):
     running = start_node(template, tmp_path)
     yield running
     stop_node(running)
+
+
+@pytest.fixture(scope="module")
+def module_node(template, tmp_path_factory):
+    """One real node process for all the tests of a module (a node costs seconds of CPU to start)."""
+    running = start_node(template, tmp_path_factory.mktemp("module-node"))
+    yield running, tamper.snapshot(running.db)
+    stop_node(running)
+
+
+@pytest.fixture
+def honest_node(module_node):
+    """The module's node, whose food-hub ledger a test may tamper with: it is checked to be as seeded before the
+    test and put back after it (`tamper.restore`), so each test starts from the honest ledger."""
+    running, honest = module_node
+    assert tamper.snapshot(running.db) == honest, "the shared node's ledger changed between tests"
+    yield running
+    tamper.restore(running.db, honest)
 
 
 @pytest.fixture

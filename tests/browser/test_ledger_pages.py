@@ -12,6 +12,12 @@ from tests.support.nodes import CONFEDERAL, run
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def node(honest_node):
+    """These pages only read: one node process serves them all, its ledger checked to be as seeded."""
+    return honest_node
+
+
 def test_a_visitor_reads_the_ledger_follows_an_entry_to_its_proof_and_verifies_it(page, node, tmp_path):
     size = tamper.size(node.db)
     rent = tamper.find_entry(node.db, tamper.RENT)

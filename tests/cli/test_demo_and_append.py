@@ -52,44 +52,6 @@ def demos():
         stop(proc, timeout=30)
 
 
-@pytest.mark.slow
-@pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
-def test_the_demo_seeds_once_stops_on_ctrl_c_and_reuses_its_data(tmp_path, demos):
-    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
-    url = f"http://127.0.0.1:{port}"
-    demo = demos(tmp_path / "demo", port)
-    wait_for_http(url + "/ledgers", demo)
-    assert _ledger_size(url) > 20
-    with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:
-        assert b"Ledger of Riverside Food Hub" in page.read()
-    # The other two assemblies run on their own nodes, next door, with their own keys.
-    for offset, slug in ((1, "energy-coop"), (2, "housing")):
-        wait_for_http(f"http://127.0.0.1:{port + offset}/ledgers", demo)
-        other = _json(f"http://127.0.0.1:{port + offset}/ledgers/{slug}/")
-        assert other["origin"] == f"127.0.0.1:{port + offset}/ledgers/{slug}"
-        public_key = other["verifier_key"].rsplit("+", 1)[1]
-        assert public_key != _json(url + "/ledgers/food-hub/")["verifier_key"].rsplit("+", 1)[1]
-    assert stop(demo) == 0
-    # What the first run wrote (its federation story included) is what the second run serves.
-    ((size,),) = NodeDB(sqlite_path=tmp_path / "demo" / "food-hub" / "confederal.sqlite3").execute(
-        "SELECT size FROM ledgers_ledger WHERE slug = 'food-hub'"
-    )
-    first_output = demo.stdout.read()
-    assert f"http://127.0.0.1:{port + 2}/" in first_output
-    assert "Seeded a new demo" in first_output
-    assert f"{url}/ledgers/food-hub/" in first_output
-    assert "Stopped. Nothing was lost" in first_output
-
-    again = demos(tmp_path / "demo", port)
-    wait_for_http(url + "/ledgers", again)
-    assert _ledger_size(url) == size
-    again.terminate()  # SIGTERM, as a service manager would send
-    assert again.wait(15) == 0
-    output = again.stdout.read()
-    assert "Reusing the demo data" in output
-    assert "Stopped. Nothing was lost" in output
-
-
 def _story(data_dir, proc, until, timeout=300):
     """The story's saved state once ``until`` holds for it."""
     deadline = time.monotonic() + timeout
@@ -105,16 +67,43 @@ def _story(data_dir, proc, until, timeout=300):
     raise AssertionError(f"the story did not get there in {timeout} s")
 
 
+def _food_hub_entries(data_dir):
+    """The food hub's entries as its database holds them, in order (read with the demo stopped)."""
+    return NodeDB(sqlite_path=data_dir / "food-hub" / "confederal.sqlite3").execute(
+        "SELECT seq, body FROM ledgers_ledgerentry WHERE ledger_id = "
+        "(SELECT id FROM ledgers_ledger WHERE slug = 'food-hub') ORDER BY seq"
+    )
+
+
+# One demo, run twice (seeding three nodes costs most of a minute of CPU): the first run seeds and is stopped
+# with Ctrl-C in the middle of its council story; the second reuses the data and finishes the story.
 @pytest.mark.slow
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
-def test_a_demo_stopped_mid_story_picks_it_up_with_the_same_federation_and_council(tmp_path, demos):
+def test_the_demo_seeds_once_stops_mid_story_on_ctrl_c_and_picks_it_up_with_the_same_data_and_council(tmp_path, demos):
     port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
     url = f"http://127.0.0.1:{port}"
     data = tmp_path / "demo"
     demo = demos(data, port, pace="0.05")
+    wait_for_http(url + "/ledgers", demo)
+    assert _ledger_size(url) > 20
+    with urllib.request.urlopen(url + "/ledgers/food-hub/") as page:
+        assert b"Ledger of Riverside Food Hub" in page.read()
+    # The other two assemblies run on their own nodes, next door, with their own keys.
+    for offset, slug in ((1, "energy-coop"), (2, "housing")):
+        wait_for_http(f"http://127.0.0.1:{port + offset}/ledgers", demo)
+        other = _json(f"http://127.0.0.1:{port + offset}/ledgers/{slug}/")
+        assert other["origin"] == f"127.0.0.1:{port + offset}/ledgers/{slug}"
+        public_key = other["verifier_key"].rsplit("+", 1)[1]
+        assert public_key != _json(url + "/ledgers/food-hub/")["verifier_key"].rsplit("+", 1)[1]
     before = _story(data, demo, lambda s: "appointed:food-hub" in s["steps"])
-    assert stop(demo, timeout=30) == 0
+    assert stop(demo, timeout=30) == 0  # Ctrl-C
     assert not json.loads((data / "story.json").read_text())["finished"]
+    written = _food_hub_entries(data)
+    first_output = demo.stdout.read()
+    assert f"http://127.0.0.1:{port + 2}/" in first_output
+    assert "Seeded a new demo" in first_output
+    assert f"{url}/ledgers/food-hub/" in first_output
+    assert "Stopped. Nothing was lost" in first_output
 
     again = demos(data, port, pace="0.05")
     after = _story(data, again, lambda s: s["finished"])
@@ -135,8 +124,16 @@ def test_a_demo_stopped_mid_story_picks_it_up_with_the_same_federation_and_counc
                 break
             time.sleep(1)
         assert tally == (2, 1), offset
-    assert stop(again, timeout=30) == 0
-    assert "picking the story up where it stopped" in again.stdout.read()
+    again.terminate()  # SIGTERM, as a service manager would send
+    assert again.wait(30) == 0
+    output = again.stdout.read()
+    assert "Reusing the demo data" in output
+    assert "picking the story up where it stopped" in output
+    assert "Stopped. Nothing was lost" in output
+    # What the first run wrote is what the second run kept, the story's later entries after it.
+    kept = _food_hub_entries(data)
+    assert len(kept) > len(written)
+    assert kept[: len(written)] == written
 
 
 @pytest.mark.nodb  # a pure function of the story's steps
@@ -157,17 +154,19 @@ def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
 
 
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
-def test_the_demo_says_clearly_when_its_port_is_taken(tmp_path):
+@pytest.mark.parametrize("busy_node", [0, 1], ids=["its-own-port", "a-neighbours-port"])
+def test_the_demo_says_clearly_when_a_port_is_taken_before_seeding_anything(tmp_path, busy_node):
+    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
     with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
+        busy.bind(("127.0.0.1", port + busy_node))
         busy.listen()
-        port = busy.getsockname()[1]
         result = run(
             [CONFEDERAL, "demo", "--data-dir", str(tmp_path / "d"), "--port", str(port)], env=base_env(tmp_path / "d")
         )
     assert result.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port + busy_node}" in result.stderr
     assert "--port" in result.stderr
+    assert not (tmp_path / "d" / "food-hub" / "confederal.sqlite3").exists()
 
 
 def _append(node, *args, stdin=None):

@@ -16,6 +16,12 @@ from tests.support import tamper
 from tests.support.nodes import CONFEDERAL, free_port, run
 
 
+@pytest.fixture
+def node(honest_node):
+    """One node process serves every test here; each test's tampering is undone after it."""
+    return honest_node
+
+
 def verify(target: str, state: Path, *extra: str):
     return run([CONFEDERAL, "verify", "--state-dir", str(state), *extra, target])
 

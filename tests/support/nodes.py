@@ -170,6 +170,21 @@ class NodeDB:
         finally:
             conn.close()
 
+    def execute_all(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Run ``statements`` in one transaction: the node sees all of them or none."""
+        if self.pg_url:
+            with psycopg.connect(self.pg_url) as conn, conn.cursor() as cur:
+                for sql, params in statements:
+                    cur.execute(sql, params)  # type: ignore[arg-type]
+            return
+        conn = sqlite3.connect(str(self.sqlite_path), timeout=30)
+        try:
+            with conn:
+                for sql, params in statements:
+                    conn.execute(sql.replace("%s", "?"), params)
+        finally:
+            conn.close()
+
 
 @dataclass
 class Node:

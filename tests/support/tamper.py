@@ -170,3 +170,39 @@ def find_entry(db: NodeDB, needle: bytes) -> int:
 
 
 RENT = b'"minor":32000'
+
+
+# What the functions above may change: the food hub's ledger row and the rows of its tree.
+_LEDGER_COLUMNS = ("origin", "verifier_key", "size", "frontier")
+_TREE_TABLES = {
+    "ledgers_ledgerentry": ("id", "ledger_id", "seq", "leaf_hash", "body"),
+    "ledgers_subtreehash": ("id", "ledger_id", "level", '"index"', "hash"),
+    "ledgers_checkpoint": ("id", "ledger_id", "size", "root", "note", "signed_at"),
+}
+
+Snapshot = dict[str, list[tuple[object, ...]]]
+
+
+def snapshot(db: NodeDB) -> Snapshot:
+    """Everything of the food hub's ledger that the tampering above can change, to put back with :func:`restore`."""
+    taken = {
+        "ledgers_ledger": db.execute(f"SELECT {', '.join(_LEDGER_COLUMNS)} FROM ledgers_ledger WHERE slug = 'food-hub'")
+    }
+    for table, columns in _TREE_TABLES.items():
+        taken[table] = db.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE ledger_id = {LEDGER} ORDER BY id")
+    return taken
+
+
+def restore(db: NodeDB, taken: Snapshot) -> None:
+    """Put the food hub's ledger back as :func:`snapshot` took it (in one transaction), and check that it is."""
+    statements: list[tuple[str, tuple[object, ...]]] = [
+        (f"DELETE FROM {table} WHERE ledger_id = {LEDGER}", ()) for table in _TREE_TABLES
+    ]
+    ((row),) = taken["ledgers_ledger"]
+    assignments = ", ".join(f"{c} = %s" for c in _LEDGER_COLUMNS)
+    statements.append((f"UPDATE ledgers_ledger SET {assignments} WHERE slug = 'food-hub'", row))
+    for table, columns in _TREE_TABLES.items():
+        insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+        statements.extend((insert, values) for values in taken[table])
+    db.execute_all(statements)
+    assert snapshot(db) == taken, "the ledger was not put back as it was"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,23 @@ def _setup_django(data_dir: Path | None = None, public_url: str | None = None) -
     import django
 
     django.setup()
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> int:
+    print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
+    print("  Is another node or program using that port? Choose another with --port.", file=sys.stderr)
+    return 1
+
+
+def _check_free(host: str, port: int) -> None:
+    """Raise the OSError listening on ``host:port`` would meet now (as the server will listen: reusing the address)."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except OSError:
+        return  # an address that does not resolve is the server's to report
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
 
 
 def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.DemoNode] | None = None) -> int:
@@ -48,9 +66,7 @@ def _serve(host: str, port: int, threads: int, banner: str, demo: list[demo_mod.
             clear_untrusted_proxy_headers=settings.PROXY_HOPS == 0,
         )
     except OSError as exc:
-        print(f"confederal: cannot listen on {host}:{port}: {exc.strerror or exc}.", file=sys.stderr)
-        print("  Is another node or program using that port? Choose another with --port.", file=sys.stderr)
-        return 1
+        return _cannot_listen(host, port, exc)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -98,6 +114,12 @@ def _sign_pending() -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir.resolve()
     nodes = demo_mod.demo_nodes(data_dir, args.host, args.port)
+    # Before seeding, which takes a while the first time: a taken port would only show after it.
+    for node in nodes:
+        try:
+            _check_free(node.host, node.port)
+        except OSError as exc:
+            return _cannot_listen(node.host, node.port, exc)
     first = nodes[0]
     first.data_dir.mkdir(parents=True, exist_ok=True)
     # The demo is self-contained: it never touches a database configured for a real node.

@@ -30,6 +30,9 @@ CHARTER = {
 
 class Command(BaseCommand):
     help = "Run one federation step as an assembly of this node (or a federation round)."
+    # One step is one act: Django's system checks (which build every URL and the whole API, half a second of CPU)
+    # would run before each of them. `confederal manage check` runs them when wanted.
+    requires_system_checks = ()
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
