@@ -370,12 +370,52 @@ def test_it_stops_when_asked_and_returns_a_valid_partial_lottery():
     assert full.minimum >= lottery.minimum - 1e-9
 
 
+def _ticking(pool: sortition.Pool, limit: int, method: str = "leximin", **kwargs) -> sortition.Lottery:
+    """Select on a clock that moves one second each time it is read, so the stop falls at the same step every run."""
+    ticks = iter(range(1_000_000))
+    return sortition.select(pool, method, clock=lambda: float(next(ticks)), time_limit=limit, **kwargs)  # type: ignore[arg-type]
+
+
 def test_it_respects_a_time_limit_on_an_injected_clock():
     pool = public_pool("sa_fixture_22", 22)
-    ticks = iter(range(10_000))
-    lottery = sortition.select(pool, clock=lambda: float(next(ticks)), time_limit=5)
+    lottery = _ticking(pool, 30)
     assert not lottery.complete
     assert all(pool.meets_quotas(p) for p in lottery.panels)
+    # Too short to find even one panel: a clear refusal, not a lottery that claims anything.
+    with pytest.raises(sortition.SortitionError) as raised:
+        _ticking(pool, 3)
+    assert raised.value.code == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("method", "fallback"),
+    [("leximin", False), ("maximin", False), ("maximin", True)],
+    ids=["leximin", "maximin", "maximin-by-levels"],
+)
+def test_a_stopped_run_reports_bounds_that_hold_the_true_optimum_between_them(method, fallback, monkeypatch):
+    # Stopped a third and two thirds of the way, a run's minimum is what its lottery gives
+    # (so at most the optimum) and its certificate what it proved (so at least the optimum), whichever
+    # way the lottery is built: never a placeholder.
+    if fallback:
+        import confederal.sortition._lottery as lottery_module
+
+        monkeypatch.setattr(lottery_module._Run, "solve_by_levels_first", lambda self, method: None)
+    pool = public_pool("sa_fixture_22", 22)
+    reads = itertools.count()
+    optimum = sortition.select(pool, method, clock=lambda: float(next(reads)), time_limit=1e9)
+    whole = next(reads)
+    assert optimum.complete
+    assert optimum.certificate - optimum.minimum < 1e-5
+    for limit in (whole // 3, 2 * whole // 3):
+        lottery = _ticking(pool, limit, method)
+        assert not lottery.complete
+        assert all(pool.meets_quotas(p) for p in lottery.panels)
+        chances = zip(lottery.types, lottery.type_probabilities(), strict=True)
+        least = min(p for kind, p in chances if kind.members[0] not in lottery.never)
+        assert lottery.minimum == pytest.approx(least, abs=1e-9)
+        assert lottery.minimum <= optimum.certificate + 1e-9
+        assert lottery.certificate >= optimum.minimum - 1e-9
+        assert lottery.certificate < 0.5, "a bound, not a placeholder"
 
 
 # -- rotation over time -----------------------------------------------------------------------------

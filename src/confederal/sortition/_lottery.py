@@ -46,6 +46,8 @@ Method = Literal["leximin", "maximin"]
 WEIGHT_TOTAL = 1_000_000_000
 DEFAULT_TOLERANCE = 1e-5
 FIX_THRESHOLD = 1e-7
+#: Seconds past the time limit a stopped run may take to weigh the panels it found into its lottery.
+FINISH = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ class Lottery:
     draw, uniformly); ``weights`` are integers summing to :data:`WEIGHT_TOTAL`.
     ``minimum`` is the smallest chance (plus service so far, in a rotation) among
     the people who can be selected at all; ``certificate`` is the proven upper bound
-    on that value over every possible lottery.
+    on that value over every possible lottery. A run stopped early (``complete`` is
+    False) still proves both: this lottery gives everyone at least ``minimum``, and
+    no lottery can give everyone more than ``certificate``.
     """
 
     method: Method
@@ -122,7 +126,10 @@ def select(
 
     ``clock`` (seconds, any origin) with ``time_limit`` bounds the run, and
     ``should_stop`` cancels it; either way the result is the best lottery found
-    so far with ``complete=False`` and its certificate still valid.
+    so far with ``complete=False`` and its certificate still valid. Every solver
+    call gets only the time that is left, and weighing the panels found into the
+    lottery takes at most :data:`FINISH` seconds more, so a run returns within
+    ``time_limit + FINISH`` seconds on ``clock`` (plus the solver's reaction time).
 
     Raises:
         SortitionError: ``quotas_infeasible`` when no panel meets the quotas (see
@@ -165,8 +172,8 @@ class _Run:
         self.matrix = np.zeros((64, len(pool.types)), dtype=np.float64)
         self.seen: set[tuple[int, ...]] = set()
         self.dual = RestrictedPrimal(self.sizes)
-        self.last_y: npt.NDArray[np.float64] | None = None
-        self.last_b = np.zeros(len(self.sizes))
+        #: The best proven upper bound on the minimum any lottery reaches (the certificate).
+        self.proved = np.inf
 
     # -- time and cancellation -------------------------------------------------
 
@@ -180,6 +187,24 @@ class _Run:
             return True
         left = self.remaining()
         return left is not None and left <= 0
+
+    def finishing_time(self) -> float | None:
+        """Seconds the last programme (weighing the panels found) may take: what is left, plus FINISH."""
+        left = self.remaining()
+        return None if left is None else max(left, 0.0) + FINISH
+
+    def weigh(
+        self,
+        panels: list[tuple[int, ...]],
+        lower: npt.NDArray[np.float64],
+        shifted: npt.NDArray[np.bool_],
+    ) -> tuple[npt.NDArray[np.float64], bool]:
+        """The best mixture of ``panels`` (see best_mixture), and False if time ran out and it is only an even mix."""
+        try:
+            weights, _ = best_mixture(panels, self.sizes, lower, shifted, self.selectable, self.finishing_time())
+        except _Interrupted:
+            return np.full(len(panels), 1.0 / len(panels)), False
+        return weights, True
 
     # -- panels ----------------------------------------------------------------
 
@@ -208,7 +233,7 @@ class _Run:
             if found.counts is None:
                 if self.panels:
                     return
-                raise SortitionError("stopped", "The selection was stopped before any panel was found.")
+                raise _stopped()
             self.add(found.counts)
             now = np.array(found.counts) > 0
             if not (uncovered & now).any():
@@ -225,6 +250,8 @@ class _Run:
         starts = np.argsort(-values, kind="stable")[:8]
         added = False
         for start in starts:
+            if self.stopped():
+                break
             panel = self.swaps.improve(self.panels[start], weights)
             if float(np.dot(weights, panel)) > threshold:
                 added = self.add(panel) or added
@@ -234,10 +261,11 @@ class _Run:
         found = self.solve_by_levels_first(method)
         if found is not None:
             return found
+        if not np.isfinite(self.proved):
+            self.proved = self.first_level()
         self.seed_panels()
         fixed = np.full(len(self.sizes), np.nan)
         open_types = self.selectable.copy()
-        certificate = np.inf
         complete = True
         stage = 0
         while open_types.any():
@@ -245,12 +273,8 @@ class _Run:
             outcome = self.stage(stage, fixed, open_types)
             if outcome is None:
                 complete = False
-                if stage == 1 and self.last_y is not None:
-                    certificate = self.bound(self.last_y, self.last_b)
                 break
             lower, y = outcome
-            if stage == 1:
-                certificate = max(self.bound(y, self.last_b), lower)
             if method == "maximin":
                 break
             # Types the dual weighs cannot rise above this level in any optimal lottery.
@@ -259,52 +283,92 @@ class _Run:
                 tight = open_types & (y >= y[open_types].max())
             fixed[tight] = lower - self.served[tight]
             open_types &= ~tight
-        return self.finish(method, fixed, open_types, certificate, complete)
+        return self.finish(method, fixed, open_types, self.proved, complete)
+
+    def first_level(self) -> float:
+        """The fractional polytope's first level: no lottery gives every selectable type more."""
+        include = self.search.upper > 0
+        try:
+            solved = QuotaPolytope(self.pool, self.search.upper).leximin(
+                self.served, include, first_only=True, remaining=self.remaining
+            )
+        except _Interrupted:
+            raise _stopped() from None
+        # A level of zero may only mean some type fits on no panel; it bounds nothing about the others.
+        return np.inf if solved is None or solved[2] <= NEARLY_NONE else solved[2]
 
     def solve_by_levels_first(self, method: Method) -> Lottery | None:
-        """Leximin (or maximin) over the fractional polytope, then panels that mix to it; None to fall back."""
+        """Leximin (or maximin) over the fractional polytope, then panels that mix to it; None to fall back.
+
+        Maximin first mixes the corner the solver returns (a small face, so fewer panels). When
+        that corner is no mixture of panels, the leximin point, which has the same first level and
+        so is a maximin optimum too, is tried before the slow level-by-level fallback: maximin is
+        then never slower than leximin by more than its first try.
+        """
         polytope = QuotaPolytope(self.pool, self.search.upper)
-        include = self.search.upper > 0
-        solved = polytope.leximin(self.served, include, first_only=method == "maximin")
-        if solved is not None and method == "maximin" and solved[2] <= 1e-9:
-            # A first level of zero may only mean some type fits on no panel: the later levels
-            # tell those apart from the rest, whose minimum maximin must still raise.
-            solved = polytope.leximin(self.served, include)
-        if solved is None:
-            raise SortitionError("quotas_infeasible", "No panel of this size meets every quota.")
-        target, levels, _ = solved
-        # Leximin leaves nobody at zero who could be above it, so a zero is a type no panel can hold,
-        # unless service put it there. Zero here is "within the slack the levels are held with", not
-        # exactly 0.0, so ask the polytope directly each time.
-        never = include & (target <= NEARLY_NONE)
-        for t in np.flatnonzero(never):
-            never[t] = polytope.largest(int(t)) <= NEARLY_NONE
-        target = np.where(never, 0.0, target)
-        selectable = include & ~never
-        certificate = float(levels[selectable].min()) if selectable.any() else np.inf
+        attempts = [True, False] if method == "maximin" else [False]
+        mixture = None
+        for corner in attempts:
+            target, selectable, certificate = self.levels(polytope, corner)
+            # Every lottery's expected counts lie in the polytope: its first level bounds them all, however
+            # the lottery is then built, and whenever the run stops.
+            self.proved = certificate
 
-        def report(panels: int, share: float) -> None:
-            if self.report is not None:
-                settled = int(selectable.sum())
-                self.report(Progress(1, settled, 0, panels, certificate, share))
+            def report(
+                panels: int, share: float, settled: int = int(selectable.sum()), level: float = certificate
+            ) -> None:
+                if self.report is not None:
+                    self.report(Progress(1, settled, 0, panels, level, share))
 
-        mixture = mix(self.pool, target, self.search, self.remaining, self.stopped, report)
-        if mixture.exact:
+            mixture = mix(self.pool, target, self.search, self.remaining, self.stopped, report)
             self.selectable = selectable
-            kept = [(p, w) for p, w in zip(mixture.panels, mixture.weights, strict=True) if w > 0]
-            return self.lottery(method, [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
+            if mixture.exact:
+                kept = [(p, w) for p, w in zip(mixture.panels, mixture.weights, strict=True) if w > 0]
+                return self.lottery(method, [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
+            if self.stopped():
+                break
+        assert mixture is not None
         if self.stopped() and mixture.panels:
-            self.selectable = selectable
             for panel in mixture.panels:
                 self.add(panel)
-            lower = np.where(selectable, -self.served, 0.0)
-            weights, _ = best_mixture(self.panels, self.sizes, lower, selectable, selectable)
-            return self.lottery(method, self.panels, weights, certificate, False)
+            weights, _ = self.weigh(self.panels, np.where(self.selectable, -self.served, 0.0), self.selectable)
+            return self.lottery(method, self.panels, weights, self.proved, False)
+        if self.stopped():
+            raise _stopped()
         # The levels are no mixture of panels (or the search gave no verdict): build level by level,
         # starting from the panels found.
+        self.selectable = self.search.upper > 0
         for panel in mixture.panels:
             self.add(panel)
         return None
+
+    def levels(
+        self, polytope: QuotaPolytope, corner: bool
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], float]:
+        """The target counts per type (leximin's point, or with ``corner`` the first level's corner),
+        who can be selected at all, and the first level, which no lottery's minimum exceeds.
+        """
+        include = self.search.upper > 0
+        try:
+            solved = polytope.leximin(self.served, include, first_only=corner, remaining=self.remaining)
+            if solved is not None and corner and solved[2] <= 1e-9:
+                # A first level of zero may only mean some type fits on no panel: the later levels
+                # tell those apart from the rest, whose minimum maximin must still raise.
+                solved = polytope.leximin(self.served, include, remaining=self.remaining)
+            if solved is None:
+                raise SortitionError("quotas_infeasible", "No panel of this size meets every quota.")
+            target, levels, _ = solved
+            # Leximin leaves nobody at zero who could be above it, so a zero is a type no panel can hold,
+            # unless service put it there. Zero here is "within the slack the levels are held with", not
+            # exactly 0.0, so ask the polytope directly each time.
+            never = include & (target <= NEARLY_NONE)
+            for t in np.flatnonzero(never):
+                never[t] = polytope.largest(int(t), self.remaining()) <= NEARLY_NONE
+        except _Interrupted:
+            raise _stopped() from None
+        selectable = include & ~never
+        certificate = float(levels[selectable].min()) if selectable.any() else np.inf
+        return np.where(never, 0.0, target), selectable, certificate
 
     def stage(
         self, stage: int, fixed: npt.NDArray[np.float64], open_types: npt.NDArray[np.bool_]
@@ -316,13 +380,11 @@ class _Run:
         """
         b = np.where(open_types, -self.served, np.nan_to_num(fixed, nan=0.0))
         self.dual.set_stage(b, open_types)
-        self.last_y = None
         while True:
             try:
                 y, lower = self.dual.solve(self.remaining())
             except _Interrupted:
                 return None
-            self.last_y, self.last_b = y, b
             weights = y / self.sizes
             # A panel heavier than this raises the level by more than the tolerance allows to ignore.
             # Later levels only order the people above the minimum: a looser tolerance there saves
@@ -334,27 +396,45 @@ class _Run:
             if not self.try_swaps(weights, cutoff):
                 found = self.search.better_than(weights, cutoff, self.remaining())
                 if found is None and not self.stopped():
-                    found = self.exact_search(weights, cutoff)
+                    found = self.exact_search(weights, cutoff, float(np.dot(b, y)) if stage == 1 else None)
                 if found is None:
                     return None
                 if not found:
+                    if stage == 1:
+                        # No panel is heavier than the cutoff: by the duality below (see bound), no
+                        # lottery lifts the level above cutoff − b·y = lower + tolerance/2.
+                        self.proved = min(self.proved, cutoff - float(np.dot(b, y)))
+                        self.proved = min(self.proved, self.bound(y, b))
                     return lower, y
                 for panel in found:
                     self.add(panel)
             if self.stopped():
                 return None
 
-    def exact_search(self, weights: npt.NDArray[np.float64], cutoff: float) -> list[tuple[int, ...]] | None:
-        """The slower, exact search, for when the cutoff search ends without a verdict (numerical noise)."""
+    def exact_search(
+        self, weights: npt.NDArray[np.float64], cutoff: float, offset: float | None = None
+    ) -> list[tuple[int, ...]] | None:
+        """The slower, exact search, for when the cutoff search ends without a verdict (numerical noise).
+
+        With ``offset`` (b·y, in the first stage) its bound on the heaviest panel also bounds the level.
+        """
         found = self.search.best(weights, self.remaining())
+        if offset is not None:
+            self.proved = min(self.proved, found.bound - offset)
         heavier = [p for p in (found.counts, *found.others) if p is not None and float(np.dot(weights, p)) > cutoff]
         if heavier:
             return heavier
         return [] if found.optimal or found.bound <= cutoff else None
 
     def bound(self, y: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
-        """The certificate: no lottery lifts the stage's level above the heaviest panel under y, less b·y."""
-        found = self.search.best(y / self.sizes, time_limit=60.0)
+        """No lottery lifts the stage's level above the heaviest panel under y, less b·y (inf if out of time).
+
+        For any lottery λ and weights y ≥ 0 summing to 1 over the open types, the level z it
+        reaches satisfies z ≤ Σ_c λ_c·(y/n)·c − b·y ≤ max_c (y/n)·c − b·y: weak duality.
+        """
+        if self.stopped():
+            return np.inf
+        found = self.search.best(y / self.sizes, self.remaining())
         return found.bound - float(np.dot(b, y))
 
     def finish(
@@ -373,8 +453,8 @@ class _Run:
             # Maximin, or a stopped run: raise the open types together above the levels already fixed.
             lower = np.where(open_types, -self.served, np.nan_to_num(fixed, nan=0.0))
             shifted = open_types if open_types.any() else sel
-        mixture, _ = best_mixture(self.panels, self.sizes, lower, shifted, sel)
-        return self.lottery(method, self.panels, mixture, certificate, complete)
+        mixture, weighed = self.weigh(self.panels, lower, shifted)
+        return self.lottery(method, self.panels, mixture, certificate, complete and weighed)
 
     def lottery(
         self,
@@ -394,7 +474,11 @@ class _Run:
             totals += weight * np.array(counts, dtype=np.float64)
         cumulative = totals / (WEIGHT_TOTAL * self.sizes) + self.served
         minimum = float(cumulative[sel].min()) if sel.any() else 0.0
-        bound = float(certificate) if np.isfinite(certificate) else float((self.served + 1)[sel].max())
+        if np.isfinite(certificate):
+            bound = float(certificate)
+        else:
+            # Only when the polytope proved nothing (everyone's level zero): what no chance can exceed.
+            bound = float((self.served + 1)[sel].max()) if sel.any() else minimum
         return Lottery(
             method=method,
             size=self.pool.size,
@@ -407,6 +491,10 @@ class _Run:
             complete=complete,
             never=tuple(sorted(m for t, kind in enumerate(self.pool.types) if not sel[t] for m in kind.members)),
         )
+
+
+def _stopped() -> SortitionError:
+    return SortitionError("stopped", "The selection was stopped before any panel was found.")
 
 
 def _integer_weights(mixture: npt.NDArray[np.float64]) -> list[int]:
