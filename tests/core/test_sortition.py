@@ -286,6 +286,12 @@ def test_it_builds_level_by_level_when_the_fractional_levels_are_no_mixture_of_p
     chances = lottery.probabilities()
     assert chances == pytest.approx({"p0": 0.5, "p2": 0.5, "p6": 1.0, **dict.fromkeys(["p1", "p3", "p4", "p5"], 0.25)})
     assert lottery.certificate == pytest.approx(0.25, abs=1e-6)
+    # Maximin meets the same wall twice (neither the corner nor the leximin point is a mixture of panels)
+    # and still ends with the optimum, by columns.
+    maximin = sortition.select(sortition.build_pool(crowd, quotas, 3), "maximin")
+    assert maximin.complete
+    assert maximin.minimum == pytest.approx(0.25, abs=1e-6)
+    assert maximin.certificate == pytest.approx(0.25, abs=1e-5)
 
 
 @pytest.mark.slow

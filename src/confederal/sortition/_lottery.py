@@ -12,7 +12,8 @@ lottery's minimum — the certificate each result carries. Then ``_mixing`` writ
 those levels as a mixture of real panels. On every pool we measured that mixture
 exists, and then it is the leximin lottery, proven so by the bound it meets.
 Maximin stops after the first level and mixes the corner the solver lands on,
-which lies on a smaller face and needs fewer panels.
+which lies on a smaller face and needs fewer panels; when that corner is no
+mixture of panels, the leximin point (same first level) is mixed instead.
 
 When it does not exist (the fractional polytope has corners no panel sits on), the
 lottery is built level by level by column generation: the dual of the programme
