@@ -49,6 +49,8 @@ DEFAULT_TOLERANCE = 1e-5
 FIX_THRESHOLD = 1e-7
 #: Seconds past the time limit a stopped run may take to weigh the panels it found into its lottery.
 FINISH = 1.0
+#: The share of a time limit kept for column generation when mixing the levels has not finished by then.
+MIX_RESERVE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,12 @@ class _Run:
         self.tolerance = tolerance
         self.clock = clock
         self.deadline = None if clock is None or time_limit is None else clock() + time_limit
+        # Mixing the levels is all or nothing: stopped half-way, its panels leave some people out.
+        # So with a time limit it may use only part of it, and column generation, which raises
+        # everyone's chance step by step, uses the rest should the mixture not be done by then.
+        self.mix_deadline = (
+            None if self.deadline is None or time_limit is None else self.deadline - MIX_RESERVE * time_limit
+        )
         self.should_stop = should_stop
         self.report = progress
         self.sizes = np.array([t.size for t in pool.types], dtype=np.float64)
@@ -188,6 +196,15 @@ class _Run:
             return True
         left = self.remaining()
         return left is not None and left <= 0
+
+    def mixing_remaining(self) -> float | None:
+        if self.mix_deadline is None or self.clock is None:
+            return self.remaining()
+        return self.mix_deadline - self.clock()
+
+    def mixing_stopped(self) -> bool:
+        left = self.mixing_remaining()
+        return self.stopped() or (left is not None and left <= 0)
 
     def finishing_time(self) -> float | None:
         """Seconds the last programme (weighing the panels found) may take: what is left, plus FINISH."""
@@ -226,6 +243,9 @@ class _Run:
             # Nobody can be selected: either no panel exists (this raises) or the quotas leave no seat.
             self.search.best(np.zeros(len(self.sizes)), self.remaining())
         uncovered = self.selectable.copy()
+        if self.panels:
+            # Panels the mixing found already include some of them.
+            uncovered &= ~(self.matrix[: len(self.panels)] > 0).any(axis=0)
         weights = np.where(self.selectable, 1.0 / self.sizes, 0.0)
         while uncovered.any():
             if self.stopped() and self.panels:
@@ -321,12 +341,12 @@ class _Run:
                 if self.report is not None:
                     self.report(Progress(1, settled, 0, panels, level, share))
 
-            mixture = mix(self.pool, target, self.search, self.remaining, self.stopped, report)
+            mixture = mix(self.pool, target, self.search, self.mixing_remaining, self.mixing_stopped, report)
             self.selectable = selectable
             if mixture.exact:
                 kept = [(p, w) for p, w in zip(mixture.panels, mixture.weights, strict=True) if w > 0]
                 return self.lottery(method, [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
-            if self.stopped():
+            if self.mixing_stopped():
                 break
         assert mixture is not None
         if self.stopped() and mixture.panels:
@@ -336,8 +356,8 @@ class _Run:
             return self.lottery(method, self.panels, weights, self.proved, False)
         if self.stopped():
             raise _stopped()
-        # The levels are no mixture of panels (or the search gave no verdict): build level by level,
-        # starting from the panels found.
+        # The levels are no mixture of panels (or the search gave no verdict, or its share of the time
+        # limit is spent): build level by level, starting from the panels found.
         self.selectable = self.search.upper > 0
         for panel in mixture.panels:
             self.add(panel)
