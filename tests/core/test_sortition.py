@@ -286,8 +286,8 @@ def test_it_builds_level_by_level_when_the_fractional_levels_are_no_mixture_of_p
     chances = lottery.probabilities()
     assert chances == pytest.approx({"p0": 0.5, "p2": 0.5, "p6": 1.0, **dict.fromkeys(["p1", "p3", "p4", "p5"], 0.25)})
     assert lottery.certificate == pytest.approx(0.25, abs=1e-6)
-    # Maximin meets the same wall twice (neither the corner nor the leximin point is a mixture of panels)
-    # and still ends with the optimum, by columns.
+    # Maximin meets the same wall (the leximin point is no mixture of panels) and still ends with the
+    # optimum, by columns, stopping after the first level.
     maximin = sortition.select(sortition.build_pool(crowd, quotas, 3), "maximin")
     assert maximin.complete
     assert maximin.minimum == pytest.approx(0.25, abs=1e-6)
@@ -310,7 +310,7 @@ def test_both_ways_of_building_the_lottery_agree_on_a_public_pool(monkeypatch):
     assert sorted(mixed.probabilities().values()) == pytest.approx(sorted(by_levels.probabilities().values()), abs=2e-4)
     assert mixed.minimum == pytest.approx(by_levels.minimum, abs=1e-5)
     assert mixed.minimum >= by_levels.minimum - 1e-7
-    # Maximin from the polytope's corner reaches the same minimum as maximin by column generation.
+    # Maximin from the leximin point reaches the same minimum as maximin by column generation.
     assert mixed_maximin.method == by_levels_maximin.method == "maximin"
     assert mixed_maximin.minimum == pytest.approx(by_levels_maximin.minimum, abs=1e-5)
     assert mixed_maximin.certificate - mixed_maximin.minimum < 5e-4

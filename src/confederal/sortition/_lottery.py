@@ -11,9 +11,8 @@ every lottery's expected counts lie in that polytope, its first level bounds eve
 lottery's minimum — the certificate each result carries. Then ``_mixing`` writes
 those levels as a mixture of real panels. On every pool we measured that mixture
 exists, and then it is the leximin lottery, proven so by the bound it meets.
-Maximin stops after the first level and mixes the corner the solver lands on,
-which lies on a smaller face and needs fewer panels; when that corner is no
-mixture of panels, the leximin point (same first level) is mixed instead.
+Maximin mixes the same point: its first level is the maximin optimum, so the
+mixture is a maximin lottery too, and maximin is never slower than leximin.
 
 When it does not exist (the fractional polytope has corners no panel sits on), the
 lottery is built level by level by column generation: the dual of the programme
@@ -321,34 +320,25 @@ class _Run:
     def solve_by_levels_first(self, method: Method) -> Lottery | None:
         """Leximin (or maximin) over the fractional polytope, then panels that mix to it; None to fall back.
 
-        Maximin first mixes the corner the solver returns (a small face, so fewer panels). When
-        that corner is no mixture of panels, the leximin point, which has the same first level and
-        so is a maximin optimum too, is tried before the slow level-by-level fallback: maximin is
-        then never slower than leximin by more than its first try.
+        Maximin mixes the leximin point too: it has the same first level, so its mixture is a
+        maximin lottery, and maximin is never slower than leximin. (Mixing the first level's corner
+        instead was faster on some pools and slower on others, sf_e among them, and when the corner
+        is no mixture of panels maximin fell back to the slow level-by-level build.)
         """
-        polytope = QuotaPolytope(self.pool, self.search.upper)
-        attempts = [True, False] if method == "maximin" else [False]
-        mixture = None
-        for corner in attempts:
-            target, selectable, certificate = self.levels(polytope, corner)
-            # Every lottery's expected counts lie in the polytope: its first level bounds them all, however
-            # the lottery is then built, and whenever the run stops.
-            self.proved = certificate
+        target, selectable, certificate = self.levels()
+        # Every lottery's expected counts lie in the polytope: its first level bounds them all, however
+        # the lottery is then built, and whenever the run stops.
+        self.proved = certificate
+        self.selectable = selectable
 
-            def report(
-                panels: int, share: float, settled: int = int(selectable.sum()), level: float = certificate
-            ) -> None:
-                if self.report is not None:
-                    self.report(Progress(1, settled, 0, panels, level, share))
+        def report(panels: int, share: float) -> None:
+            if self.report is not None:
+                self.report(Progress(1, int(selectable.sum()), 0, panels, certificate, share))
 
-            mixture = mix(self.pool, target, self.search, self.mixing_remaining, self.mixing_stopped, report)
-            self.selectable = selectable
-            if mixture.exact:
-                kept = [(p, w) for p, w in zip(mixture.panels, mixture.weights, strict=True) if w > 0]
-                return self.lottery(method, [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
-            if self.mixing_stopped():
-                break
-        assert mixture is not None
+        mixture = mix(self.pool, target, self.search, self.mixing_remaining, self.mixing_stopped, report)
+        if mixture.exact:
+            kept = [(p, w) for p, w in zip(mixture.panels, mixture.weights, strict=True) if w > 0]
+            return self.lottery(method, [p for p, _ in kept], np.array([w for _, w in kept]), certificate, True)
         if self.stopped() and mixture.panels:
             for panel in mixture.panels:
                 self.add(panel)
@@ -363,19 +353,14 @@ class _Run:
             self.add(panel)
         return None
 
-    def levels(
-        self, polytope: QuotaPolytope, corner: bool
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], float]:
-        """The target counts per type (leximin's point, or with ``corner`` the first level's corner),
-        who can be selected at all, and the first level, which no lottery's minimum exceeds.
+    def levels(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], float]:
+        """Leximin's point over the fractional polytope (counts per type), who can be selected at all,
+        and the first level, which no lottery's minimum exceeds.
         """
+        polytope = QuotaPolytope(self.pool, self.search.upper)
         include = self.search.upper > 0
         try:
-            solved = polytope.leximin(self.served, include, first_only=corner, remaining=self.remaining)
-            if solved is not None and corner and solved[2] <= 1e-9:
-                # A first level of zero may only mean some type fits on no panel: the later levels
-                # tell those apart from the rest, whose minimum maximin must still raise.
-                solved = polytope.leximin(self.served, include, remaining=self.remaining)
+            solved = polytope.leximin(self.served, include, remaining=self.remaining)
             if solved is None:
                 raise SortitionError("quotas_infeasible", "No panel of this size meets every quota.")
             target, levels, _ = solved
