@@ -286,6 +286,12 @@ def test_it_builds_level_by_level_when_the_fractional_levels_are_no_mixture_of_p
     chances = lottery.probabilities()
     assert chances == pytest.approx({"p0": 0.5, "p2": 0.5, "p6": 1.0, **dict.fromkeys(["p1", "p3", "p4", "p5"], 0.25)})
     assert lottery.certificate == pytest.approx(0.25, abs=1e-6)
+    # Maximin meets the same wall (the leximin point is no mixture of panels) and still ends with the
+    # optimum, by columns, stopping after the first level.
+    maximin = sortition.select(sortition.build_pool(crowd, quotas, 3), "maximin")
+    assert maximin.complete
+    assert maximin.minimum == pytest.approx(0.25, abs=1e-6)
+    assert maximin.certificate == pytest.approx(0.25, abs=1e-5)
 
 
 @pytest.mark.slow
@@ -304,7 +310,7 @@ def test_both_ways_of_building_the_lottery_agree_on_a_public_pool(monkeypatch):
     assert sorted(mixed.probabilities().values()) == pytest.approx(sorted(by_levels.probabilities().values()), abs=2e-4)
     assert mixed.minimum == pytest.approx(by_levels.minimum, abs=1e-5)
     assert mixed.minimum >= by_levels.minimum - 1e-7
-    # Maximin from the polytope's corner reaches the same minimum as maximin by column generation.
+    # Maximin from the leximin point reaches the same minimum as maximin by column generation.
     assert mixed_maximin.method == by_levels_maximin.method == "maximin"
     assert mixed_maximin.minimum == pytest.approx(by_levels_maximin.minimum, abs=1e-5)
     assert mixed_maximin.certificate - mixed_maximin.minimum < 5e-4
@@ -370,12 +376,55 @@ def test_it_stops_when_asked_and_returns_a_valid_partial_lottery():
     assert full.minimum >= lottery.minimum - 1e-9
 
 
+def _ticking(pool: sortition.Pool, limit: int, method: str = "leximin", **kwargs) -> sortition.Lottery:
+    """Select on a clock that moves one second each time it is read, so the stop falls at the same step every run."""
+    ticks = iter(range(1_000_000))
+    return sortition.select(pool, method, clock=lambda: float(next(ticks)), time_limit=limit, **kwargs)  # type: ignore[arg-type]
+
+
 def test_it_respects_a_time_limit_on_an_injected_clock():
     pool = public_pool("sa_fixture_22", 22)
-    ticks = iter(range(10_000))
-    lottery = sortition.select(pool, clock=lambda: float(next(ticks)), time_limit=5)
+    lottery = _ticking(pool, 30)
     assert not lottery.complete
     assert all(pool.meets_quotas(p) for p in lottery.panels)
+    # Too short to find even one panel: a clear refusal, not a lottery that claims anything.
+    with pytest.raises(sortition.SortitionError) as raised:
+        _ticking(pool, 3)
+    assert raised.value.code == "stopped"
+
+
+@pytest.mark.parametrize(
+    ("method", "fallback"),
+    [("leximin", False), ("maximin", False), ("maximin", True)],
+    ids=["leximin", "maximin", "maximin-by-levels"],
+)
+def test_a_stopped_run_reports_bounds_that_hold_the_true_optimum_between_them(method, fallback, monkeypatch):
+    # Stopped an eighth and a third of the way, a run's minimum is what its lottery gives
+    # (so at most the optimum) and its certificate what it proved (so at least the optimum), whichever
+    # way the lottery is built: never a placeholder.
+    if fallback:
+        import confederal.sortition._lottery as lottery_module
+
+        monkeypatch.setattr(lottery_module._Run, "solve_by_levels_first", lambda self, method: None)
+    pool = public_pool("sa_fixture_22", 22)
+    reads = itertools.count()
+    optimum = sortition.select(pool, method, clock=lambda: float(next(reads)), time_limit=1e9)
+    whole = next(reads)
+    assert optimum.complete
+    assert optimum.certificate - optimum.minimum < 1e-5
+    complete = []
+    for limit in (whole // 8, whole // 3):
+        lottery = _ticking(pool, limit, method)
+        complete.append(lottery.complete)
+        assert all(pool.meets_quotas(p) for p in lottery.panels)
+        chances = zip(lottery.types, lottery.type_probabilities(), strict=True)
+        least = min(p for kind, p in chances if kind.members[0] not in lottery.never)
+        assert lottery.minimum == pytest.approx(least, abs=1e-9)
+        assert lottery.minimum <= optimum.certificate + 1e-9
+        assert lottery.certificate >= optimum.minimum - 1e-9
+        assert lottery.certificate < 0.5, "a bound, not a placeholder"
+    # (Column generation, given the last third of a limit, may finish what the mixing could not.)
+    assert not complete[0]
 
 
 # -- rotation over time -----------------------------------------------------------------------------

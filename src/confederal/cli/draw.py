@@ -43,7 +43,12 @@ def add_draw_arguments(parser: argparse.ArgumentParser) -> None:
         help="32 bytes of public randomness in hex that did not exist when the inputs were fixed "
         "(for example a later ledger checkpoint's root); default: fresh local randomness",
     )
-    parser.add_argument("--time-limit", type=float, default=None, help="stop after this many seconds")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        help="stop after this many seconds (about a second more to weigh the panels found) and say what was proved",
+    )
     parser.add_argument("--record", type=Path, help="write the announcement and result here, for audit-draw")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -68,13 +73,29 @@ def _record_hash(body: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _summary(lottery: Lottery) -> str:
-    best = lottery.certificate
-    status = "" if lottery.complete else " (stopped early: the best lottery found so far)"
-    return f"Minimum chance {lottery.minimum:.2%}, best possible {best:.2%}{status}."
+def _summary(lottery: Lottery, stopped: str | None) -> str:
+    """One sentence: the least chance this lottery gives and, if it was stopped, the best any lottery could."""
+    if lottery.complete:
+        return f"Minimum chance {lottery.minimum:.2%}, best possible {lottery.certificate:.2%}."
+    why = "when asked" if stopped == "asked" else "at the time limit"
+    return (
+        f"Stopped {why}: the least chance anyone has in this lottery is {lottery.minimum:.2%}; "
+        f"no lottery can give everyone more than {lottery.certificate:.2%}."
+    )
+
+
+def _stopped_by(lottery: Lottery, asked: bool) -> str | None:
+    if lottery.complete:
+        return None
+    return "asked" if asked else "time_limit"
 
 
 def run_draw(args: argparse.Namespace) -> int:
+    # The time limit counts from here: reading the files is part of the run the person waits for.
+    started = time.monotonic()
+    if args.time_limit is not None and not args.time_limit > 0:
+        print("confederal draw: the time limit must be a positive number of seconds.", file=sys.stderr)
+        return EXIT_USAGE
     stop = {"asked": False}
 
     def interrupt(signum: int, frame: object) -> None:
@@ -101,12 +122,12 @@ def run_draw(args: argparse.Namespace) -> int:
                     line = f"every level known; {p.share:.2%} of the lottery built from {p.panels} panels"
                 print(f"\r  {line}\033[K", end="", file=sys.stderr, flush=True)
 
-        started = time.monotonic()
+        left = None if args.time_limit is None else args.time_limit - (time.monotonic() - started)
         lottery = select(
             pool,
             args.method,
             clock=time.monotonic,
-            time_limit=args.time_limit,
+            time_limit=None if left is None else max(left, 0.0),
             should_stop=lambda: stop["asked"],
             progress=report,
         )
@@ -132,6 +153,7 @@ def run_draw(args: argparse.Namespace) -> int:
                     "minimum": lottery.minimum,
                     "certificate": lottery.certificate,
                     "complete": lottery.complete,
+                    "stopped": _stopped_by(lottery, stop["asked"]),
                     "probabilities": chances,
                     "seconds": elapsed,
                 },
@@ -143,7 +165,7 @@ def run_draw(args: argparse.Namespace) -> int:
             f"{pool.people} people in {len(pool.types)} groups of interchangeable people; panel of {pool.size}; "
             f"{args.method}, {len(lottery.panels)} panels in the lottery, {elapsed:.1f} s."
         )
-        print(_summary(lottery))
+        print(_summary(lottery, _stopped_by(lottery, stop["asked"])))
         if lottery.never:
             print(
                 f"{len(lottery.never)} people can never be chosen under these quotas: {', '.join(lottery.never[:10])}"

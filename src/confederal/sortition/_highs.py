@@ -44,8 +44,16 @@ def _quiet(h: highspy.Highs, time_limit: float | None) -> None:
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(float(time_limit), 0.001))
+    _limit(h, time_limit)
+
+
+def _limit(h: highspy.Highs, time_limit: float | None) -> None:
+    """Give the next ``run`` of ``h`` this many seconds (None: no limit); HiGHS times each run on its own."""
+    h.setOptionValue("time_limit", INF if time_limit is None else max(float(time_limit), 0.001))
+
+
+def _timed_out(h: highspy.Highs) -> bool:
+    return h.getModelStatus() in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,10 @@ class PanelSearch:
                 low, high = float(face.row_low[r]), float(face.row_high[r])
             lp.changeRowBounds(r + 1, low, high)
         lp.changeColsCost(n, idx, np.asarray(weights, dtype=np.float64))
+        _limit(lp, time_limit)
         lp.run()
+        if _timed_out(lp):
+            return None
         if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             values = np.array(lp.getSolution().col_value)
             whole = np.rint(values)
@@ -222,7 +233,7 @@ class PanelSearch:
         n = len(self.pool.types)
         self.calls += 1
         self.h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(weights, dtype=np.float64))
-        self.h.setOptionValue("time_limit", INF if time_limit is None else max(float(time_limit), 0.001))
+        _limit(self.h, time_limit)
         self.h.run()
         return self.h.getModelStatus()
 
@@ -382,19 +393,31 @@ class QuotaPolytope:
                 self.h.addRow(quota.min, quota.max, len(idx), idx, np.ones(len(idx)))
         self.first_level_row = self.h.getNumRow()
 
-    def largest(self, t: int) -> float:
-        """The most of type t any point of the polytope holds (before any level is added)."""
+    def largest(self, t: int, time_limit: float | None = None) -> float:
+        """The most of type t any point of the polytope holds (before any level is added).
+
+        Raises:
+            _Interrupted: when the time ran out first.
+        """
         n = self.n
         cost = np.zeros(n + 1)
         cost[t] = 1.0
         self.h.changeColsCost(n + 1, np.arange(n + 1, dtype=np.int32), cost)
+        _limit(self.h, time_limit)
         self.h.run()
+        if _timed_out(self.h):
+            raise _Interrupted("time limit")
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return 0.0
         return float(self.h.getInfo().objective_function_value)
 
     def leximin(
-        self, served: Vector, include: npt.NDArray[np.bool_], settle: float = 1e-9, first_only: bool = False
+        self,
+        served: Vector,
+        include: npt.NDArray[np.bool_],
+        settle: float = 1e-9,
+        first_only: bool = False,
+        remaining: Callable[[], float | None] = lambda: None,
     ) -> tuple[Vector, Vector, float] | None:
         """Leximin over served + chance for the ``include``d types.
 
@@ -403,7 +426,10 @@ class QuotaPolytope:
         level row carries a dual weight: then it sits at that level in every optimum.
         With ``first_only`` (maximin) it stops after the first level and every type is
         given that level: the point is then a vertex, on a small face, which is quicker
-        to write as a mixture of panels.
+        to write as a mixture of panels. Each programme gets the time ``remaining()`` says is left.
+
+        Raises:
+            _Interrupted: when the time ran out first.
         """
         n = self.n
         h = self.h
@@ -422,9 +448,16 @@ class QuotaPolytope:
         levels = np.zeros(n)
         first = np.nan
         slack = 1e-9
+
+        def run() -> None:
+            _limit(h, remaining())
+            h.run()
+            if _timed_out(h):
+                raise _Interrupted("time limit")
+
         try:
             while open_types.any():
-                h.run()
+                run()
                 while h.getModelStatus() != highspy.HighsModelStatus.kOptimal and np.isfinite(first) and slack < 1e-6:
                     # Levels held to the last digit can clash by rounding: give them all a little more room.
                     slack *= 10
@@ -432,7 +465,7 @@ class QuotaPolytope:
                         h.changeRowBounds(
                             base + int(held), self.sizes[held] * (levels[held] - served[held] - slack), INF
                         )
-                    h.run()
+                    run()
                 if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                     return None
                 z = float(h.getInfo().objective_function_value)
@@ -484,7 +517,7 @@ class PackingMaster:
 
     def solve(self, time_limit: float | None = None) -> tuple[float, Vector, Vector]:
         """The share of the target expressed, the duals on the rows, and the panel weights μ."""
-        self.h.setOptionValue("time_limit", INF if time_limit is None else max(float(time_limit), 0.001))
+        _limit(self.h, time_limit)
         self.h.run()
         status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -495,6 +528,10 @@ class PackingMaster:
             np.abs(np.array(solution.row_dual)),
             np.clip(np.array(solution.col_value), 0.0, None),
         )
+
+
+#: Seconds the primal simplex may run on the restricted programme before HiGHS picks its own method.
+STALL = 5.0
 
 
 class RestrictedPrimal:
@@ -538,17 +575,23 @@ class RestrictedPrimal:
         self.rows += 1
 
     def solve(self, time_limit: float | None = None) -> tuple[Vector, float]:
-        """Return the type weights y (Σ over open types = 1) and the restricted optimum."""
+        """Return the type weights y (Σ over open types = 1) and the restricted optimum.
+
+        Raises:
+            _Interrupted: when ``time_limit`` (seconds) ran out first.
+        """
         limit = INF if time_limit is None else max(float(time_limit), 0.001)
         # The primal simplex is fastest here but can stall on a degenerate programme: give it a
-        # few seconds, then let HiGHS choose its method from where it stopped.
+        # few seconds, then let HiGHS choose its method from where it stopped, for what is left.
         self.h.setOptionValue("simplex_strategy", 4)
-        self.h.setOptionValue("time_limit", min(limit, 5.0))
+        _limit(self.h, min(limit, STALL))
+        before = self.h.getRunTime()
         self.h.run()
         status = self.h.getModelStatus()
-        if status == highspy.HighsModelStatus.kTimeLimit and limit > 5.0:
+        left = limit - (self.h.getRunTime() - before)
+        if status == highspy.HighsModelStatus.kTimeLimit and left > 0.001:
             self.h.setOptionValue("simplex_strategy", 0)
-            self.h.setOptionValue("time_limit", limit - 5.0)
+            _limit(self.h, left)
             self.h.run()
             status = self.h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -569,16 +612,20 @@ def best_mixture(
     lower: Vector,
     shifted: npt.NDArray[np.bool_],
     include: npt.NDArray[np.bool_],
+    time_limit: float | None = None,
 ) -> tuple[Vector, float]:
     """Weights λ over ``panels`` (summing to 1) maximising δ.
 
     Every included type t must reach Σ_c λ_c·c_t/n_t ≥ lower_t, plus δ where
     ``shifted`` — the lottery that meets the levels already fixed with the widest margin.
+
+    Raises:
+        _Interrupted: when ``time_limit`` (seconds) ran out first.
     """
     m = len(panels)
     n = len(sizes)
     h = highspy.Highs()  # type: ignore[no-untyped-call]
-    _quiet(h, None)
+    _quiet(h, time_limit)
     h.addVars(m, np.zeros(m), np.full(m, INF))
     h.addVar(-INF, INF)  # δ
     h.changeColCost(m, 1.0)
@@ -599,6 +646,8 @@ def best_mixture(
             vals.append(-1.0)
         h.addRow(float(lower[t]), INF, len(idx), np.array(idx, dtype=np.int32), np.array(vals, dtype=np.float64))
     h.run()
+    if _timed_out(h):
+        raise _Interrupted("time limit")
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise SortitionError("solver_failed", "The solver could not mix the panels into a lottery.")
     values = np.array(h.getSolution().col_value)

@@ -209,6 +209,8 @@ def _finish(
         count = len(found.panels)
         added = False
         for start in np.argsort(matrix[:count] @ y, kind="stable")[:8]:
+            if stopped():
+                return  # a climb takes a good fraction of a second on a large pool: none past the limit
             panel = swaps.improve(found.panels[start], -y)
             if float(np.dot(y, panel)) < threshold:
                 added = add(panel) or added
