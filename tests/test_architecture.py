@@ -27,10 +27,12 @@ CORE = [
     "sortition",
     "federation",
     "records",
+    "books",
 ]
-# Pure libraries the core may use beyond the standard library; the solver only in sortition.
+# Pure libraries the core may use beyond the standard library; the solver only in sortition,
+# Babel (ISO 4217 minor units, read-only CLDR data) only in books.
 PURE = {"orjson", "nacl", "confederal"}
-SOLVERS = {"sortition": {"highspy", "numpy"}}
+SOLVERS = {"sortition": {"highspy", "numpy"}, "books": {"babel"}}
 # Standard modules that do I/O: the core receives what it reads, and returns what the shell writes.
 IO_MODULES = {"socket", "urllib", "http", "sqlite3", "subprocess", "os", "pathlib", "shutil", "io", "tempfile"}
 # The one list of wall clocks and hidden randomness the core never touches: time and seeds are passed in.

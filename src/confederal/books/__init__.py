@@ -1,0 +1,51 @@
+"""Public books: money in minor units, double entry, budgets and budget vs actual.
+
+Pure values and functions only — no Django, no I/O, no clock: dates are passed
+in. Money is an integer count of a currency's minor unit (``Amount``), never a
+float; a currency is an ISO 4217 code (its decimal places from CLDR, through
+Babel) or a named local unit such as hours. Every ``Transaction`` balances in
+each currency; a correction is a ``reverse``-d transaction with its reason,
+never an edit. ``balances`` folds transactions into account balances,
+``budget_vs_actual`` a ``Budget`` into per-line reports, and ``needs_approval``
+applies the rule "spending above a charter threshold, or outside the budget,
+needs approval first". ``to_json``/``from_json`` give canonical JSON values
+(strings, integers, lists, objects) for the record kinds that will wrap them.
+"""
+
+from ._books import MAX_POSTINGS, Account, AccountKind, Posting, Transaction, balances, check_accounts, reverse
+from ._budget import (
+    MAX_LINES,
+    Approval,
+    Budget,
+    BudgetLine,
+    LineReport,
+    approval_reasons,
+    budget_vs_actual,
+    needs_approval,
+)
+from ._errors import BooksError
+from ._money import MAX_LOCAL_EXPONENT, MAX_MINOR, Amount, Currency
+
+__all__ = [
+    "MAX_LINES",
+    "MAX_LOCAL_EXPONENT",
+    "MAX_MINOR",
+    "MAX_POSTINGS",
+    "Account",
+    "AccountKind",
+    "Amount",
+    "Approval",
+    "BooksError",
+    "Budget",
+    "BudgetLine",
+    "Currency",
+    "LineReport",
+    "Posting",
+    "Transaction",
+    "approval_reasons",
+    "balances",
+    "budget_vs_actual",
+    "check_accounts",
+    "needs_approval",
+    "reverse",
+]
