@@ -30,9 +30,9 @@ CORE = [
     "books",
 ]
 # Pure libraries the core may use beyond the standard library; the solver only in sortition,
-# Babel (ISO 4217 minor units, read-only CLDR data) only in books.
+# the ISO 4217 table (iso4217) only in books.
 PURE = {"orjson", "nacl", "confederal"}
-SOLVERS = {"sortition": {"highspy", "numpy"}, "books": {"babel"}}
+SOLVERS = {"sortition": {"highspy", "numpy"}, "books": {"iso4217"}}
 # Standard modules that do I/O: the core receives what it reads, and returns what the shell writes.
 IO_MODULES = {"socket", "urllib", "http", "sqlite3", "subprocess", "os", "pathlib", "shutil", "io", "tempfile"}
 # The one list of wall clocks and hidden randomness the core never touches: time and seeds are passed in.

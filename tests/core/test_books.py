@@ -74,9 +74,13 @@ def refused(code, call, *args, **kwargs):
 
 def test_iso_currencies_take_their_exponent_from_iso_4217():
     assert (EUR.exponent, JPY.exponent, Currency.iso("BHD").exponent) == (2, 0, 3)
+    # ISO 4217 itself, not CLDR's display precision (which says 0 for both).
+    assert (Currency.iso("IQD").exponent, Currency.iso("RSD").exponent) == (3, 2)
     assert Currency.iso("EUR") == Currency("EUR", 2, True)
     refused("unknown_currency", Currency.iso, "XYZ")
     refused("unknown_currency", Currency.iso, "eur")
+    refused("unknown_currency", Currency.iso, "XAU")  # gold: no minor unit
+    refused("unknown_currency", Currency, "DEM", 2, True)  # withdrawn
     refused("wrong_exponent", Currency, "EUR", 3, True)
 
 

@@ -2,8 +2,8 @@
 
 Pure values and functions only — no Django, no I/O, no clock: dates are passed
 in. Money is an integer count of a currency's minor unit (``Amount``), never a
-float; a currency is an ISO 4217 code (its decimal places from CLDR, through
-Babel) or a named local unit such as hours. Every ``Transaction`` balances in
+float; a currency is an ISO 4217 code (its decimal places from the official
+table, through the ``iso4217`` package) or a named local unit such as hours. Every ``Transaction`` balances in
 each currency; a correction is a ``reverse``-d transaction with its reason,
 never an edit. ``balances`` folds transactions into account balances,
 ``budget_vs_actual`` a ``Budget`` into per-line reports, and ``needs_approval``

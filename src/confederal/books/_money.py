@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from babel.numbers import get_currency_precision, list_currencies
+import iso4217
 
 from ._errors import BooksError
 
@@ -29,8 +29,20 @@ _DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
 
 
 @cache
-def _iso_codes() -> frozenset[str]:
-    return frozenset(list_currencies())
+def _iso_exponents() -> dict[str, int]:
+    """The current ISO 4217 codes that have a minor unit (not gold, SDRs or test codes), with it."""
+    return {c.code: c.exponent for c in iso4217.Currency if c.exponent is not None}
+
+
+def _iso_exponent(code: object) -> int:
+    exponent = _iso_exponents().get(code) if isinstance(code, str) else None
+    if exponent is None or not isinstance(code, str) or not _ISO_CODE.fullmatch(code):
+        raise BooksError(
+            "unknown_currency",
+            "{unit!r} is not a current ISO 4217 currency code with a minor unit (such as EUR).",
+            unit=code,
+        )
+    return exponent
 
 
 def _whole(value: object, what: str) -> int:
@@ -46,10 +58,11 @@ def _whole(value: object, what: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Currency:
-    """A unit of account: an ISO 4217 code (``iso=True``) or a named local unit.
+    """A unit of account: an ISO 4217 code (``is_iso=True``) or a named local unit.
 
-    ISO currencies take their minor-unit exponent from CLDR (through Babel), so
-    ``Currency.iso("EUR").exponent == 2`` and ``Currency.iso("JPY").exponent == 0``;
+    ISO currencies take their minor-unit exponent from the official ISO 4217
+    table (the ``iso4217`` package), so ``Currency.iso("EUR").exponent == 2``,
+    ``Currency.iso("JPY").exponent == 0`` and ``Currency.iso("IQD").exponent == 3``;
     a local unit ("hours", "seed packets", "kwh") takes the exponent the
     assembly chooses, 0 to ``MAX_LOCAL_EXPONENT``.
     """
@@ -63,13 +76,7 @@ class Currency:
             raise BooksError("bad_currency", "A currency code must be text, not {value!r}.", value=self.code)
         _whole(self.exponent, "A currency's exponent")
         if self.is_iso:
-            if not _ISO_CODE.fullmatch(self.code) or self.code not in _iso_codes():
-                raise BooksError(
-                    "unknown_currency",
-                    "{unit!r} is not an ISO 4217 currency code (three capital letters, such as EUR).",
-                    unit=self.code,
-                )
-            expected = get_currency_precision(self.code)
+            expected = _iso_exponent(self.code)
             if self.exponent != expected:
                 raise BooksError(
                     "wrong_exponent",
@@ -97,13 +104,7 @@ class Currency:
     @classmethod
     def iso(cls, code: str) -> Currency:
         """The ISO 4217 currency ``code`` with its standard number of decimal places."""
-        if not isinstance(code, str) or code not in _iso_codes() or not _ISO_CODE.fullmatch(code):
-            raise BooksError(
-                "unknown_currency",
-                "{unit!r} is not an ISO 4217 currency code (three capital letters, such as EUR).",
-                unit=code,
-            )
-        return cls(code, get_currency_precision(code), True)
+        return cls(code, _iso_exponent(code), True)
 
     @classmethod
     def local(cls, name: str, exponent: int) -> Currency:
