@@ -236,6 +236,7 @@ def test_spending_above_the_threshold_or_outside_the_budget_needs_approval():
     assert not needs_approval(reverse(pay("500"), "Refunded", DAY), BUDGET, threshold, ACCOUNTS)
     refused("currency_mismatch", needs_approval, pay("5"), BUDGET, Amount(100, JPY), ACCOUNTS)
     refused("unknown_account", needs_approval, pay("5"), BUDGET, threshold, (CASH,))
+    refused("bad_threshold", needs_approval, pay("5"), BUDGET, eur("-1"), ACCOUNTS)
 
 
 # --- JSON --------------------------------------------------------------------------------------
@@ -306,6 +307,27 @@ def test_every_transaction_balances_and_balances_are_sums_of_postings(txns):
             assert result[name].get(currency, Amount.zero(currency)).minor == expected
     for currency in (EUR, HOURS):
         assert sum(per.get(currency, Amount.zero(currency)).minor for per in result.values()) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(names), amounts), min_size=1, max_size=5), st.booleans())
+def test_every_accepted_transaction_balances_and_every_unbalanced_one_is_refused(legs, close):
+    if close:  # usually make it balance, so both branches are exercised
+        for currency in {amount.currency for _, amount in legs}:
+            total = sum(a.minor for _, a in legs if a.currency == currency)
+            if total and abs(total) < MAX_MINOR:
+                legs.append(("Cash", Amount(-total, currency)))
+    postings = tuple(Posting(name, amount) for name, amount in legs if amount.minor)
+    totals = {
+        c: sum(p.amount.minor for p in postings if p.amount.currency == c)
+        for c in {p.amount.currency for p in postings}
+    }
+    if len(postings) >= 2 and not any(totals.values()):
+        assert Transaction(DAY, "Anything", postings).postings == postings
+    else:
+        with pytest.raises(BooksError) as caught:
+            Transaction(DAY, "Anything", postings)
+        assert caught.value.code in {"unbalanced", "too_few_postings"}
 
 
 @settings(max_examples=200, deadline=None)

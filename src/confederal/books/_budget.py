@@ -196,6 +196,10 @@ def approval_reasons(
     budget's period (``outside_period``); or when, with the ``earlier``
     transactions on the same line, the line would be overspent (``over_budget``).
     """
+    if not isinstance(threshold, Amount) or threshold.minor < 0:
+        raise BooksError(
+            "bad_threshold", "The approval threshold must be an amount of zero or more, not {value}.", value=threshold
+        )
     earlier = tuple(earlier)
     by_name = check_accounts(accounts, (txn, *earlier))
     expense = {name for name, account in by_name.items() if account.kind is AccountKind.EXPENSE}
