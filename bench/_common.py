@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sqlite3
@@ -32,6 +33,22 @@ def free_port() -> int:
 class Timing:
     wall: float
     cpu: float
+
+
+def load_pages_data(env: dict[str, str], assemblies: int, decisions: int, *more: str) -> dict[str, object]:
+    """Fill a node's database with ``bench/pages_data.py`` (``more``: its other options); what it reports."""
+    made = subprocess.run(
+        [sys.executable, "bench/pages_data.py", "--assemblies", str(assemblies), "--decisions", str(decisions), *more],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode:
+        raise SystemExit(made.stderr)
+    data: dict[str, object] = json.loads(made.stdout.strip().splitlines()[-1])
+    return data
 
 
 def measure(fn: Callable[[], object]) -> Timing:

@@ -29,7 +29,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import ROOT, free_port, log, machine, table, write_section
+from _common import ROOT, free_port, load_pages_data, log, machine, table, write_section
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 MARK_START, MARK_END = "<!-- bench:load:start -->", "<!-- bench:load:end -->"
@@ -208,28 +208,7 @@ def run_wrk(base: str, scenario: Scenario, connections: int, seconds: float, wor
 
 
 def load_data(env: dict[str, str], args: argparse.Namespace) -> dict[str, object]:
-    made = subprocess.run(
-        [
-            sys.executable,
-            "bench/pages_data.py",
-            "--assemblies",
-            str(args.assemblies),
-            "--decisions",
-            str(args.decisions),
-            "--ledger-entries",
-            "300",
-            "--sessions",
-            "1",
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode:
-        raise SystemExit(made.stderr)
-    data: dict[str, object] = json.loads(made.stdout.strip().splitlines()[-1])
+    data = load_pages_data(env, args.assemblies, args.decisions, "--ledger-entries", "300", "--sessions", "1")
     data["decisions"] = args.decisions
     return data
 

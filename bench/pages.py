@@ -10,7 +10,6 @@ Goal: p95 under 100 ms.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
@@ -23,7 +22,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from _common import ROOT, free_port, log, machine, percentile, table, write_section
+from _common import ROOT, free_port, load_pages_data, log, machine, percentile, table, write_section
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 PG_ADMIN = os.environ.get("CONFEDERAL_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -58,24 +57,7 @@ def measure(backend: str, database_url: str | None, args: argparse.Namespace) ->
     port = free_port()
     env = env_for(data_dir, database_url, port)
     log(f"[{backend}] loading {args.assemblies:,} assemblies × {args.decisions:,} decisions")
-    made = subprocess.run(
-        [
-            sys.executable,
-            "bench/pages_data.py",
-            "--assemblies",
-            str(args.assemblies),
-            "--decisions",
-            str(args.decisions),
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode:
-        raise SystemExit(made.stderr)
-    data = json.loads(made.stdout.strip().splitlines()[-1])
+    data = load_pages_data(env, args.assemblies, args.decisions)
     log(f"[{backend}] loaded in {data['seconds']:.0f} s; starting the node")
     server = subprocess.Popen(
         [CONFEDERAL, "serve", "--port", str(port), "--threads", "4"],
