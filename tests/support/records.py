@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from fractions import Fraction
 
+from confederal import books
 from confederal.charter import default_charter
 from confederal.decisions import Method, Outcome, Rules, Status
 from confederal.federation import CouncilCharter, FederationCharter, Mandate, Question
@@ -88,6 +89,32 @@ _FEDERATION = FederationCharter(
 _COUNCIL = CouncilCharter(FED, "Stop the river pipeline", T0, T0.replace(day=20), (Question("q1", "Blockade?"),))
 _MANDATE = Mandate("Carry our position.", {"q1": "for"}, ("no violence",))
 
+
+def _books_examples() -> tuple[RecordBody, ...]:
+    eur = books.Currency.iso("EUR")
+    rent = books.Account("Rent", books.AccountKind.EXPENSE)
+    pay = books.Transaction(
+        date(2026, 11, 3),
+        "Kitchen rent, November",
+        (books.Posting("Rent", books.Amount(32000, eur)), books.Posting("Bank", books.Amount(-32000, eur))),
+        budget_line="Kitchen",
+        receipt="b" * 64,
+    )
+    budget = books.Budget(
+        date(2026, 11, 1),
+        date(2027, 1, 31),
+        (books.BudgetLine("Kitchen", rent, "The hall on Tuesdays and Fridays", books.Amount(96000, eur)),),
+    )
+    return (
+        books.AccountOpened(books.Account("Bank", books.AccountKind.BANK)),
+        books.BudgetAdopted(4, "Winter budget", budget),
+        books.TransactionRecorded(1, pay, "Lucía", approval=2, aid=books.AidLink("river-valley", "dues")),
+        books.SpendRequested(2, pay, "Lucía", (books.Approval.ABOVE_THRESHOLD,)),
+        books.SpendApproved(2, approver="Jonas"),
+        books.SpendDeclined(3, "Jonas", "We have a kitchen already."),
+    )
+
+
 EXAMPLES: dict[str, RecordBody] = {
     b.kind: b
     for b in [
@@ -146,6 +173,7 @@ EXAMPLES: dict[str, RecordBody] = {
             COUNCIL, 41, "vote", motion_origin="127.0.0.1:8001/ledgers/energy-coop", motion_seq=50, choice="for"
         ),
         CouncilSunset(COUNCIL, ("Amara", "Nadia"), "sha256:" + "c" * 64, "Thank you."),
+        *_books_examples(),
         FinanceNote("Kitchen rent", "out", Amount(32000, "EUR"), "rent"),
         metric(214),
     ]

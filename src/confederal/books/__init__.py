@@ -25,27 +25,51 @@ from ._budget import (
 )
 from ._errors import BooksError
 from ._money import MAX_LOCAL_EXPONENT, MAX_MINOR, Amount, Currency
+from ._records import (
+    PURPOSES,
+    AccountOpened,
+    AidLink,
+    BudgetAdopted,
+    SpendApproved,
+    SpendDeclined,
+    SpendRequested,
+    TransactionRecorded,
+    said,
+)
+from ._rules import MAX_APPROVERS, BooksRules, Visibility
 
 __all__ = [
+    "MAX_APPROVERS",
     "MAX_LINES",
     "MAX_LOCAL_EXPONENT",
     "MAX_MINOR",
     "MAX_POSTINGS",
+    "PURPOSES",
     "Account",
     "AccountKind",
+    "AccountOpened",
+    "AidLink",
     "Amount",
     "Approval",
     "BooksError",
+    "BooksRules",
     "Budget",
+    "BudgetAdopted",
     "BudgetLine",
     "Currency",
     "LineReport",
     "Posting",
+    "SpendApproved",
+    "SpendDeclined",
+    "SpendRequested",
     "Transaction",
+    "TransactionRecorded",
+    "Visibility",
     "approval_reasons",
     "balances",
     "budget_vs_actual",
     "check_accounts",
     "needs_approval",
     "reverse",
+    "said",
 ]

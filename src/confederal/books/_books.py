@@ -106,7 +106,7 @@ class Account:
     def from_json(cls, data: object) -> Account:
         obj = _object(data, {"kind", "name"}, "an account")
         kinds = {kind.value: kind for kind in AccountKind}
-        if obj["kind"] not in kinds:
+        if not isinstance(obj["kind"], str) or obj["kind"] not in kinds:
             raise BooksError(
                 "bad_account_kind",
                 "An account's kind must be one of {kinds}, not {value!r}.",

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
+from confederal.books import BooksError, BooksRules
 from confederal.decisions import Method, Rules
 from confederal.roles import RoleRules, Rotation
 
@@ -200,6 +201,8 @@ class Charter:
     #: The roles (money, keys) whose holders act in them only after signing in with a two-factor code; ``None``: no
     #: such rule (charters written before there was one read back without it).
     two_factor_roles: Rule[tuple[str, ...]] | None = None
+    #: How the assembly keeps its money (currency, keepers, approvals, what is public); ``None``: it keeps no books.
+    books: Rule[BooksRules] | None = None
 
     def __post_init__(self) -> None:
         _text(self.name, "name", 120)
@@ -244,6 +247,8 @@ class Charter:
         rules += [(f"roles.{key}", rule) for key, rule in sorted(self.roles.items())]
         if self.two_factor_roles is not None:
             rules.append(("two_factor_roles", self.two_factor_roles))
+        if self.books is not None:
+            rules.append(("books", self.books))
         return rules
 
     def to_json(self) -> dict[str, Any]:
@@ -265,6 +270,8 @@ class Charter:
                 "value": list(self.two_factor_roles.value),
                 "review_on": self.two_factor_roles.review_on.isoformat(),
             }
+        if self.books is not None:
+            rules["books"] = {"value": self.books.value.to_json(), "review_on": self.books.review_on.isoformat()}
         charter: dict[str, Any] = {"name": self.name, "focus": self.focus, "version": self.version, "rules": rules}
         if self.time_zone != "UTC":
             # Charters written before assemblies had a time zone are in UTC; they read back the same.
@@ -297,11 +304,13 @@ class Charter:
                     _date(two_factor["review_on"], "two_factor_roles"),
                 )
             )
+            books = rules.get("books")
             return cls(
                 name=data["name"],
                 focus=data["focus"],
                 roles=roles,
                 two_factor_roles=two_factor_roles,
+                books=None if books is None else Rule(_books(books["value"]), _date(books["review_on"], "books")),
                 version=_int(data["version"], "version"),
                 time_zone=data.get("time_zone", "UTC"),
                 **values,
@@ -338,6 +347,13 @@ class Charter:
                 # An empty list (or none) removes the rule.
                 listed = _role_list(value if value is not None else [], path)
                 updates[path] = Rule(listed, review_on) if listed else None
+            elif path == "books":
+                if value is None:
+                    # The ledger keeps every transaction for good; a charter cannot pretend there are no books.
+                    raise CharterError("keeps_books", "Books once opened stay open; change their rules instead.")
+                if self.books is not None and _books(value).currency != self.books.value.currency:
+                    raise CharterError("keeps_books", "The books' currency cannot change once they are opened.")
+                updates[path] = Rule(_books(value), review_on)
             elif path.startswith("roles."):
                 key = path.removeprefix("roles.")
                 if value is None:
@@ -349,6 +365,13 @@ class Charter:
             else:
                 raise CharterError("unknown_rule", "“{path}” is not a rule of the charter.", path=path)
         return replace(self, **updates, roles=roles, version=self.version + 1)
+
+
+def _books(value: object) -> BooksRules:
+    try:
+        return BooksRules.from_json(value)
+    except BooksError as exc:
+        raise CharterError("bad_value", "books: {why}", why=exc.message) from None
 
 
 def _date(value: object, path: str) -> date:

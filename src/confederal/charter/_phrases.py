@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
+from confederal.books import BooksError, BooksRules, Visibility, said
 from confederal.ledger import N_, JSONValue, Phrase
 
 __all__ = ["describe_rule", "method_phrase", "share_phrase"]
@@ -151,6 +152,8 @@ def describe_rule(path: str, value: JSONValue) -> Phrase:
             N_("Holders of these roles act in them only after signing in with a two-factor code: %(roles)s"),
             {"roles": roles},
         )
+    if path == "books":
+        return _books_phrase(value)
     if path == "name":
         return Phrase(N_("Name: %(name)s"), {"name": str(value)})
     if path == "focus":
@@ -158,3 +161,36 @@ def describe_rule(path: str, value: JSONValue) -> Phrase:
     if path == "time_zone":
         return Phrase(N_("Time zone: %(zone)s"), {"zone": str(value)})
     return Phrase(N_("Another rule of the charter"))
+
+
+def _books_phrase(value: JSONValue) -> Phrase:
+    try:
+        rules = BooksRules.from_json(value)
+    except BooksError:
+        return Phrase(N_("Books kept by rules this node cannot read"))
+    keepers = rules.keepers
+    who = (
+        Phrase(N_("a decision of the assembly"))
+        if rules.by_decision
+        else Phrase(N_("%(n)s of %(names)s"), {"n": rules.approvals_needed, "names": rules.approvers})
+    )
+    receipts = N_("anyone") if rules.receipts is Visibility.PUBLIC else N_("members")
+    if rules.contributors is Visibility.PUBLIC:
+        contributors = Phrase(N_("the ledger names who paid each contribution"))
+    else:
+        contributors = Phrase(N_("only the sum of contributions is published, not who paid"))
+    return Phrase(
+        N_(
+            "Books in %(currency)s, kept by %(keepers)s. Spending above %(threshold)s or outside the budget needs "
+            "approval first by %(who)s, never by the person who spends. Receipts may be opened by %(receipts)s; "
+            "%(contributors)s"
+        ),
+        {
+            "currency": rules.currency.code,
+            "keepers": keepers,
+            "threshold": said(rules.threshold),
+            "who": who,
+            "receipts": Phrase(receipts),
+            "contributors": contributors,
+        },
+    )

@@ -49,10 +49,11 @@ class RecordError(LedgerError):
 
 @dataclass(frozen=True)
 class Amount:
-    """Money in integer minor units (cents), never a float."""
+    """Money in integer minor units (cents), never a float; ``exponent`` is the currency's decimal places."""
 
     minor: int
     currency: str
+    exponent: int = 2
 
 
 #: What a phrase's placeholders may hold; a tuple of names reads as a list ("Amara, Jonas and Lucía").

@@ -37,9 +37,12 @@ def moment(value: datetime) -> str:
 
 
 def amount(value: Amount) -> str:
-    """Money from its minor units (cents): 320.00 EUR."""
+    """Money from its minor units: 1,320.00 EUR, 500 JPY, 2.50 hours (as many decimal places as the currency has)."""
     sign = "−" if value.minor < 0 else ""
-    return f"{sign}{abs(value.minor) // 100:,}.{abs(value.minor) % 100:02d} {value.currency}"
+    places = value.exponent
+    whole, part = divmod(abs(value.minor), 10**places)
+    decimals = f".{part:0{places}d}" if places else ""
+    return f"{sign}{whole:,}{decimals} {value.currency}"
 
 
 def listing(names: Sequence[str]) -> str:

@@ -14,6 +14,14 @@ and write the service that appends it (``CONTRIBUTING.md``).
 from collections.abc import Mapping as _Mapping
 from types import MappingProxyType as _MappingProxyType
 
+from confederal.books._records import (
+    AccountOpened,
+    BudgetAdopted,
+    SpendApproved,
+    SpendDeclined,
+    SpendRequested,
+    TransactionRecorded,
+)
 from confederal.charter._records import CharterAdopted
 from confederal.decisions._records import PROPOSAL_KINDS, Decision, DecisionReviewed, PublishedBallot, outcome_phrase
 from confederal.federation._records import (
@@ -48,8 +56,10 @@ __all__ = [
     "PROPOSAL_KINDS",
     "REASON_PHRASES",
     "VIAS",
+    "AccountOpened",
     "Amount",
     "AssemblySplit",
+    "BudgetAdopted",
     "CharterAdopted",
     "ChoreAssignment",
     "CouncilConvened",
@@ -78,6 +88,10 @@ __all__ = [
     "RecordBody",
     "RecordError",
     "RoleAssignment",
+    "SpendApproved",
+    "SpendDeclined",
+    "SpendRequested",
+    "TransactionRecorded",
     "describe",
     "kind_of",
     "outcome_phrase",
@@ -103,6 +117,13 @@ _ALL: tuple[type[RecordBody], ...] = (
     DrawResult,
     # federation and councils
     *_FEDERATION_BODIES,
+    # books
+    AccountOpened,
+    BudgetAdopted,
+    TransactionRecorded,
+    SpendRequested,
+    SpendApproved,
+    SpendDeclined,
     # notes of a node's operator
     FinanceNote,
     MetricNote,
