@@ -16,7 +16,7 @@ from ._outcome import Outcome, Status
 __all__ = ["PROPOSAL_KINDS", "Decision", "DecisionReviewed", "PublishedBallot", "outcome_phrase"]
 
 #: What a proposal may do when adopted, beside deciding: amend the charter, elect, split, act in a federation.
-PROPOSAL_KINDS = ("decision", "amendment", "election", "split", "federation")
+PROPOSAL_KINDS = ("decision", "amendment", "election", "split", "federation", "budget", "spending")
 
 _STATUS = {
     Status.ADOPTED: N_("adopted"),

@@ -494,6 +494,14 @@ def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal
             from confederal.node.federation.services import federation_effects
 
             effects, extra = federation_effects(assembly, fresh.payload, fresh.number, now)
+        elif adopted and fresh.kind == Proposal.Kind.BUDGET:
+            from confederal.node.books.services import budget_effects
+
+            effects, extra = budget_effects(assembly, fresh.payload, fresh.number, fresh.title, now)
+        elif adopted and fresh.kind == Proposal.Kind.SPENDING:
+            from confederal.node.books.services import spending_effects
+
+            effects, extra = spending_effects(assembly, fresh.payload, fresh.number, now)
         elif adopted and fresh.kind == Proposal.Kind.SPLIT:
             problem = split_problem(assembly, fresh.payload)
             split_ok = problem is None
@@ -507,6 +515,10 @@ def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal
             index_local(assembly.ledger, seqs, written)
         fresh.ledger_seq = seqs[0]
         fresh.save(update_fields=["ledger_seq"])
+        if adopted and fresh.kind == Proposal.Kind.BUDGET and extra:
+            from confederal.node.books.services import mark_budget_seq
+
+            mark_budget_seq(assembly, fresh.number, seqs[-1])
         if seat is not None:
             from confederal.node.roles.services import seat_in_transaction
 
