@@ -136,70 +136,57 @@ def amend(request: HttpRequest, slug: Slug, body: AmendIn) -> Status[ProposalOut
     return proposed(services.check_amendment(member, body.changes, body.review_on, body.text, now()), member)
 
 
-@public(router.get, "/assemblies/{slug}/proposals/{number}", ProposalOut, "One proposal and, once closed, its outcome")
+#: The address of one proposal, under which its routes live.
+PROPOSAL = "/assemblies/{slug}/proposals/{number}"
+
+
+@public(router.get, PROPOSAL, ProposalOut, "One proposal and, once closed, its outcome")
 def get_proposal(request: HttpRequest, slug: Slug, number: Number) -> ProposalOut:
     proposal = _proposal(slug, number)
     _, me = actor(request.user, proposal.assembly, now().date())
     return proposal_out(proposal, me)
 
 
+def _as_it_is_now(proposal: Proposal, member: Member) -> ProposalOut:
+    """Re-read the proposal after an act: the last ballot closes the vote at once, and the answer should say so."""
+    proposal.refresh_from_db()
+    return proposal_out(proposal, member)
+
+
 class BallotIn(BodyIn):
     choice: Any
 
 
-@authed(router.post, "/assemblies/{slug}/proposals/{number}/ballot", ProposalOut, "Vote", (400, 409))
+@authed(router.post, f"{PROPOSAL}/ballot", ProposalOut, "Vote", (400, 409))
 def vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> Status[ProposalOut]:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
-    # Re-read: the last ballot closes the vote at once, and the answer should say so.
-    proposal.refresh_from_db()
-    return Status(201, proposal_out(proposal, member))
+    return Status(201, _as_it_is_now(proposal, member))
 
 
 @authed(
-    router.put,
-    "/assemblies/{slug}/proposals/{number}/ballot",
-    ProposalOut,
-    "Change your vote while the vote is open",
-    (400, 409),
-    status=200,
+    router.put, f"{PROPOSAL}/ballot", ProposalOut, "Change your vote while the vote is open", (400, 409), status=200
 )
 def change_vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> ProposalOut:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
-    proposal.refresh_from_db()
-    return proposal_out(proposal, member)
+    return _as_it_is_now(proposal, member)
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/proposals/{number}/withdraw",
-    ProposalOut,
-    "Withdraw your open proposal",
-    (409,),
-    status=200,
-)
+@authed(router.post, f"{PROPOSAL}/withdraw", ProposalOut, "Withdraw your open proposal", (409,), status=200)
 def withdraw(request: HttpRequest, slug: Slug, number: Number) -> ProposalOut:
     proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     services.do_withdraw(member, proposal, now())
-    proposal.refresh_from_db()
-    return proposal_out(proposal, member)
+    return _as_it_is_now(proposal, member)
 
 
 class KeepOut(Schema):
     next_review_on: date
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/proposals/{number}/keep",
-    KeepOut,
-    "Keep a decision due for review",
-    (409,),
-    status=200,
-)
+@authed(router.post, f"{PROPOSAL}/keep", KeepOut, "Keep a decision due for review", (409,), status=200)
 def keep(request: HttpRequest, slug: Slug, number: Number) -> KeepOut:
     proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))

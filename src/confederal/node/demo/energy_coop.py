@@ -34,7 +34,6 @@ PEOPLE = (
 def tell(now: datetime) -> None:
     s = st.Story()
     people = list(PEOPLE)
-    start = (now - timedelta(days=45)).replace(hour=19, minute=0, second=0, microsecond=0)
 
     @s.at(0)
     def founding(t: datetime) -> None:
@@ -133,4 +132,4 @@ def tell(now: datetime) -> None:
         # Announced last, so the draw waits for the next public act: a member adding randomness, or the vote closing.
         do_announce_lottery(s.assembly, "treasurer", t + timedelta(minutes=5))
 
-    st.replay(s, start)
+    st.replay(s, st.first_day(now, days_ago=45, hour=19))

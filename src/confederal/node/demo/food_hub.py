@@ -19,7 +19,6 @@ PEOPLE = ("Amara", "Jonas", "Lucía", "Tomasz", "Priya", "Kwame", "Sofía", "Ine
 def tell(now: datetime) -> None:
     s = st.Story()
     people = list(PEOPLE)
-    start = (now - timedelta(days=58)).replace(hour=18, minute=0, second=0, microsecond=0)
 
     @s.at(0)
     def founding(t: datetime) -> None:
@@ -233,4 +232,4 @@ def tell(now: datetime) -> None:
             None,
         )
 
-    st.replay(s, start)
+    st.replay(s, st.first_day(now, days_ago=58, hour=18))

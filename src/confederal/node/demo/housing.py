@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from . import _story as st
 
@@ -31,7 +31,6 @@ PEOPLE = (
 def tell(now: datetime) -> None:
     s = st.Story()
     people = list(PEOPLE)
-    start = (now - timedelta(days=30)).replace(hour=18, minute=30, second=0, microsecond=0)
 
     @s.at(0)
     def founding(t: datetime) -> None:
@@ -89,4 +88,4 @@ def tell(now: datetime) -> None:
             method="simple_majority",
         )
 
-    st.replay(s, start)
+    st.replay(s, st.first_day(now, days_ago=30, hour=18, minute=30))
