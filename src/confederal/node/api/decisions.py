@@ -24,8 +24,11 @@ router = Router(tags=["proposals"])
 #: The decision methods (``confederal.decisions.Method``).
 MethodName = Literal[
     "consent", "consensus", "simple_majority", "super_majority", "approval", "score", "instant_runoff", "schulze",
-    "time_poll",
+    "time_poll", "participatory_budget",
 ]  # fmt: skip
+
+#: An amount as people write it, in the assembly's currency: "120.50" (``confederal.books.Amount.parse``).
+AmountText = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$", max_length=22, examples=["120.50"])]
 
 
 class ProposalOut(ReadOut):
@@ -37,6 +40,12 @@ class ProposalOut(ReadOut):
     method: str
     options: list[dict[str, str]]
     secret: bool
+    rules: JSON = Field(
+        description=(
+            "The tally rules fixed when it opened; a participatory budget's add its pot, each option's cost (both in "
+            "minor units of the currency its payload names) and the least share of the pot a ballot spends."
+        )
+    )
     status: str
     opens_at: datetime
     closes_at: datetime
@@ -113,13 +122,32 @@ class ProposeIn(BodyIn):
         description="For approval, score, ranked choice and time polls: 2 or more options.",
     )
     voting_days: int | None = Field(None, ge=1, le=90, description="The charter's if left out.")
+    pot: AmountText | None = Field(
+        None, description="A participatory budget's pot, in the assembly's currency (the payload names it)."
+    )
+    costs: list[AmountText] = Field(
+        default_factory=list,
+        max_length=services.MAX_OPTIONS,
+        description="A participatory budget's cost of each option, in the options' order.",
+    )
+    min_share_percent: int = Field(
+        0, ge=0, le=100, description="A participatory budget: the least share of the pot a ballot that chooses spends."
+    )
 
 
 @authed(router.post, "/assemblies/{slug}/proposals", ProposalOut, "Make a proposal", (400,))
 def propose(request: HttpRequest, slug: Slug, body: ProposeIn) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     draft = services.check_propose(
-        member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
+        member,
+        title=body.title,
+        text=body.text,
+        method=body.method,
+        options=body.options,
+        voting_days=body.voting_days,
+        pot=body.pot or "",
+        costs=body.costs,
+        min_share_percent=body.min_share_percent,
     )
     return proposed(draft, member)
 
@@ -154,7 +182,12 @@ def _as_it_is_now(proposal: Proposal, member: Member) -> ProposalOut:
 
 
 class BallotIn(BodyIn):
-    choice: Any
+    choice: Any = Field(
+        description=(
+            "As the method asks: an answer, a list of option ids (approval, a ranking, or a participatory "
+            "budget's options, which together may cost at most the pot), or an object by option id."
+        )
+    )
 
 
 @authed(router.post, f"{PROPOSAL}/ballot", ProposalOut, "Vote", (400, 409))
