@@ -49,7 +49,6 @@ __all__ = [
     "ReceiptFile",
     "SpendDraft",
     "TransactionDraft",
-    "assembly_currency",
     "books_rules",
     "budget_effects",
     "check_approve",
@@ -105,12 +104,6 @@ def books_rules(assembly: Assembly) -> BooksRules:
             "no_books", _("%(assembly)s keeps no books yet: propose opening them first.") % {"assembly": assembly.name}
         )
     return rule.value
-
-
-def assembly_currency(assembly: Assembly) -> Currency:
-    """The currency of the assembly's books; euros until it opens them."""
-    rule = charter_of(assembly).books
-    return rule.value.currency if rule is not None else Currency.iso("EUR")
 
 
 def check_keeper(member: Member, today: date) -> BooksRules:
@@ -517,7 +510,7 @@ def do_request_spend(draft: SpendDraft, now: datetime) -> SpendRequest:
                 title=title[:200],
                 text=_("%(amount)s, asked for by %(who)s because %(why)s.")
                 % {
-                    "amount": str(core.Amount(request.amount, assembly_currency(assembly))),
+                    "amount": str(core.Amount(request.amount, books_rules(assembly).currency)),
                     "who": spend.keeper.public_name,
                     "why": _(" and ").join(reason_words(request.reasons)),
                 },

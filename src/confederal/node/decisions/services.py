@@ -111,11 +111,9 @@ def rules_of(proposal: Proposal) -> Rules:
 
 
 def assembly_currency(assembly: Assembly) -> Currency:
-    """The currency the assembly counts money in: its charter's books', else euros."""
-    # Read loosely: the charter's books rule is new, and an assembly without books still budgets in euros.
-    books = getattr(charter_of(assembly), "books", None)
-    currency = getattr(getattr(books, "value", None), "currency", None)
-    return currency if isinstance(currency, Currency) else Currency.iso("EUR")
+    """The currency the assembly counts money in: its charter's books', else euros (it may budget before it keeps books)."""
+    books = charter_of(assembly).books
+    return books.value.currency if books is not None else Currency.iso("EUR")
 
 
 def proposal_currency(proposal: Proposal) -> Currency:
