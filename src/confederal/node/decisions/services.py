@@ -111,7 +111,7 @@ def rules_of(proposal: Proposal) -> Rules:
 
 
 def assembly_currency(assembly: Assembly) -> Currency:
-    """The currency the assembly counts money in: its charter's books', else euros (it may budget before it keeps books)."""
+    """The currency the assembly counts money in: its books', else euros (it may budget before keeping books)."""
     books = charter_of(assembly).books
     return books.value.currency if books is not None else Currency.iso("EUR")
 
