@@ -369,21 +369,25 @@ def record_in_transaction(draft: TransactionDraft, now: datetime) -> tuple[BookT
     _add_to_lines(assembly, txn, kinds)
     if draft.contributor is not None:
         Contribution.objects.create(transaction=row, member=draft.contributor)
-    if draft.receipt is not None:
-        Receipt.objects.get_or_create(
-            assembly=assembly,
-            digest=draft.receipt.digest,
-            defaults={
-                "data": draft.receipt.data,
-                "media_type": draft.receipt.media_type,
-                "name": draft.receipt.name[:200],
-                "stored_at": now,
-            },
-        )
+    _keep_receipt(assembly, draft.receipt, now)
     if draft.approval is not None:
         SpendRequest.objects.filter(pk=draft.approval.pk).update(status=SpendRequest.Status.PAID)
     records.append(Record(body))
     return row, records
+
+
+def _keep_receipt(assembly: Assembly, receipt: ReceiptFile | None, now: datetime) -> None:
+    if receipt is not None:
+        Receipt.objects.get_or_create(
+            assembly=assembly,
+            digest=receipt.digest,
+            defaults={
+                "data": receipt.data,
+                "media_type": receipt.media_type,
+                "name": receipt.name[:200],
+                "stored_at": now,
+            },
+        )
 
 
 def _line_actual(line: core.BudgetLine, txn: Transaction, kinds: dict[str, AccountKind]) -> int:
@@ -486,17 +490,7 @@ def do_request_spend(draft: SpendDraft, now: datetime) -> SpendRequest:
             reasons=[r.value for r in draft.reasons],
             requested_at=now,
         )
-        if spend.receipt is not None:
-            Receipt.objects.get_or_create(
-                assembly=assembly,
-                digest=spend.receipt.digest,
-                defaults={
-                    "data": spend.receipt.data,
-                    "media_type": spend.receipt.media_type,
-                    "name": spend.receipt.name[:200],
-                    "stored_at": now,
-                },
-            )
+        _keep_receipt(assembly, spend.receipt, now)
         request.ledger_seq = append_in_transaction(assembly.ledger, [Record(body)], now)[0]
         request.save(update_fields=["ledger_seq"])
     publish(assembly.ledger, now)
