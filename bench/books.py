@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+
 from _common import ROOT, free_port, log, machine, percentile, publish, table
 from pages import CONFEDERAL, PG_ADMIN, env_for, get
 
