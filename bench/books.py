@@ -118,7 +118,7 @@ def report(facts: dict[str, str], results: dict[str, dict[str, object]]) -> str:
 Measured {facts["date"]} on {facts["cpu"]}, {facts["memory"]}; Python {facts["python"]}, SQLite {facts["sqlite"]},
 PostgreSQL {facts["postgresql"]}; load average at start {facts["load"]}. One run of `bench/run books`.
 
-### The books page with {data["transactions"]:,} transactions — goal p95 < {GOAL_MS} ms: **{verdict}** (worst p95 {worst:.1f} ms)
+### The books page, {data["transactions"]:,} transactions — p95 < {GOAL_MS} ms: **{verdict}** (worst {worst:.1f} ms)
 
 One assembly, three years of books on five budget lines. A real node (`confederal serve`, waitress, 4 threads)
 answers over loopback HTTP, one request at a time: the books page (balances, budget vs actual, spends waiting, the

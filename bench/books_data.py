@@ -58,7 +58,8 @@ rng = random.Random(20261207)
 EUR = Currency.iso("EUR")
 rules = BooksRules(currency=EUR, threshold=Amount(10**9, EUR))
 names = ["Amara", "Jonas", "Lucía", "Tomasz", "Priya"]
-users = [User.objects.create_user(f"bench-{i}", password="bench-password-long")  # noqa: S106 for i in range(len(names))]
+PASSWORD = "bench-password-long"  # noqa: S105 - a throwaway database's accounts
+users = [User.objects.create_user(f"bench-{i}", password=PASSWORD) for i in range(len(names))]
 assembly = do_found_assembly(
     check_found_assembly(
         users[0],
