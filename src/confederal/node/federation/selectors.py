@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -29,12 +29,13 @@ from confederal.federation import (
     node_name,
     witness_verifier,
 )
-from confederal.ledger import SIG_COSIGNATURE_V1, Verifier, format_time
+from confederal.ledger import SIG_COSIGNATURE_V1, Verifier, decode_entry, format_time
+from confederal.mutual_aid import FundState, fund_state
 from confederal.node.assemblies.models import Assembly
 from confederal.node.ledgers.keys import node_signer
-from confederal.node.ledgers.models import Checkpoint, Ledger
+from confederal.node.ledgers.models import Checkpoint, Ledger, LedgerEntry
 
-from .models import Cosignature, FederationRecord, ForkEvidence, Peer, RemoteLedger
+from .models import Cosignature, FederationRecord, ForkEvidence, Peer, RemoteEntry, RemoteLedger
 
 __all__ = [
     "Council",
@@ -49,6 +50,8 @@ __all__ = [
     "federations",
     "fork_count",
     "forks",
+    "fund",
+    "fund_acts",
     "here",
     "ledger_keys",
     "ledger_link",
@@ -209,6 +212,40 @@ def sunsets(council_id: str) -> list[dict[str, object]]:
             }
         )
     return found
+
+
+# -- the mutual-aid fund ----------------------------------------------------------------------------
+
+#: The kinds the fund fold reads, as they stand in an entry's canonical JSON (no spaces, keys in order),
+#: so entries of other kinds are passed over without decoding them.
+_FUND_KINDS = (b'"kind":"books.account"', b'"kind":"books.transaction"', b'"kind":"aid.')
+
+
+def fund_acts(origin: str) -> list[Act]:
+    """The books and mutual-aid records of one ledger, this node's own or a verified copy of a peer's."""
+    local = Ledger.objects.filter(origin=origin).first()
+    rows = (
+        LedgerEntry.objects.filter(ledger=local)
+        if local is not None
+        else RemoteEntry.objects.filter(ledger__origin=origin)
+    )
+    acts = []
+    for seq, body in rows.order_by("seq").values_list("seq", "body"):
+        raw = bytes(body)
+        if any(kind in raw for kind in _FUND_KINDS):
+            entry = decode_entry(raw)
+            acts.append(Act(origin, seq, entry.kind, entry.body))
+    return acts
+
+
+def fund(fed: Federation, today: date) -> FundState | None:
+    """The federation's fund folded from its current members' ledgers as this node holds them; None without a rule."""
+    rule = fed.state.charter.aid
+    if rule is None:
+        return None
+    members = [origin for origin, _ in fed.state.members]
+    acts = [act for origin in members for act in fund_acts(origin)]
+    return fund_state(fed.id, fed.state.charter.name, rule, members, acts, today)
 
 
 # -- for pages and the API ------------------------------------------------------------------------
