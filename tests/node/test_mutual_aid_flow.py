@@ -167,3 +167,25 @@ def test_an_offer_of_goods_is_recorded_in_its_own_units(fed):
     ((origin, offer),) = fund(federation).offers
     assert (origin, offer.goods, offer.quantity, offer.unit) == (
         keepers["food-hub"].assembly.ledger.origin, "tomato seedlings", 40, "trays")  # fmt: skip
+
+
+def test_the_fund_page_shows_the_fold_and_its_forms_act_or_say_why_not(fed, client):
+    federation, keepers = fed
+    housing = keepers["housing"]
+    client.force_login(housing.user)
+    page = client.get(f"/federations/{federation}/")
+    assert f"/federations/{federation}/fund/" in page.content.decode()
+    url = f"/federations/{federation}/fund/act"
+    before = LedgerEntry.objects.count()
+    refused = client.post(url, {"assembly": "housing", "what": "dues", "amount": "-2"}, follow=True)
+    assert refused.status_code == 200 and "more than zero" in refused.content.decode()
+    assert LedgerEntry.objects.count() == before
+    asked = {"assembly": "housing", "what": "request", "purpose": "Legal fees for the blockade", "amount": "12.00",
+             "by": (timezone.now().date() + timedelta(days=5)).isoformat()}  # fmt: skip
+    assert client.post(url, asked).status_code == 303
+    assert client.post(url, {"assembly": "housing", "what": "dues"}).status_code == 303
+    text = client.get(f"/federations/{federation}/fund/").content.decode()
+    assert "Legal fees for the blockade" in text and "12.00 EUR by" in text
+    assert "Held for the federation" in text and "5.00 EUR" in text  # the housing group's 5 % of 100
+    assert "5 % of the income" in text
+    assert "{" not in text.split("<main", 1)[-1].split("</main>", 1)[0]
