@@ -178,14 +178,44 @@ def test_the_fund_page_shows_the_fold_and_its_forms_act_or_say_why_not(fed, clie
     url = f"/federations/{federation}/fund/act"
     before = LedgerEntry.objects.count()
     refused = client.post(url, {"assembly": "housing", "what": "dues", "amount": "-2"}, follow=True)
-    assert refused.status_code == 200 and "more than zero" in refused.content.decode()
+    assert refused.status_code == 200
+    assert "more than zero" in refused.content.decode()
     assert LedgerEntry.objects.count() == before
     asked = {"assembly": "housing", "what": "request", "purpose": "Legal fees for the blockade", "amount": "12.00",
              "by": (timezone.now().date() + timedelta(days=5)).isoformat()}  # fmt: skip
     assert client.post(url, asked).status_code == 303
     assert client.post(url, {"assembly": "housing", "what": "dues"}).status_code == 303
     text = client.get(f"/federations/{federation}/fund/").content.decode()
-    assert "Legal fees for the blockade" in text and "12.00 EUR by" in text
-    assert "Held for the federation" in text and "5.00 EUR" in text  # the housing group's 5 % of 100
+    assert "Legal fees for the blockade" in text
+    assert "12.00 EUR by" in text
+    assert "Held for the federation" in text
+    assert "5.00 EUR" in text
     assert "5 % of the income" in text
     assert "{" not in text.split("<main", 1)[-1].split("</main>", 1)[0]
+
+
+def test_the_api_twins_answer_the_same_fund_and_refuse_bad_input(fed, client):
+    federation, keepers = fed
+    client.force_login(keepers["food-hub"].user)
+    base = f"/api/federations/{federation}/fund"
+    dues = client.post(f"{base}/dues", {"assembly": "food-hub"}, content_type="application/json")
+    assert dues.status_code == 201, dues.content
+    asked = client.post(
+        f"{base}/asks",
+        {"assembly": "food-hub", "kind": "offer", "purpose": "Tool loans", "by": "2099-01-01", "goods": "spades",
+         "quantity": 4, "unit": "loans"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.content
+    refused = client.post(f"{base}/dues", {"assembly": "food-hub", "amount": "0"}, content_type="application/json")
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["code"] == "bad_amount"
+    not_granted = client.post(
+        f"{base}/payments", {"assembly": "food-hub", "request": "x#1", "side": "give"}, content_type="application/json"
+    )
+    assert not_granted.status_code == 404
+    got = client.get(base).json()
+    assert got == selectors.fund_json(selectors.federation(federation), fund(federation))
+    food = next(a for a in got["assemblies"] if a["title"] == "Food hub")
+    assert food["paid"]["minor"] == food["owed"]["minor"] == 5_000
+    assert [o["goods"] for o in got["offers"]] == ["spades"]

@@ -52,6 +52,7 @@ __all__ = [
     "forks",
     "fund",
     "fund_acts",
+    "fund_json",
     "here",
     "ledger_keys",
     "ledger_link",
@@ -246,6 +247,74 @@ def fund(fed: Federation, today: date) -> FundState | None:
     members = [origin for origin, _ in fed.state.members]
     acts = [act for origin in members for act in fund_acts(origin)]
     return fund_state(fed.id, fed.state.charter.name, rule, members, acts, today)
+
+
+def fund_json(fed: Federation, state: FundState) -> dict[str, Any]:
+    """The fund as JSON: the rule, each member's dues per period and holding, the total, requests with their votes
+    and shares, offers, and mismatches (each with why, in a word, and the assemblies involved)."""
+
+    def money(amount: Any) -> Any:
+        return None if amount is None else amount.to_json()
+
+    def ask(origin: str, body: Any) -> dict[str, Any]:
+        return {"assembly": origin, "title": fed.title(origin), **body.to_json()}
+
+    return {
+        "federation": fed.id,
+        "rule": state.rule.to_json(),
+        "total": [money(t) for t in state.totals()],
+        "assemblies": [
+            {
+                "assembly": h.origin,
+                "title": fed.title(h.origin),
+                "owed": money(h.amount(h.owed)),
+                "paid": money(h.amount(h.paid)),
+                "held": money(h.amount(h.held)),
+                "given": money(h.amount(h.given)),
+                "received": money(h.amount(h.received)),
+                "periods": [
+                    {
+                        "start": p.start.isoformat(),
+                        "end": p.end.isoformat(),
+                        "income": money(p.income),
+                        "owed": money(p.owed),
+                        "paid": money(p.paid),
+                    }
+                    for p in h.periods
+                ],
+            }
+            for h in state.holders
+        ],
+        "requests": [
+            {
+                "request": r.ref,
+                **ask(r.origin, r.request),
+                "votes": dict(sorted(r.votes.items())),
+                "members": r.members,
+                "granted": r.granted,
+                "paid": r.paid_in_full,
+                "shares": [
+                    {"assembly": o, "share": s, "given": r.given.get(o, 0), "received": r.received.get(o, 0)}
+                    for o, s in sorted(r.shares.items())
+                ],
+            }
+            for r in state.requests
+        ],
+        "offers": [ask(o, offer) for o, offer in state.offers],
+        "mismatches": [
+            {
+                "why": m.why,
+                "request": m.request,
+                "giver": m.giver,
+                "receiver": m.receiver,
+                "given": money(m.given),
+                "received": money(m.received),
+                "assembly": m.origin,
+                "number": m.number,
+            }
+            for m in state.mismatches
+        ],
+    }
 
 
 # -- for pages and the API ------------------------------------------------------------------------
