@@ -16,6 +16,7 @@ from datetime import date
 from typing import TypeVar
 
 from confederal.books import AccountKind, AccountOpened, Amount, Currency, TransactionRecorded
+from confederal.charter._records import CharterAdopted
 from confederal.federation import Act, AidRule
 from confederal.ledger import RecordBody, RecordError
 
@@ -203,11 +204,16 @@ def fund_state(
     holders = {origin: Holder(origin) for origin in sorted(members)}
     kinds: dict[str, dict[str, AccountKind]] = {o: {} for o in holders}
     txns: dict[str, list[TransactionRecorded]] = {o: [] for o in holders}
+    currencies: dict[str, Currency] = {}
     requests: dict[str, RequestState] = {}
     offers: list[tuple[str, AidOffer]] = []
     votes: list[tuple[str, AidVote]] = []
     for act in ordered:
-        if act.kind == AccountOpened.kind:
+        if act.kind == CharterAdopted.kind:
+            adopted = _read(act, CharterAdopted)
+            if adopted is not None and adopted.charter.books is not None:
+                currencies[act.origin] = adopted.charter.books.value.currency
+        elif act.kind == AccountOpened.kind:
             opened = _read(act, AccountOpened)
             if opened is not None:
                 kinds[act.origin][opened.account.name] = opened.account.kind
@@ -229,6 +235,7 @@ def fund_state(
     mismatches: list[Mismatch] = []
     transfers: list[tuple[str, TransactionRecorded, int]] = []
     for origin, holder in holders.items():
+        holder.currency = currencies.get(origin)
         _books(rule, federation, account, holder, kinds[origin], txns[origin], today, mismatches, transfers)
     _grants(requests, holders, transfers, mismatches)
     return FundState(
@@ -252,11 +259,15 @@ def _books(
     mismatches: list[Mismatch],
     transfers: list[tuple[str, TransactionRecorded, int]],
 ) -> None:
-    """One assembly's dues per period, holding and grant transfers, from its own books."""
-    if not txns:
-        return
-    currency = txns[0].transaction.postings[0].amount.currency
-    holder.currency = currency
+    """One assembly's dues per period, holding and grant transfers, from its own books.
+
+    Its periods run from the first its books show anything in (or today's, for books still empty) to today's.
+    """
+    if holder.currency is None and txns:
+        holder.currency = txns[0].transaction.postings[0].amount.currency
+    currency = holder.currency
+    if currency is None:
+        return  # no books opened: nothing is owed, nothing held
     income: dict[date, int] = {}
     paid: dict[date, int] = {}
     for recorded in txns:
@@ -282,8 +293,8 @@ def _books(
             moved = sum(p.amount.minor for p in txn.postings if p.amount.minor > 0 and p.amount.currency == currency)
             holder.received += moved
             transfers.append((holder.origin, recorded, moved))
-    first = min(income.keys() | paid.keys())
     current = period_of(today, rule.period)[0]
+    first = min(income.keys() | paid.keys() | {current})
     day = first
     while day <= max(current, first):
         start, end = period_of(day, rule.period)

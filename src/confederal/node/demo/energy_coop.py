@@ -9,6 +9,7 @@ from confederal.records import MetricNote
 from ..ledgers.services import Record, do_append
 from ..roles.services import do_announce_lottery
 from . import _story as st
+from .mutual_aid import BOOKS
 
 __all__ = ["PEOPLE", "tell"]
 
@@ -46,6 +47,7 @@ def tell(now: datetime) -> None:
             t,
             name="Hillside Energy Co-op",
             slug="energy-coop",
+            books=BOOKS,
             time_zone="Europe/Berlin",
             focus="energy",
             method="consensus",

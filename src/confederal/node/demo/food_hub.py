@@ -9,6 +9,7 @@ from confederal.records import FinanceNote, MetricNote
 from ..ledgers.services import Record, do_append
 from ..roles.services import do_rotate, do_rotate_chores
 from . import _story as st
+from .mutual_aid import BOOKS
 
 __all__ = ["PEOPLE", "tell"]
 
@@ -29,6 +30,7 @@ def tell(now: datetime) -> None:
             slug="food-hub",
             time_zone="Europe/Lisbon",
             two_factor_roles=["treasurer"],  # whoever holds the money signs in with a code too
+            books=BOOKS,
             focus="food",
             now=t,
             principles=(
@@ -123,7 +125,7 @@ def tell(now: datetime) -> None:
             s,
             "Lucía",
             "Put 5% of contributions into the neighbourhood mutual-aid fund",
-            {n: "consent" for n in people[:3]},
+            {n: "consent" for n in people[:9]},
             t,
             text="",
         )

@@ -219,11 +219,11 @@ def sunsets(council_id: str) -> list[dict[str, object]]:
 
 #: The kinds the fund fold reads, as they stand in an entry's canonical JSON (no spaces, keys in order),
 #: so entries of other kinds are passed over without decoding them.
-_FUND_KINDS = (b'"kind":"books.account"', b'"kind":"books.transaction"', b'"kind":"aid.')
+_FUND_KINDS = (b'"kind":"assembly.charter"', b'"kind":"books.account"', b'"kind":"books.transaction"', b'"kind":"aid.')
 
 
 def fund_acts(origin: str) -> list[Act]:
-    """The books and mutual-aid records of one ledger, this node's own or a verified copy of a peer's."""
+    """The charters, books and mutual-aid records of one ledger, this node's own or a verified copy of a peer's."""
     local = Ledger.objects.filter(origin=origin).first()
     rows = (
         LedgerEntry.objects.filter(ledger=local)

@@ -210,9 +210,8 @@ def _aid_vote(
     if choice not in ("for", "against"):
         raise Refused("bad_choice", _("Vote for or against the grant."))
     ref = payload.get("request")
+    # A vote after the grant passed still counts in the tally: each assembly's decision is on record either way.
     found = grant_request(assembly, federation_id, str(ref), now.date())
-    if found.granted:
-        raise Refused("already_granted", _("This request has already been granted."), 409)
     fed = _known_federation(federation_id)
     words = {
         "for": _("Vote for granting %(assembly)s aid: %(purpose)s"),
