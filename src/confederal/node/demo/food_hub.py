@@ -232,7 +232,7 @@ def tell(now: datetime) -> None:
             s,
             "Lucía",
             "Put 5% of contributions into the neighbourhood mutual-aid fund",
-            {n: "consent" for n in people[:3]},
+            {n: "consent" for n in people[:9]},
             t,
             text="",
         )

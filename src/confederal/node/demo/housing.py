@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import _story as st
+from .mutual_aid import BOOKS
 
 __all__ = ["PEOPLE", "tell"]
 
@@ -42,6 +43,7 @@ def tell(now: datetime) -> None:
             t,
             name="Tenants of Elm Street",
             slug="housing",
+            books=BOOKS,
             time_zone="Europe/Dublin",
             focus="housing",
             method="simple_majority",
