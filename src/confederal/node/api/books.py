@@ -42,12 +42,13 @@ def _decimal_text(value: Any) -> Any:
 
 DecimalText = Annotated[
     str,
-    BeforeValidator(_decimal_text),
     Field(
         pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$",
         max_length=22,
         description='More than zero, as a decimal string in the books\' currency: "12.50", never a number.',
     ),
+    # After the constraints in the list, so it runs first: a number is refused before any pattern is tried.
+    BeforeValidator(_decimal_text),
 ]
 Name = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -58,13 +59,13 @@ class CurrencyOut(Schema):
     kind: Literal["iso", "local"]
 
 
-class AccountOut(Schema):
+class BookAccountOut(Schema):
     name: str
     kind: str
     balance: int = Field(description="Debits minus credits, in minor units (an income account's is negative).")
 
 
-class LineOut(Schema):
+class BudgetLineOut(Schema):
     name: str
     category: str
     kind: str
@@ -79,14 +80,14 @@ class BudgetOut(Schema):
     title: str
     start: date
     end: date
-    lines: list[LineOut]
+    lines: list[BudgetLineOut]
 
 
 class BooksOut(Schema):
     assembly: str
     ledger_size: int = Field(description="The ledger's size when these figures were read; they are its books then.")
     currency: CurrencyOut
-    accounts: list[AccountOut]
+    accounts: list[BookAccountOut]
     budget: BudgetOut | None
     transactions: int
 
@@ -109,7 +110,7 @@ def books(request: HttpRequest, slug: Slug) -> BooksOut:
             start=found.budget.start,
             end=found.budget.end,
             lines=[
-                LineOut(
+                BudgetLineOut(
                     name=line.name,
                     category=line.category,
                     kind=line.kind,
@@ -125,7 +126,7 @@ def books(request: HttpRequest, slug: Slug) -> BooksOut:
         assembly=assembly.slug,
         ledger_size=found.ledger_size,
         currency=CurrencyOut(**found.rules.currency.to_json()),
-        accounts=[AccountOut(name=a.name, kind=a.kind, balance=a.balance) for a in found.accounts],
+        accounts=[BookAccountOut(name=a.name, kind=a.kind, balance=a.balance) for a in found.accounts],
         budget=budget,
         transactions=found.transactions,
     )
@@ -177,7 +178,7 @@ class TransactionsOut(Schema):
     transactions: list[TransactionOut]
 
 
-class FilterIn(Schema):
+class TransactionFilterIn(Schema):
     q: str = Field("", max_length=200, description="Words in the description or a correction's reason.")
     line: str = Field("", max_length=64, description="A budget line's name.")
     account: str = Field("", max_length=64, description="An account the transaction posts to.")
@@ -188,7 +189,7 @@ class FilterIn(Schema):
 
 
 @public(router.get, f"{BOOKS}/transactions", TransactionsOut, "Transactions, newest first, filtered, 50 a page")
-def transactions(request: HttpRequest, slug: Slug, filters: Query[FilterIn]) -> TransactionsOut:
+def transactions(request: HttpRequest, slug: Slug, filters: Query[TransactionFilterIn]) -> TransactionsOut:
     assembly = access_assembly(slug)
     if selectors.rules(assembly) is None:
         raise _no_books(slug)
@@ -270,7 +271,7 @@ def record(request: HttpRequest, slug: Slug, body: MoneyIn) -> Status[Transactio
     return Status(201, _one(row))
 
 
-class ReasonIn(BodyIn):
+class BooksReasonIn(BodyIn):
     reason: str = Field(min_length=3, max_length=500)
 
 
@@ -281,7 +282,7 @@ class ReasonIn(BodyIn):
     "Correct a transaction by reversing it, saying why (keepers)",
     (400, 409),
 )
-def reverse(request: HttpRequest, slug: Slug, number: Number, body: ReasonIn) -> Status[TransactionOut]:
+def reverse(request: HttpRequest, slug: Slug, number: Number, body: BooksReasonIn) -> Status[TransactionOut]:
     assembly = access_assembly(slug)
     row = selectors.transaction_or_404(assembly, number)
     member = member_for(request, assembly, Action.VIEW)
@@ -333,19 +334,19 @@ def approve(request: HttpRequest, slug: Slug, number: Number) -> SpendOut:
 @authed(
     router.post, f"{SPEND}/decline", SpendOut, "Decline a spend (an approver, or who asked)", (400, 409), status=200
 )
-def decline(request: HttpRequest, slug: Slug, number: Number, body: ReasonIn) -> SpendOut:
+def decline(request: HttpRequest, slug: Slug, number: Number, body: BooksReasonIn) -> SpendOut:
     assembly = access_assembly(slug)
     spend = selectors.spend_or_404(assembly, number)
     member = member_for(request, assembly, Action.VIEW)
     return SpendOut.from_orm(services.do_decline(member, spend, body.reason, now()))
 
 
-class PayIn(BodyIn):
+class PayDayIn(BodyIn):
     day: date
 
 
 @authed(router.post, f"{SPEND}/pay", TransactionOut, "Pay an approved spend as approved (keepers)", (400, 409))
-def pay(request: HttpRequest, slug: Slug, number: Number, body: PayIn) -> Status[TransactionOut]:
+def pay(request: HttpRequest, slug: Slug, number: Number, body: PayDayIn) -> Status[TransactionOut]:
     assembly = access_assembly(slug)
     spend = selectors.spend_or_404(assembly, number)
     member = member_for(request, assembly, Action.VIEW)
@@ -353,7 +354,7 @@ def pay(request: HttpRequest, slug: Slug, number: Number, body: PayIn) -> Status
     return Status(201, _one(row))
 
 
-class LineIn(BodyIn):
+class BudgetLineIn(BodyIn):
     name: Name
     category: Name
     kind: Literal["income", "expense"]
@@ -365,7 +366,7 @@ class BudgetIn(BodyIn):
     title: str = Field(min_length=3, max_length=200)
     start: date
     end: date
-    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    lines: list[BudgetLineIn] = Field(min_length=1, max_length=500)
     text: str = Field("", max_length=20_000)
 
 
