@@ -237,8 +237,12 @@ def test_receipts_for_members_only_are_refused_to_others_with_a_sentence(db, cli
     assert "members only" in refused.content.decode()
     client.force_login(cell.users["otto"])
     assert client.get(path).status_code == 403
+    assert receipt.digest in page(client, path=f"{BOOKS}1/")
+    assert "Open the receipt" not in page(client, path=f"{BOOKS}1/")
+    assert f'href="{path}"' not in page(client)
     client.force_login(cell.users["ana"])
     assert client.get(path).content == receipt.data
+    assert f'href="{path}"' in page(client)
 
 
 def test_filters_search_and_pages(cell, client):
@@ -271,6 +275,8 @@ def test_filters_search_and_pages(cell, client):
     assert "Twine 00" not in second
     assert "A spade" in second
     assert "page 2 of 2" in second
+    assert "A spade" in page(client, page="999999999")  # past the last page: the last page
+    assert "Twine 49" in page(client, page="9" * 5000)  # not a page number: the first page
 
 
 def test_a_reversal_says_what_it_reverses_and_the_reversed_says_it_was_corrected(cell, client):
@@ -401,6 +407,9 @@ def test_waiting_spends_can_be_approved_only_by_other_approvers(cell, client):
         ),
         now,
     )
+    approve = f'action="{BOOKS}spends/{request.number}/approve"'
+    assert approve not in page(client, cell.users["nico"])
+    assert approve in page(client, cell.users["ana"])
     client.force_login(cell.users["nico"])
     refused = client.post(f"{BOOKS}spends/{request.number}/approve", follow=True)
     assert "Nobody approves their own spending." in refused.content.decode()

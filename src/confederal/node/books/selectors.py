@@ -211,7 +211,9 @@ def transactions(assembly: Assembly, narrow: TransactionFilter = TransactionFilt
     if narrow.line:
         rows = rows.filter(budget_line=narrow.line)
     if narrow.account:
-        rows = rows.filter(postings__account__name=narrow.account)
+        # A subquery rather than a join, so a transaction posting twice to one account is listed once.
+        touching = BookPosting.objects.filter(account__assembly=assembly, account__name=narrow.account)
+        rows = rows.filter(pk__in=touching.values("transaction"))
     if narrow.flow in FLOWS:
         rows = rows.filter(flow=narrow.flow)
     if narrow.since:

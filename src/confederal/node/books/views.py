@@ -74,7 +74,9 @@ def books_page(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "books/books.html", context)
     narrow, problem = read_filter(request.GET)
     page_text = request.GET.get("page", "1")
-    page = selectors.transaction_page(assembly, narrow, int(page_text) if page_text.isdecimal() else 1)
+    page = selectors.transaction_page(
+        assembly, narrow, int(page_text) if page_text.isdecimal() and len(page_text) < 10 else 1
+    )
     me: Member | None = viewer["me"]
     see_who = viewer["keeper"] or (rules is not None and rules.contributors is core.Visibility.PUBLIC)
     context |= {
@@ -112,6 +114,7 @@ def transaction_page(request: HttpRequest, slug: str, number: int) -> HttpRespon
         "t": row,
         "currency": rules.currency if rules else services.assembly_currency(assembly),
         "see_who": see_who,
+        "receipts_public": rules is None or rules.receipts is core.Visibility.PUBLIC,
         **viewer,
     }
     return render(request, "books/transaction.html", context)
