@@ -159,6 +159,7 @@ def test_every_page_of_the_demo_reads_as_plain_words_and_fits_the_window(browser
         "/assemblies/food-hub/",
         "/assemblies/food-hub/charter",
         "/assemblies/food-hub/roles/",
+        "/assemblies/food-hub/books/",
         "/ledgers/food-hub/",
         "/ledgers/food-hub/entries/0",
         "/federations/",
@@ -167,6 +168,10 @@ def test_every_page_of_the_demo_reads_as_plain_words_and_fits_the_window(browser
     assert any("/lotteries/" in p or "/draws/" in p for p in paths), "the crawl reached no draw"
     assert any("/meetings/" in p for p in paths), "the crawl reached no meeting"
     assert any("/proposals/" in p for p in paths), "the crawl reached no proposal"
+    assemblies = {p.split("/")[2] for p in paths if re.fullmatch(r"/assemblies/[a-z0-9-]+/", p)}
+    # Every demo assembly's books page, whether it keeps books yet or not.
+    missing = sorted(a for a in assemblies if f"/assemblies/{a}/books/" not in paths)
+    assert not missing, f"the crawl reached no books page of {missing}"
     visitor.context.close()
 
     # A member sees forms and their own votes; the ledgers read the same as for a visitor.
@@ -178,6 +183,7 @@ def test_every_page_of_the_demo_reads_as_plain_words_and_fits_the_window(browser
         "/assemblies/new",
         "/assemblies/food-hub/proposals/new",
         "/assemblies/food-hub/meetings/new",
+        "/assemblies/food-hub/books/",
     )
     for path in forms:
         member.goto(node.url + path)

@@ -17,33 +17,14 @@ from confederal.node.books.models import BookAccount, BookTransaction, BudgetLin
 from confederal.node.decisions.services import do_propose, do_vote
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import LedgerEntry
-from confederal.node.roles.models import RoleTerm
 
+from .books_cell import EUR, adopt_budget, build_books_cell, record
 from .cell import build_cell
-
-EUR = core.Currency.iso("EUR")
-RULES = core.BooksRules(
-    currency=EUR,
-    threshold=core.Amount(10000, EUR),
-    approvals_needed=2,
-    approvers=("Ana", "Fay", "Nico"),
-)
 
 
 @pytest.fixture
 def cell(db):
-    cell = build_cell(changes={"books": RULES.to_json()})
-    now = timezone.now()
-    RoleTerm.objects.create(
-        assembly=cell.assembly,
-        role="treasurer",
-        member=cell.members["nico"],
-        start=now.date(),
-        end=now.date() + timedelta(days=30),
-        method="rota",
-        created_at=now,
-    )
-    return cell
+    return build_books_cell()
 
 
 def entries(assembly):
@@ -64,39 +45,6 @@ def ledger_balances(assembly):
 
 def table_balances(assembly):
     return dict(BookAccount.objects.filter(assembly=assembly).values_list("name", "balance"))
-
-
-def adopt_budget(cell, now):
-    draft = services.check_budget_proposal(
-        cell.members["ana"],
-        title="Spring budget",
-        start=now.date() - timedelta(days=1),
-        end=now.date() + timedelta(days=90),
-        lines=[
-            ("Seeds", "Seeds and plants", "expense", "Beans, tomatoes and squash", "300.00"),
-            ("Tools", "Tools", "expense", "Two spades and a wheelbarrow", "150"),
-            ("Dues", "Members' contributions", "income", "What members give", "400"),
-        ],
-    )
-    proposal = do_propose(draft, now)
-    for name in ("ana", "fay", "nico"):
-        do_vote(cell.members[name], proposal, "consent", now)
-    proposal.refresh_from_db()
-    assert proposal.status == "closed", proposal.outcome
-    return proposal
-
-
-def record(cell, now, **fields):
-    values = {
-        "day": now.date(),
-        "direction": "out",
-        "amount": "20.00",
-        "description": "Bean seeds",
-        "account": "Cash",
-        "category": "Seeds and plants",
-        "budget_line": "Seeds",
-    } | fields
-    return services.do_record(services.check_transaction(cell.members["nico"], now=now, **values), now)
 
 
 def test_a_budget_is_a_decision_and_spending_on_it_moves_balances_and_its_line(cell):

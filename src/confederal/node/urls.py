@@ -4,6 +4,7 @@ from django.urls import include, path
 from .accounts import views as accounts
 from .api import api
 from .assemblies import views as assemblies
+from .books import views as books
 from .decisions import views as decisions
 from .health import health
 from .ledgers import views as ledgers
@@ -37,6 +38,18 @@ assembly = [
     path("meetings/<int:number>/notes", meetings.notes, name="notes"),
     path("meetings/<int:number>/decisions", meetings.link_decision, name="link-decision"),
     path("meetings/<int:number>/publish", meetings.publish_minutes, name="publish-minutes"),
+    path("books/", books.books_page, name="books"),
+    path("books.csv", books.books_csv, name="books-csv"),
+    path("books/open", books.open_books, name="open-books"),
+    path("books/record", books.record, name="record-money"),
+    path("books/ask", books.ask, name="ask-spend"),
+    path("books/budget", books.propose_budget, name="propose-budget"),
+    path("books/spends/<int:number>/approve", books.approve, name="approve-spend"),
+    path("books/spends/<int:number>/decline", books.decline, name="decline-spend"),
+    path("books/spends/<int:number>/pay", books.pay, name="pay-spend"),
+    path("books/<int:number>/", books.transaction_page, name="book-transaction"),
+    path("books/<int:number>/reverse", books.reverse_transaction, name="reverse-transaction"),
+    path("books/receipts/<str:digest>", books.receipt, name="receipt"),
     path("roles/", roles.roles_page, name="roles"),
     path("roles/<slug:role>/rotate", roles.rotate, name="rotate"),
     path("roles/<slug:role>/elect", roles.elect, name="elect"),

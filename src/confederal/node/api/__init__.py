@@ -22,7 +22,17 @@ from ninja.errors import HttpError, ValidationError
 
 from confederal.node.errors import Refused
 
-from . import accounts, assemblies, decisions, federation, ledgers, meetings, mutual_aid, roles  # noqa: F401  (they register routes)
+from . import (  # noqa: F401  (they register routes)
+    accounts,
+    assemblies,
+    books,
+    decisions,
+    federation,
+    ledgers,
+    meetings,
+    mutual_aid,
+    roles,
+)
 from ._base import api
 
 __all__ = ["api"]

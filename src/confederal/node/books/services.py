@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from confederal import books as core
 from confederal.books import Account, AccountKind, Amount, Approval, BooksError, BooksRules, Currency, Transaction
@@ -283,11 +283,12 @@ def _approval_reasons(
         raise _refused(exc) from exc
 
 
+# Lazy: this table is built at import, before any request has chosen a language.
 _REASON_WORDS = {
-    Approval.ABOVE_THRESHOLD: _("it is above the charter's threshold"),
-    Approval.OUTSIDE_BUDGET: _("it is not on a line of the adopted budget"),
-    Approval.OUTSIDE_PERIOD: _("its date is outside the budget's period"),
-    Approval.OVER_BUDGET: _("it would overspend its budget line"),
+    Approval.ABOVE_THRESHOLD: gettext_lazy("it is above the charter's threshold"),
+    Approval.OUTSIDE_BUDGET: gettext_lazy("it is not on a line of the adopted budget"),
+    Approval.OUTSIDE_PERIOD: gettext_lazy("its date is outside the budget's period"),
+    Approval.OVER_BUDGET: gettext_lazy("it would overspend its budget line"),
 }
 
 

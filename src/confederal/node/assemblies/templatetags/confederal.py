@@ -6,9 +6,11 @@ from datetime import date, datetime
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from confederal.books import Amount, Currency, said
 from confederal.charter import describe_rule
 from confederal.ledger import JSONValue, Phrase
 from confederal.node import words
+from confederal.node.books.services import reason_words
 from confederal.records import reason_phrase
 from confederal.roles import RoleRules
 
@@ -31,6 +33,19 @@ def moment(value: datetime | None) -> str:
 def say(value: Phrase | None) -> str:
     """A phrase of the core in the reader's language."""
     return words.say(value) if value is not None else ""
+
+
+@register.filter
+def money(minor: int | None, currency: Currency) -> str:
+    """Minor units of the books' currency in the one format money takes: ``{{ a.balance|money:currency }}`` → 1,320.00
+    EUR."""
+    return words.amount(said(Amount(minor or 0, currency)))
+
+
+@register.filter
+def spend_reasons(reasons: list[str]) -> str:
+    """Why a spend needs approval, as one clause: "it is above the charter's threshold and …"."""
+    return str(_(" and ")).join(reason_words(reasons))
 
 
 @register.filter
