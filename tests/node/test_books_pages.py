@@ -422,3 +422,13 @@ def test_waiting_spends_can_be_approved_only_by_other_approvers(cell, client):
     client.post(f"{BOOKS}spends/{request.number}/decline", {"reason": "Too dear"})
     request.refresh_from_db()
     assert request.status == SpendRequest.Status.DECLINED
+
+
+def test_csv_cells_that_start_like_a_formula_are_quoted_so_a_spreadsheet_shows_them_as_text(cell, client):
+    now = timezone.now()
+    adopt_budget(cell, now)
+    record(cell, now, amount="3", description='=HYPERLINK("http://example.org","refund")')
+    rows = list(csv.reader(io.StringIO(client.get("/assemblies/oak-street/books.csv").content.decode())))
+    described = {row[2] for row in rows[1:]}
+    assert described == {'\'=HYPERLINK("http://example.org","refund")'}
+    assert {row[4] for row in rows[1:]} == {"3.00", "-3.00"}  # amounts stay numbers

@@ -360,6 +360,11 @@ class _Echo:
         return value
 
 
+def _cell(text: str) -> str:
+    """Text a spreadsheet will not run: a cell that starts like a formula is quoted (OWASP's CSV injection advice)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @require_safe
 def books_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """Every posting of the (filtered) transactions, one row each, amounts as decimal text in the currency."""
@@ -375,15 +380,15 @@ def books_csv(request: HttpRequest, slug: str) -> HttpResponse:
                 (
                     t.number,
                     t.date.isoformat(),
-                    t.description,
-                    posting.account.name,
+                    _cell(t.description),
+                    _cell(posting.account.name),
                     core.Amount(posting.amount, currency).format(),
                     currency.code,
-                    t.budget_line,
+                    _cell(t.budget_line),
                     t.receipt,
                     t.reverses.number if t.reverses else "",
-                    t.reason,
-                    t.recorded_by,
+                    _cell(t.reason),
+                    _cell(t.recorded_by),
                 )
             )
         )
