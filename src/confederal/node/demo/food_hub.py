@@ -58,6 +58,15 @@ def tell(now: datetime) -> None:
             st.fill(s.assembly, role, t + timedelta(hours=2))
         do_rotate_chores(s.assembly, t + timedelta(hours=2))
         bk.turn_on_two_factor(bk.keeper(s, t + timedelta(hours=3)))
+        bk.pay(
+            s,
+            t + timedelta(hours=4),
+            bk.keeper(s, t + timedelta(hours=3)),
+            direction="in",
+            amount="1000.00",
+            description="Start-up grant from the Riverside Neighbourhood Association",
+            category="Donations",
+        )
 
     def approvers(t: datetime) -> list[str]:
         """Two approvers who are not the treasurer: nobody approves their own spending."""
@@ -115,7 +124,7 @@ def tell(now: datetime) -> None:
             t + timedelta(hours=7),
             bk.keeper(s, t),
             direction="transfer",
-            amount="100",
+            amount="150",
             description="Cash for the kitchen tin",
             account="Bank",
             category="Cash",
