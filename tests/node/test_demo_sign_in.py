@@ -46,3 +46,18 @@ def test_a_node_that_is_not_a_demo_lists_no_accounts(seeded, client):
     page = client.get("/accounts/sign-in").content.decode()
     assert "demo-accounts" not in page
     assert "amara" not in page
+
+
+def test_the_demo_notice_says_who_also_needs_a_code(seeded, client):
+    from django_otp.oath import totp
+
+    from confederal.node.accounts.services import do_confirm_two_factor, do_start_two_factor
+
+    lucia = User.objects.get(username="lucia")
+    device = do_start_two_factor(lucia)
+    do_confirm_two_factor(lucia, f"{totp(device.bin_key):06d}")
+    with override_settings(DEMO=True):
+        page = client.get("/accounts/sign-in").content.decode()
+    notice = page[page.index('id="demo-accounts"') :]
+    assert "authenticator app" in notice
+    assert notice.count("lucia") == 2  # in the list of accounts, and among those who need a code

@@ -126,9 +126,13 @@ def demo_context(request: HttpRequest) -> dict[str, object]:
 
     if not settings.DEMO:
         return {}
-    from .demo import DEMO_PASSWORD, demo_accounts
+    from .demo import DEMO_PASSWORD, demo_accounts, demo_accounts_with_codes
 
-    return {"demo_accounts": demo_accounts(), "demo_password": DEMO_PASSWORD}
+    return {
+        "demo_accounts": demo_accounts(),
+        "demo_password": DEMO_PASSWORD,
+        "demo_accounts_with_codes": demo_accounts_with_codes(),
+    }
 
 
 def client_address(request: HttpRequest) -> str:
