@@ -12,7 +12,7 @@ needs approval first". ``to_json``/``from_json`` give canonical JSON values
 (strings, integers, lists, objects) for the record kinds that will wrap them.
 """
 
-from ._beancount import to_beancount
+from ._beancount import commodity, to_beancount
 from ._books import MAX_POSTINGS, Account, AccountKind, Posting, Transaction, balances, check_accounts, reverse
 from ._budget import (
     MAX_LINES,
@@ -77,6 +77,7 @@ __all__ = [
     "balances",
     "budget_vs_actual",
     "check_accounts",
+    "commodity",
     "fold_books",
     "fold_entries",
     "line_reports",
