@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import resource
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,19 +21,11 @@ from pathlib import Path
 from _common import ROOT, log, machine, table, write_section
 from confederal import books
 from confederal.charter import default_charter
-from confederal.ledger import (
-    Checkpoint,
-    Entry,
-    Signer,
-    TreeLevels,
-    did_key,
-    encode_entry,
-    leaf_hash,
-    leaf_hashes,
-    sign_note,
-    tile_files,
-)
+from confederal.ledger import Entry, Signer, did_key, encode_entry, leaf_hash
 from confederal.records import CharterAdopted, RecordBody
+
+sys.path.insert(0, str(ROOT))  # the ledger is published on disk as the tests publish theirs
+from tests.support.books import publish
 
 CONFEDERAL = str(ROOT / ".venv" / "bin" / "confederal")
 ORIGIN = "bench.example.org/ledgers/food-hub"
@@ -81,13 +74,7 @@ def build(directory: Path, size: int) -> None:
         prev = leaf_hash(data)
         if seq % 100_000 == 0:
             log(f"  {seq:,} entries")
-    tree = TreeLevels(leaf_hashes(items))
-    files = tile_files(items, tree.read)
-    files["checkpoint"] = sign_note(Checkpoint(ORIGIN, len(items), tree.root()).text, [SIGNER]).encode()
-    for path, data in files.items():
-        target = directory / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    publish(directory, items, SIGNER)
     (directory / "ready").write_text(str(len(items)))
 
 

@@ -175,6 +175,11 @@ def test_the_node_is_held_to_the_ledger_size_it_names(ledger, tmp_path):
         result = audit(url, key, tmp_path / "state")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"ledger's first {len(earlier)} entries" in result.stdout
+    ahead = {**node_books(bodies), "ledger_size": len(bodies) + 1}
+    with serving(directory, ahead) as url:
+        result = audit(url, key, tmp_path / "state")
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert f"its signed checkpoint covers only {len(bodies)}" in result.stderr
 
 
 def _changed(shown: dict, where: str) -> tuple[dict, str]:

@@ -29,7 +29,8 @@ EXIT_INCONSISTENT, EXIT_MISMATCH = 5, 6
 
 EPILOG = """exit status:
   0   the ledger verifies, its books are consistent and (for a node) the node shows the same figures
-  2, 3, 4, 10-19   the ledger did not verify (or a file could not be fetched): as for verify
+  2, 3, 4, 10-19   the ledger did not verify, or a file could not be fetched: as for verify
+                   (3 also when the node's books could not be fetched)
   5   the ledger's books are inconsistent (a posting to an account never opened, a bad reversal, …)
   6   the node shows figures that differ from the ledger's (each difference is printed)
 """
@@ -243,9 +244,14 @@ def run(args: argparse.Namespace) -> int:
     size = len(entries)
     if node is not None:
         shown = node.get("ledger_size")
-        if not isinstance(shown, int) or isinstance(shown, bool) or not 0 <= shown <= len(entries):
+        if not isinstance(shown, int) or isinstance(shown, bool) or shown < 0:
+            print("✗ The node's books answer does not say at which ledger size they were computed.", file=sys.stderr)
+            return EXIT_MISMATCH
+        if shown > len(entries):
             print(
-                f"✗ The node computed its books at a ledger size ({shown!r}) its ledger does not have.", file=sys.stderr
+                f"✗ The node computed its books at {shown:,} entries, but its signed checkpoint covers only "
+                f"{len(entries):,}. If it is signing a new checkpoint right now, run again in a moment.",
+                file=sys.stderr,
             )
             return EXIT_MISMATCH
         size = shown
