@@ -127,11 +127,11 @@ def main() -> None:
         ]
         for name, (wall, cpu) in best.items()
     ]
-    section = f"""<!-- bench:books:start -->
+    section = f"""<!-- bench:books-audit:start -->
 ## Books audit (issue 13)
 
 Measured {facts["date"]} on {facts["cpu"]}, {facts["memory"]}; {facts["os"]}; Python {facts["python"]};
-load average at start {facts["load"]}. From one run of `bench/run books`.
+load average at start {facts["load"]}. From one run of `bench/run books-audit`.
 
 ### `audit-books` over {args.size:,} transactions — goal ≥ 0.5 of verify's rate: **{verdict} ({ratio:.2f})**
 
@@ -141,9 +141,9 @@ budget), as a node publishes it. Each command runs as its own process, cold, ove
 books and prints balances and budget against actual, so its rate can at best equal verify's.
 
 {table(["command", "wall", "CPU", "entries/s (wall)", "vs verify"], rows)}
-<!-- bench:books:end -->"""
+<!-- bench:books-audit:end -->"""
     print(section)
-    write_section("books", section, args.out)
+    write_section("books-audit", section, args.out)
 
 
 if __name__ == "__main__":
