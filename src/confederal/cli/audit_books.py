@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -223,6 +224,18 @@ def _node_books(target: str, slug: str, timeout: float) -> tuple[dict[str, Any] 
     return data, None
 
 
+def _fold(entries: list[bytes]) -> Books:
+    # The fold makes millions of small objects and no reference cycles; Python's cycle collector would
+    # otherwise rescan every one of them (and every verified entry) again and again: a quarter of the time.
+    gc.freeze()
+    gc.disable()
+    try:
+        return fold_entries(entries)
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 def run(args: argparse.Namespace) -> int:
     remote = args.target.startswith(("http://", "https://"))
     target = args.target.rstrip("/").removesuffix("/checkpoint")
@@ -256,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_MISMATCH
         size = shown
     try:
-        books = fold_entries(entries[:size] if size < len(entries) else entries)
+        books = _fold(entries[:size] if size < len(entries) else entries)
     except BooksError as exc:
         print(f"✗ The ledger's books are inconsistent. {exc.message}", file=sys.stderr)
         return EXIT_INCONSISTENT
