@@ -253,3 +253,11 @@ def test_books_the_ledger_cannot_hold_are_refused_with_the_entry_named(tmp_path)
     result = audit(str(tmp_path / "ledger"), key, tmp_path / "state")
     assert result.returncode == 5, result.stdout + result.stderr
     assert f"Entry {at + 1}: transaction 99 posts to 'Nowhere', which was never opened." in result.stderr
+
+
+def test_a_beancount_file_that_cannot_be_written_is_said_plainly(ledger, tmp_path):
+    _, directory, key = ledger
+    result = audit(str(directory), key, tmp_path / "state", "--beancount", str(tmp_path / "no" / "such" / "b"))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -276,7 +276,11 @@ def run(args: argparse.Namespace) -> int:
     for line in report(books, args.day or dt.date.today()):
         print(line)
     if args.beancount is not None:
-        args.beancount.write_text(to_beancount(books, slug), encoding="utf-8")
+        try:
+            args.beancount.write_text(to_beancount(books, slug), encoding="utf-8")
+        except OSError as exc:
+            print(f"confederal audit-books: cannot write {args.beancount}: {exc.strerror or exc}.", file=sys.stderr)
+            return verify.EXIT_USAGE
         print(f"The books are written for Beancount to {args.beancount}.")
     if node is None:
         return 0
