@@ -136,3 +136,11 @@ def write_section(name: str, section: str, path: Path) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text)
+
+
+def publish(name: str, section: str, path: Path, *, write: bool = True) -> None:
+    """Print a benchmark's section and, if ``write``, put it in ``path`` (docs/benchmarks.md) and say so."""
+    print(section)
+    if write:
+        write_section(name, section, path)
+        log(f"wrote {path}")

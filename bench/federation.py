@@ -31,7 +31,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import ROOT, machine, table, write_section
+from _common import ROOT, machine, publish, table
 
 PY = sys.executable
 CONFEDERAL = str(Path(PY).parent / "confederal")
@@ -292,10 +292,7 @@ def main() -> None:
         scale = bench_scale(root / "scale", args.nodes, args.round)
         print(json.dumps(scale), file=sys.stderr, flush=True)
     section = render(facts, sync, scale, args.note)
-    print(section)
-    if args.nodes >= 50 and args.entries >= 10_000:
-        write_section("federation", section, args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
+    publish("federation", section, args.out, write=args.nodes >= 50 and args.entries >= 10_000)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from _common import ROOT, best_of_interleaved, machine, measure, percentile, table, write_section
+from _common import ROOT, best_of_interleaved, log, machine, measure, percentile, publish, table
 from confederal.ledger import (
     Checkpoint,
     Entry,
@@ -41,10 +41,6 @@ from confederal.ledger import (
 PEER_PYTHON = ROOT / ".bench" / "peers" / "bin" / "python"
 PG_ADMIN = os.environ.get("CONFEDERAL_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 MARK_START, MARK_END = "<!-- bench:ledger:start -->", "<!-- bench:ledger:end -->"
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def realistic_entries(size: int) -> list[bytes]:
@@ -334,9 +330,7 @@ def main() -> None:
     proofs = bench_proofs(args.size, args.proof_samples)
     appends = bench_appends(args.single, args.batched)
     section = report(facts, verify, proofs, appends)
-    print(section)
-    write_section("ledger", section, args.out)
-    log(f"wrote {args.out}")
+    publish("ledger", section, args.out)
 
 
 if __name__ == "__main__":

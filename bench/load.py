@@ -29,7 +29,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import ROOT, free_port, load_pages_data, log, machine, table, write_section
+from _common import ROOT, free_port, load_pages_data, log, machine, publish, table
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 MARK_START, MARK_END = "<!-- bench:load:start -->", "<!-- bench:load:end -->"
@@ -351,9 +351,7 @@ def main() -> None:
     facts = machine()
     data, rows = measure(args)
     section = report(facts, data, rows, args)
-    print(section)
-    write_section("load", section, args.out)
-    log(f"wrote {args.out}")
+    publish("load", section, args.out)
 
 
 if __name__ == "__main__":

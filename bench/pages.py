@@ -22,7 +22,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from _common import ROOT, free_port, load_pages_data, log, machine, percentile, table, write_section
+from _common import ROOT, free_port, load_pages_data, log, machine, percentile, publish, table
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 PG_ADMIN = os.environ.get("CONFEDERAL_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -167,9 +167,7 @@ def main() -> None:
         with psycopg.connect(PG_ADMIN + "/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
     section = report(facts, results, args)
-    print(section)
-    write_section("pages", section, args.out)
-    log(f"wrote {args.out}")
+    publish("pages", section, args.out)
 
 
 if __name__ == "__main__":

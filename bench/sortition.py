@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import ROOT, machine, table, write_section
+from _common import ROOT, machine, publish, table, write_section
 from confederal.sortition import build_pool, read_features_csv, read_people_csv, select
 from sortition_data import SHAPES, synthetic
 
@@ -229,10 +229,7 @@ def main() -> None:
             print(f"{name} peer {backend}: {row[key]}", file=sys.stderr, flush=True)
         rows.append(row)
     section = render(facts, rows, args.peer_cap, args.our_cap, args.note)
-    print(section)
-    if not args.only:
-        write_section("sortition", section, args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
+    publish("sortition", section, args.out, write=not args.only)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ CORE = [
     "federation",
     "records",
     "books",
+    "mutual_aid",
 ]
 # Pure libraries the core may use beyond the standard library; the solver only in sortition,
 # the ISO 4217 table (iso4217) only in books.

@@ -163,6 +163,41 @@ def test_members_propose_and_vote_to_a_result(node, people, tmp_path):
     recorded(node, ana, "birch-lane", tmp_path, "Decision #1, Meet on Thursday evenings: adopted")
 
 
+def test_members_share_a_pot_in_a_participatory_budget(node, people, tmp_path):
+    ana, ben = founded_by_ana_with_ben(people)
+
+    page = ana.open("/assemblies/birch-lane/proposals/new")
+    page.get_by_label("Title").fill("Spring budget")
+    page.get_by_label("Participatory budget — share a pot among options with costs").check()
+    page.get_by_label("Options (one per line)").fill("Seed library — 120.50\nTool shed — 300\nBread oven — 450")
+    page.get_by_label(re.compile("Pot to share")).fill("500")
+    page.get_by_role("button", name="Open the vote").click()
+    expect(page.get_by_text("Your proposal is open for votes")).to_be_visible()
+    proposal_url = page.url
+    page.get_by_label("Tool shed, for 300.00 EUR").check()
+    page.get_by_label("Bread oven, for 450.00 EUR").check()
+    page.get_by_role("button", name="Add up what I ticked").click()
+    expect(page.get_by_text("250.00 EUR more than the pot of 500.00 EUR")).to_be_visible()
+    page.get_by_role("button", name="Cast my vote").click()
+    expect(page.get_by_text("more than the pot of 500.00 EUR; choose fewer")).to_be_visible()
+    page.get_by_label("Bread oven, for 450.00 EUR").uncheck()
+    page.get_by_label("Seed library, for 120.50 EUR").check()
+    page.get_by_role("button", name="Cast my vote").click()
+    expect(page.get_by_text("Your vote is cast.")).to_be_visible()
+
+    page = ben.page
+    page.goto(proposal_url)
+    page.get_by_label("Bread oven, for 450.00 EUR").check()
+    page.get_by_role("button", name="Cast my vote").click()
+    # Seeds and tools (one each, cheaper first) use 420.50; the oven (one) no longer fits.
+    expect(page.get_by_text("Seed library, for 120.50 EUR; 1 member chose it.")).to_be_visible()
+    expect(
+        page.get_by_text("The funded options cost 420.50 EUR of the pot of 500.00 EUR; 79.50 EUR is left.")
+    ).to_be_visible()
+    expect(page.get_by_text(re.compile("Bread oven, costing 450.00 EUR, did not fit"))).to_be_visible()
+    recorded(node, ana, "birch-lane", tmp_path, "Decision #1, Spring budget: Seed library and Tool shed funded")
+
+
 def test_a_meeting_is_held_and_its_minutes_published(node, people, tmp_path):
     ana, ben = founded_by_ana_with_ben(people)
     page = ana_takes_the_facilitator_role(ana)

@@ -130,6 +130,7 @@ def test_yes_no_methods_have_fixed_options_and_the_others_none():
         Method.INSTANT_RUNOFF,
         Method.SCHULZE,
         Method.TIME_POLL,
+        Method.PARTICIPATORY_BUDGET,
     }
 
 
@@ -469,7 +470,8 @@ def test_no_ballots_at_all_means_no_votes_whatever_the_quorum(quorum):
 @pytest.mark.parametrize("method", list(Method))
 def test_an_empty_electorate_has_no_votes_for_every_method(method):
     options = [] if METHOD_OPTIONS[method] else ["a", "b"]
-    outcome = tally(Rules(method, quorum=0), options, [], 0, TIEBREAK)
+    budget = {"pot": 10, "costs": (("a", 4), ("b", 6))} if method is Method.PARTICIPATORY_BUDGET else {}
+    outcome = tally(Rules(method, quorum=0, **budget), options, [], 0, TIEBREAK)
     assert (outcome.status, outcome.winners, outcome.quorum_needed) == (Status.NO_VOTES, (), 0)
     assert "tiebreak" not in canonical_json(outcome.to_json()).decode()
 

@@ -37,12 +37,33 @@ def choices_for(method, options, max_score=5):
 
 
 @st.composite
+def budget_choices(draw, options, rules):
+    """Approvals that fit the pot: a random pick, trimmed from the end until it does."""
+    chosen = draw(st.lists(st.sampled_from(options), unique=True))
+    while sum(rules.cost_of(o) for o in chosen) > rules.pot:
+        chosen.pop()
+    return chosen
+
+
+@st.composite
+def budget_rules(draw, options, quorum=Fraction(1, 2)):
+    """A pot and a cost for every option, none above the pot; small costs so that ties in cost happen."""
+    pot = draw(st.integers(1, 40))
+    costs = tuple((o, draw(st.integers(1, pot))) for o in options)
+    return Rules(Method.PARTICIPATORY_BUDGET, quorum=quorum, pot=pot, costs=costs)
+
+
+@st.composite
 def elections(draw, methods=tuple(Method), max_ballots=12):
     method = draw(st.sampled_from(methods))
     options = [] if METHOD_OPTIONS[method] else draw(st.lists(st.sampled_from(OPTION_IDS), min_size=1, unique=True))
-    choices = draw(st.lists(choices_for(method, options), max_size=max_ballots))
+    if method is Method.PARTICIPATORY_BUDGET:
+        rules = draw(budget_rules(options, draw(QUORUMS)))
+        choices = draw(st.lists(budget_choices(options, rules), max_size=max_ballots))
+    else:
+        rules = Rules(method, quorum=draw(QUORUMS))
+        choices = draw(st.lists(choices_for(method, options), max_size=max_ballots))
     ballots = [Ballot(f"voter-{i}", choice) for i, choice in enumerate(choices)]
-    rules = Rules(method, quorum=draw(QUORUMS))
     eligible = len(ballots) + draw(st.integers(0, 4))
     return rules, options, ballots, eligible, draw(TIEBREAKS)
 
@@ -84,6 +105,10 @@ def test_winners_are_options_and_only_ties_have_several(election):
     outcome = tally(rules, options, ballots, eligible, tiebreak)
     assert set(outcome.winners) <= set(options)
     assert list(outcome.winners) == sorted(outcome.winners) or outcome.status is Status.CHOSEN
+    if rules.method is Method.PARTICIPATORY_BUDGET:
+        # Every funded option wins; a budget never ends in a tie.
+        assert bool(outcome.winners) == (outcome.status is Status.CHOSEN)
+        return
     assert (len(outcome.winners) > 1) == (outcome.status is Status.TIE)
     if outcome.status is Status.CHOSEN:
         assert len(outcome.winners) == 1

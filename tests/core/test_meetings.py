@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from confederal.meetings import CalendarEvent, Minutes, ics_calendar, write_minutes
+from confederal.records import MeetingMinutes
 
 START = datetime(2026, 12, 1, 18, 30, tzinfo=UTC)
 
@@ -37,23 +38,25 @@ def test_naive_times_are_refused():
         ics_calendar("x", [_event(start=datetime(2026, 12, 1, 18, 30))])
 
 
+MINUTES = Minutes(
+    assembly="Food hub",
+    title="December meeting",
+    number=3,
+    starts_at=START,
+    ends_at=START + timedelta(hours=2),
+    place="Hall",
+    present=["Amara", "Jonas"],
+    absent=["Lucía"],
+    agenda=["Freezer", "Rota"],
+    notes="We agreed to buy it.",
+    decisions=[(4, "Buy a freezer", "adopted")],
+    published_by="Jonas",
+)
+
+
 def test_minutes_are_deterministic_and_list_what_happened():
-    minutes = Minutes(
-        assembly="Food hub",
-        title="December meeting",
-        number=3,
-        starts_at=START,
-        ends_at=START + timedelta(hours=2),
-        place="Hall",
-        present=["Amara", "Jonas"],
-        absent=["Lucía"],
-        agenda=["Freezer", "Rota"],
-        notes="We agreed to buy it.",
-        decisions=[(4, "Buy a freezer", "adopted")],
-        published_by="Jonas",
-    )
-    text = write_minutes(minutes)
-    assert text == write_minutes(minutes)
+    text = write_minutes(MINUTES)
+    assert text == write_minutes(MINUTES)
     for part in (
         "# December meeting",
         "- Amara",
@@ -63,3 +66,19 @@ def test_minutes_are_deterministic_and_list_what_happened():
         "Published by Jonas.",
     ):
         assert part in text
+
+
+def test_the_record_of_minutes_says_who_came_and_what_was_decided_and_names_the_document():
+    body = MeetingMinutes.of(MINUTES, "sha256:" + "ab" * 32, 321, "text/markdown").to_json()
+    assert body == {
+        "number": 3,
+        "title": "December meeting",
+        "starts": "2026-12-01T18:30:00Z",
+        "ends": "2026-12-01T20:30:00Z",
+        "place": "Hall",
+        "present": ["Amara", "Jonas"],
+        "agenda": ["Freezer", "Rota"],
+        "decisions": [{"number": 4, "title": "Buy a freezer", "status": "adopted"}],
+        "minutes": {"digest": "sha256:" + "ab" * 32, "bytes": 321, "media_type": "text/markdown"},
+        "published_by": "Jonas",
+    }

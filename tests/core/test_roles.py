@@ -28,6 +28,17 @@ from confederal.roles import (
 
 DAY_ONE = date(2026, 1, 5)
 SEED = hashlib.sha256(b"confederal roles test").digest()
+#: Seeds for the random absences (and draws) of a simulated run.
+RANDOMNESS = st.integers(0, 2**32)
+
+
+def _members(n):
+    return [f"m{i}" for i in range(n)]
+
+
+def _away_at_random(members, chance, rng, rounds):
+    """Who is away in each of ``rounds`` rounds: each of ``members`` with a ``chance`` in a hundred."""
+    return [{m for m in members if rng.randrange(100) < chance} for _ in range(rounds)]
 
 
 def terms(*holders, start=DAY_ONE):
@@ -255,7 +266,7 @@ def test_when_nobody_is_eligible_the_rota_picks_nobody_and_says_why():
 def test_without_absences_rota_service_counts_never_differ_by_more_than_one(n, limit, data):
     # Round-robin reaches each member again after n - 1 terms by others, so a cool-down below n never binds.
     rules = RoleRules(max_consecutive_terms=limit, cooldown_terms=data.draw(st.integers(0, min(n - 1, 12))))
-    members = [f"m{i}" for i in range(n)]
+    members = _members(n)
     for history, pick in simulate(members, rules, 200, lambda _: (), lambda m, h, r, a, _: next_by_rota(m, h, r, a)):
         assert pick.holder is not None
         counts = service(history, members).values()
@@ -269,16 +280,15 @@ def test_without_absences_rota_service_counts_never_differ_by_more_than_one(n, l
     cooldown=st.integers(0, 1),
     always=st.integers(1, 10),
     chance=st.sampled_from([10, 30, 50]),
-    randomness=st.integers(0, 2**32),
+    randomness=RANDOMNESS,
 )
 @pytest.mark.slow
 def test_with_random_absences_members_present_every_round_stay_within_one_term(
     n, limit, cooldown, always, chance, randomness
 ):
-    members = [f"m{i}" for i in range(n)]
+    members = _members(n)
     steady = members[: min(always, n)]
-    rng = random.Random(randomness)
-    absences = [{m for m in members[len(steady) :] if rng.randrange(100) < chance} for _ in range(200)]
+    absences = _away_at_random(members[len(steady) :], chance, random.Random(randomness), 200)
     rules = RoleRules(max_consecutive_terms=limit, cooldown_terms=cooldown)
     rota = simulate(members, rules, 200, absences.__getitem__, lambda m, h, r, a, _: next_by_rota(m, h, r, a))
     for history, _ in rota:
@@ -292,12 +302,12 @@ def test_with_random_absences_members_present_every_round_stay_within_one_term(
     limit=st.integers(1, 4),
     cooldown=st.integers(0, 4),
     chance=st.sampled_from([0, 20, 50]),
-    randomness=st.integers(0, 2**32),
+    randomness=RANDOMNESS,
 )
 def test_term_limits_and_cooldowns_are_never_violated_in_simulation(n, limit, cooldown, chance, randomness):
-    members = [f"m{i}" for i in range(n)]
+    members = _members(n)
     rng = random.Random(randomness)
-    absences = [{m for m in members if rng.randrange(100) < chance} for _ in range(120)]
+    absences = _away_at_random(members, chance, rng, 120)
     methods = [rng.choice([Rotation.ROTA, Rotation.LOTTERY]) for _ in range(120)]
     rules = RoleRules(max_consecutive_terms=limit, cooldown_terms=cooldown)
 
@@ -319,7 +329,7 @@ def test_term_limits_and_cooldowns_are_never_violated_in_simulation(n, limit, co
 
 
 def test_the_same_seed_draws_the_same_holder():
-    members = [f"m{i}" for i in range(9)]
+    members = _members(9)
     picks = {draw_by_lot(members, [], RoleRules(), SEED).holder for _ in range(3)}
     assert len(picks) == 1
 
@@ -380,7 +390,7 @@ def test_the_lottery_is_roughly_uniform_over_many_seeds(n):
     seed_bytes=st.binary(min_size=16, max_size=32),
 )
 def test_excluded_members_are_never_drawn(n, past, away, limit, cooldown, seed_bytes):
-    members = [f"m{i}" for i in range(n)]
+    members = _members(n)
     history = terms(*(f"m{i % n}" for i in past))
     rules = RoleRules(max_consecutive_terms=limit, cooldown_terms=cooldown, rotation=Rotation.LOTTERY)
     absent = {f"m{i}" for i in away}
@@ -408,7 +418,7 @@ def test_excluded_members_are_never_drawn(n, past, away, limit, cooldown, seed_b
     ],
 )
 def test_rerun_draw_refuses_a_tampered_record(tamper, code):
-    draw = draw_by_lot([f"m{i}" for i in range(5)], [], RoleRules(), SEED).draw
+    draw = draw_by_lot(_members(5), [], RoleRules(), SEED).draw
     assert draw is not None
     with pytest.raises(RotationError) as caught:
         rerun_draw(tamper(draw))
@@ -416,7 +426,7 @@ def test_rerun_draw_refuses_a_tampered_record(tamper, code):
 
 
 def test_rerun_draw_notices_a_different_seed():
-    members = [f"m{i}" for i in range(5)]
+    members = _members(5)
     draw = draw_by_lot(members, [], RoleRules(), SEED).draw
     assert draw is not None
     # Find a seed that selects someone else and record it with the original outcome.
@@ -512,17 +522,16 @@ def test_a_chore_listed_twice_is_refused():
     chores=st.integers(1, 8),
     always=st.integers(1, 10),
     chance=st.sampled_from([0, 20, 50]),
-    randomness=st.integers(0, 2**32),
+    randomness=RANDOMNESS,
 )
 def test_chores_are_shared_evenly_over_many_periods(n, chores, always, chance, randomness):
-    members = [f"m{i}" for i in range(n)]
+    members = _members(n)
     steady = members[: min(always, n)]
     names = [f"chore{i}" for i in range(chores)]
-    rng = random.Random(randomness)
     history = {name: [] for name in names}
     totals = dict.fromkeys(members, 0)
-    for period in range(100):
-        absent = {m for m in members[len(steady) :] if rng.randrange(100) < chance}
+    absences = _away_at_random(members[len(steady) :], chance, random.Random(randomness), 100)
+    for period, absent in enumerate(absences):
         present = [m for m in members if m not in absent]
         assignment = chore_rota(members, names, history, absent)
         assert list(assignment) == names

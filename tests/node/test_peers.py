@@ -250,21 +250,14 @@ def test_the_operator_removes_a_peer_over_the_api(operator, client, now):
 
 def test_the_public_peers_list_says_what_is_wrong_in_plain_words(operator, client, now):
     earlier = now - timedelta(hours=2)
-    Peer.objects.create(
-        url="https://down.example.org",
-        added_at=earlier,
-        last_seen_at=earlier,
-        last_attempt_at=now,
-        last_error="https://down.example.org/ledgers: did not answer ([Errno 111] Connection refused)",
-    )
-    Peer.objects.create(
-        url="https://odd.example.org",
-        added_at=earlier,
-        last_seen_at=now,
-        last_attempt_at=now,
-        last_error="The peer's list of ledgers is not JSON.",
-    )
-    Peer.objects.create(url="https://new.example.org", added_at=now, last_attempt_at=now, last_error="x: timed out")
+    for host, added, seen, error in (
+        ("down", earlier, earlier, "https://down.example.org/ledgers: did not answer ([Errno 111] Connection refused)"),
+        ("odd", earlier, now, "The peer's list of ledgers is not JSON."),
+        ("new", now, None, "x: timed out"),
+    ):
+        Peer.objects.create(
+            url=f"https://{host}.example.org", added_at=added, last_seen_at=seen, last_attempt_at=now, last_error=error
+        )
     page = client.get("/federation/peers").content.decode()
     assert "unreachable since" in page
     assert "answered with something this node could not read" in page

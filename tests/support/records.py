@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from fractions import Fraction
 
-from confederal import books
+from confederal import books, mutual_aid
 from confederal.charter import default_charter
 from confederal.decisions import Method, Outcome, Rules, Status
-from confederal.federation import CouncilCharter, FederationCharter, Mandate, Question
+from confederal.federation import AidRule, CouncilCharter, FederationCharter, Mandate, Question
 from confederal.ledger import JSONObject
 from confederal.records import (
     Amount,
@@ -85,6 +85,7 @@ _FEDERATION = FederationCharter(
     max_council_days=30,
     mutual_aid="Each assembly gives 2% of its budget to the mutual-aid pool.",
     sunset="Every council dissolves at its end.",
+    aid=AidRule("quarter", share=200),
 )
 _COUNCIL = CouncilCharter(FED, "Stop the river pipeline", T0, T0.replace(day=20), (Question("q1", "Blockade?"),))
 _MANDATE = Mandate("Carry our position.", {"q1": "for"}, ("no violence",))
@@ -174,6 +175,17 @@ EXAMPLES: dict[str, RecordBody] = {
         ),
         CouncilSunset(COUNCIL, ("Amara", "Nadia"), "sha256:" + "c" * 64, "Thank you."),
         *_books_examples(),
+        mutual_aid.AidRequest(
+            FED,
+            1,
+            "Legal fees for the blockade",
+            date(2026, 12, 20),
+            amount=books.Amount(60000, books.Currency.iso("EUR")),
+        ),
+        mutual_aid.AidOffer(
+            FED, 2, "Surplus seedlings", date(2027, 3, 1), goods="tomato seedlings", quantity=40, unit="trays"
+        ),
+        mutual_aid.AidVote(FED, "127.0.0.1:8002/ledgers/housing#1", "for", 12),
         FinanceNote("Kitchen rent", "out", Amount(32000, "EUR"), "rent"),
         metric(214),
     ]

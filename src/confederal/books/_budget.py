@@ -195,6 +195,7 @@ def approval_reasons(
     threshold: Amount,
     accounts: Sequence[Account],
     earlier: Iterable[Transaction] = (),
+    spent: int = 0,
 ) -> tuple[Approval, ...]:
     """Every reason ``txn`` needs approval first; empty when it needs none.
 
@@ -204,7 +205,8 @@ def approval_reasons(
     of it, the line is not an expense line, or it spends on another expense
     account than the line's (``outside_budget``); when its date is outside the
     budget's period (``outside_period``); or when, with the ``earlier``
-    transactions on the same line, the line would be overspent (``over_budget``).
+    transactions on the same line (or ``spent``, what a caller already summed
+    for it, in minor units), the line would be overspent (``over_budget``).
     """
     if not isinstance(threshold, Amount) or threshold.minor < 0:
         raise BooksError(
@@ -236,7 +238,7 @@ def approval_reasons(
     if not budget.covers(txn.date):
         reasons.append(Approval.OUTSIDE_PERIOD)
         return tuple(reasons)
-    before = sum(
+    before = spent + sum(
         _on_line(line, other) for other in earlier if other.budget_line == line.name and budget.covers(other.date)
     )
     if before + _on_line(line, txn) > line.amount.minor:

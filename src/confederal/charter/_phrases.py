@@ -24,6 +24,7 @@ _METHODS = {
     "instant_runoff": N_("ranked choice (instant runoff)"),
     "schulze": N_("ranked choice (Schulze)"),
     "time_poll": N_("a time poll"),
+    "participatory_budget": N_("participatory budgeting (members share a pot among options with costs)"),
 }
 
 _SHARES = {

@@ -247,6 +247,54 @@ class Story(threading.Thread):
         except Exception as exc:  # the nodes keep serving whatever the story hits
             self.say(f"the story stopped early: {exc}")
 
+    def mutual_aid(self, fed: str) -> None:
+        """Dues from all three, the housing group's request, a grant by three decisions, paid across the nodes."""
+        food, energy, housing = self.nodes
+        for node in self.nodes:
+            self.once(f"dues:{node.slug}", lambda n=node: self.step(n, "dues", "--federation", fed))
+        self.say(
+            f"each assembly pays its dues into the fund, held in its own books: {food.url}/federations/{fed}/fund/"
+        )
+        request = self.once(
+            "aid-request",
+            lambda: self.step(housing, "ask", "--federation", fed, "--amount", "40.00",
+                              "--purpose", "Legal fees for the pipeline blockade")["request"],
+        )  # fmt: skip
+        self.say("the housing group asks the federation for 40.00 EUR of legal fees for the blockade.")
+
+        def knows_request(n: DemoNode) -> bool:
+            fund = self.read(n, f"/api/federations/{fed}/fund") or {}
+            return any(r.get("request") == request for r in fund.get("requests", []))
+
+        for node in self.nodes:
+            self.until(lambda n=node: knows_request(n))
+            self.once(
+                f"aid-vote:{node.slug}",
+                lambda n=node: self.step(n, "aid-vote", "--federation", fed, "--request", request, "--choice", "for"),
+            )
+            self.say(f"the {node.slug} assembly decides to vote for the grant.")
+            self.pause(5)
+
+        def share_due(n: DemoNode) -> bool:
+            fund = self.read(n, f"/api/federations/{fed}/fund") or {}
+            return any(r.get("request") == request and r.get("granted") for r in fund.get("requests", []))
+
+        for node in (food, energy):
+            self.until(lambda n=node: share_due(n))
+            self.once(
+                f"aid-give:{node.slug}", lambda n=node: self.step(n, "give", "--federation", fed, "--request", request)
+            )
+            self.say(f"the {node.slug} treasurer pays its share from the fund it holds.")
+
+        def both_given() -> bool:
+            fund = self.read(housing, f"/api/federations/{fed}/fund") or {}
+            found: dict[str, Any] = next((r for r in fund.get("requests", []) if r.get("request") == request), {})
+            return bool(found.get("shares")) and all(s["given"] >= s["share"] for s in found["shares"])
+
+        self.until(both_given)
+        self.once("aid-received", lambda: self.step(housing, "receive", "--federation", fed, "--request", request))
+        self.say("the housing group records both shares; every node shows the same fund.")
+
     def act(self) -> None:
         food, energy, housing = self.nodes
         self.until(lambda: all(self.read(n, "/ledgers") for n in self.nodes), timeout=300)
@@ -345,4 +393,5 @@ class Story(threading.Thread):
         self.pause(15)
         self.once("vote:housing", lambda: self.step(housing, *vote, "against"))
         self.say("Oscar votes against; every node tallies 2 for, 1 against from the member ledgers.")
+        self.mutual_aid(fed)
         self.say(f"the council dissolves by itself at its end, {COUNCIL_MINUTES} minutes after it was convened.")

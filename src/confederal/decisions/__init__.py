@@ -2,8 +2,9 @@
 
 Pure functions and values only — no Django, no I/O, no hidden randomness: ties
 the methods cannot break are settled by lots drawn from a tiebreak value the
-caller passes in. Nine methods are supported (``Method``), from consent and
-majority votes to approval, score, instant runoff, Schulze and time polls.
+caller passes in. Ten methods are supported (``Method``), from consent and
+majority votes to approval, score, instant runoff, Schulze, time polls and
+participatory budgets (members share a pot among options with costs).
 
 The shell validates each ballot with ``check_choice`` as it is cast, stores the
 normalised choice, and when voting closes calls ``tally``, whose ``Outcome``
@@ -15,6 +16,7 @@ The exact rules of every method, quorum and tie are documented in
 
 from ._errors import DecisionError
 from ._methods import (
+    MAX_AMOUNT,
     MAX_OPTIONS,
     MAX_SCORE_LIMIT,
     METHOD_OPTIONS,
@@ -22,6 +24,7 @@ from ._methods import (
     Ballot,
     Method,
     Rules,
+    check_budget,
     check_choice,
     check_options,
     fraction_json,
@@ -30,6 +33,7 @@ from ._outcome import Outcome, Status, break_tie
 from ._tally import tally
 
 __all__ = [
+    "MAX_AMOUNT",
     "MAX_OPTIONS",
     "MAX_SCORE_LIMIT",
     "METHOD_OPTIONS",
@@ -41,6 +45,7 @@ __all__ = [
     "Rules",
     "Status",
     "break_tie",
+    "check_budget",
     "check_choice",
     "check_options",
     "fraction_json",

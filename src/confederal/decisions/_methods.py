@@ -12,18 +12,21 @@ or ``@ _ . : -``.
 from __future__ import annotations
 
 import enum
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Final, TypeVar
 
+from confederal.books import MAX_MINOR
 from confederal.ledger import JSONObject, JSONValue
 
 from ._errors import DecisionError
 
 __all__ = [
+    "MAX_AMOUNT",
     "MAX_OPTIONS",
     "MAX_SCORE_LIMIT",
     "METHOD_OPTIONS",
@@ -31,6 +34,7 @@ __all__ = [
     "Ballot",
     "Method",
     "Rules",
+    "check_budget",
     "check_choice",
     "check_options",
     "fraction_json",
@@ -60,6 +64,9 @@ class Method(enum.StrEnum):
     SCHULZE = "schulze"
     #: An object mapping every slot (option) id to ``"yes" | "maybe" | "no"``.
     TIME_POLL = "time_poll"
+    #: A list of option ids, as approval, whose costs add up to at most ``Rules.pot``
+    #: (and, unless empty, to at least ``Rules.min_share`` of it).
+    PARTICIPATORY_BUDGET = "participatory_budget"
 
 
 #: The fixed option ids of the yes/no-style methods, in display order; ``None``
@@ -75,6 +82,7 @@ METHOD_OPTIONS: Final[Mapping[Method, tuple[str, ...] | None]] = MappingProxyTyp
         Method.INSTANT_RUNOFF: None,
         Method.SCHULZE: None,
         Method.TIME_POLL: None,
+        Method.PARTICIPATORY_BUDGET: None,
     }
 )
 
@@ -86,7 +94,13 @@ MAX_OPTIONS: Final = 100
 #: The highest ``Rules.max_score`` allowed.
 MAX_SCORE_LIMIT: Final = 100
 
+#: Pots and costs are whole minor units below this, the books' own bound, so sums stay safe JSON integers.
+MAX_AMOUNT: Final = MAX_MINOR - 1
+
 _OPTION_ID = re.compile(r"[A-Za-z0-9@_.:-]{1,128}\Z")
+# The fields every decision's rules have; a participatory budget's add ``_BUDGET_FIELDS``.
+_RULE_FIELDS = frozenset({"method", "quorum", "threshold", "max_score", "max_stand_aside"})
+_BUDGET_FIELDS = frozenset({"pot", "costs", "min_share"})
 
 
 def fraction_json(value: Fraction) -> JSONObject:
@@ -141,11 +155,17 @@ class Rules:
     ``Fraction``; floats are refused. ``threshold`` is used only by super
     majority, ``max_score`` only by score voting and ``max_stand_aside`` only
     by consent and consensus, but all are checked whatever the method.
+    ``pot``, ``costs`` and ``min_share`` belong to a participatory budget
+    only; any other method refuses them. A budget's rules may be built
+    without its pot and costs (the charter's rules for the method), but no
+    ballot is checked or counted until ``check_budget`` accepts them.
 
     Raises:
         DecisionError: a rule is out of range (codes ``bad_method``,
             ``bad_quorum``, ``bad_threshold``, ``bad_max_score``,
-            ``bad_max_stand_aside``).
+            ``bad_max_stand_aside``, ``bad_pot``, ``bad_cost``,
+            ``bad_min_share``, ``duplicate_option``, ``bad_option_id``,
+            ``not_a_budget``).
     """
 
     method: Method
@@ -158,6 +178,13 @@ class Rules:
     max_score: int = 5
     #: Consent and consensus: if stand-asides / participants exceeds this, there is no consensus.
     max_stand_aside: Fraction = Fraction(1, 3)
+    #: Participatory budget: the money to share, in the assembly's currency's minor units (cents).
+    pot: int | None = None
+    #: Participatory budget: each option's cost in minor units, as ``(option id, cost)`` pairs sorted by id.
+    costs: tuple[tuple[str, int], ...] = ()
+    #: Participatory budget: a ballot that chooses anything must spend at least this share of the pot
+    #: (Decidim's "threshold" rule; 0 lets a ballot spend as little as it likes).
+    min_share: Fraction = Fraction(0)
 
     def __post_init__(self) -> None:
         # Normalise in place: the dataclass is frozen, and callers should get
@@ -187,16 +214,62 @@ class Rules:
                 limit=MAX_SCORE_LIMIT,
                 value=self.max_score,
             )
+        self._check_budget_fields()
+
+    def _check_budget_fields(self) -> None:
+        object.__setattr__(
+            self,
+            "min_share",
+            _as_fraction(self.min_share, "bad_min_share", "least share of the pot", Fraction(0), Fraction(1)),
+        )
+        if self.pot is not None:
+            _as_amount(self.pot, "bad_pot", "The pot")
+        costs = self.costs
+        if isinstance(costs, Mapping):
+            costs = tuple(costs.items())
+        if isinstance(costs, str) or not isinstance(costs, Sequence):
+            raise DecisionError("bad_cost", "The costs must be pairs of an option id and its cost.")
+        pairs: list[tuple[str, int]] = []
+        for pair in costs:
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise DecisionError("bad_cost", "The costs must be pairs of an option id and its cost.")
+            option, cost = pair
+            _check_option_id(option)
+            pairs.append((option, _as_amount(cost, "bad_cost", f"The cost of {option}")))
+        _check_unique(option for option, _cost in pairs)
+        # Sorted by id, as the ledger's canonical JSON writes an object's keys, so rules read back equal.
+        object.__setattr__(self, "costs", tuple(sorted(pairs)))
+        if self.method is not Method.PARTICIPATORY_BUDGET and (self.pot is not None or pairs or self.min_share):
+            raise DecisionError(
+                "not_a_budget",
+                "A pot, costs and a least share belong to a participatory budget, not to a {method} decision.",
+                method=self.method.value,
+            )
+
+    def cost_of(self, option: str) -> int:
+        """The cost of ``option`` in minor units (a participatory budget's, after ``check_budget``)."""
+        return dict(self.costs)[option]
 
     def to_json(self) -> JSONObject:
-        """Return the rules as a JSON object inside the ledger's canonical profile."""
-        return {
+        """Return the rules as a JSON object inside the ledger's canonical profile.
+
+        Every method's rules have the same five fields; a participatory budget's add
+        ``min_share`` and, once set, ``pot`` and ``costs`` (an object of option id → minor units).
+        """
+        data: JSONObject = {
             "method": self.method.value,
             "quorum": fraction_json(self.quorum),
             "threshold": fraction_json(self.threshold),
             "max_score": self.max_score,
             "max_stand_aside": fraction_json(self.max_stand_aside),
         }
+        if self.method is Method.PARTICIPATORY_BUDGET:
+            data["min_share"] = fraction_json(self.min_share)
+            if self.pot is not None:
+                data["pot"] = self.pot
+            if self.costs:
+                data["costs"] = dict(self.costs)
+        return data
 
     @classmethod
     def from_json(cls, data: object) -> Rules:
@@ -205,16 +278,26 @@ class Rules:
         Raises:
             DecisionError: ``bad_rules`` when a field is missing or not a fraction, or any code of the constructor.
         """
-        if not isinstance(data, dict) or set(data) != {"method", "quorum", "threshold", "max_score", "max_stand_aside"}:
+        if not isinstance(data, dict) or not _RULE_FIELDS <= set(data) <= _RULE_FIELDS | _BUDGET_FIELDS:
             raise DecisionError(
                 "bad_rules", "A decision's rules name its method, quorum, threshold, scores and stand-asides."
             )
+        costs = data.get("costs", {"": 0})
+        # Present means set: a null pot or empty costs would not be written back the same.
+        if not isinstance(costs, dict) or not costs or ("pot" in data and data["pot"] is None):
+            raise DecisionError("bad_rules", "A budget's pot is a whole number and its costs an object of option ids.")
+        if "costs" not in data:
+            costs = {}
         return cls(
             method=_as_method(data["method"]),
             quorum=_fraction_from_json(data["quorum"]),
             threshold=_fraction_from_json(data["threshold"]),
             max_score=data["max_score"],  # checked by the constructor
             max_stand_aside=_fraction_from_json(data["max_stand_aside"]),
+            # Only a budget may carry these; the constructor refuses them on any other method.
+            pot=data.get("pot"),
+            costs=tuple(costs.items()),
+            min_share=_fraction_from_json(data["min_share"]) if "min_share" in data else Fraction(0),
         )
 
 
@@ -254,12 +337,7 @@ def check_options(method: Method, options: Sequence[str]) -> tuple[str, ...]:
         raise DecisionError("bad_options", "The options must be a list of option ids, not {got}.", got=_shown(options))
     ids = tuple(options)
     for option in ids:
-        if not isinstance(option, str) or not _OPTION_ID.match(option):
-            raise DecisionError(
-                "bad_option_id",
-                "The option id {got} is not allowed: ids are 1–128 ASCII letters, digits or @ _ . : -.",
-                got=_shown(option),
-            )
+        _check_option_id(option)
     fixed = METHOD_OPTIONS[method]
     if fixed is not None:
         if ids and (len(ids) != len(fixed) or set(ids) != set(fixed)):
@@ -279,12 +357,70 @@ def check_options(method: Method, options: Sequence[str]) -> tuple[str, ...]:
             limit=MAX_OPTIONS,
             count=len(ids),
         )
+    _check_unique(ids)
+    return ids
+
+
+def _check_option_id(option: object) -> str:
+    if not isinstance(option, str) or not _OPTION_ID.match(option):
+        raise DecisionError(
+            "bad_option_id",
+            "The option id {got} is not allowed: ids are 1–128 ASCII letters, digits or @ _ . : -.",
+            got=_shown(option),
+        )
+    return option
+
+
+def _check_unique(ids: Iterable[str]) -> None:
     seen: set[str] = set()
     for option in ids:
         if option in seen:
             raise DecisionError("duplicate_option", "The option {option} is listed twice.", option=option)
         seen.add(option)
-    return ids
+
+
+def _as_amount(value: object, code: str, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT:
+        raise DecisionError(
+            code,
+            "{what} must be a whole number of minor units (cents) from 1 to {most}, not {got}.",
+            what=what,
+            most=MAX_AMOUNT,
+            got=_shown(value),
+        )
+    return value
+
+
+def check_budget(rules: Rules, options: Sequence[str]) -> None:
+    """Refuse a participatory budget whose pot or costs do not fit ``options``; any other method passes.
+
+    Every option needs a cost, no cost may name another option, and no option may cost more
+    than the whole pot (it could never be funded).
+
+    Raises:
+        DecisionError: ``no_pot``, ``missing_cost``, ``unknown_option``, ``cost_over_pot``.
+    """
+    if rules.method is not Method.PARTICIPATORY_BUDGET:
+        return
+    if rules.pot is None:
+        raise DecisionError("no_pot", "A participatory budget needs a pot to share, above 0.")
+    costs = dict(rules.costs)
+    for option in options:
+        if option not in costs:
+            raise DecisionError(
+                "missing_cost", "The option {option} has no cost; every option of a budget has one.", option=option
+            )
+    for option, cost in rules.costs:
+        if option not in options:
+            raise DecisionError("unknown_option", "{option} is not an option of this decision.", option=option)
+        if cost > rules.pot:
+            raise DecisionError(
+                "cost_over_pot",
+                "The option {option} costs {cost}, more than the whole pot of {pot}; it could never be funded.",
+                option=option,
+                cost=cost,
+                pot=rules.pot,
+            )
 
 
 def check_choice(method: Method, options: Sequence[str], choice: object, rules: Rules) -> JSONValue:
@@ -301,7 +437,8 @@ def check_choice(method: Method, options: Sequence[str], choice: object, rules: 
             ``bad_choice`` (wrong shape or an answer the method does not
             know), ``unknown_option``, ``duplicate_approval``,
             ``duplicate_rank``, ``score_out_of_range``, ``missing_score``,
-            ``missing_slot``.
+            ``missing_slot``, ``over_pot``, ``under_min_share``, or any
+            ``check_budget`` code.
     """
     method = _as_method(method)
     if rules.method is not method:
@@ -312,10 +449,13 @@ def check_choice(method: Method, options: Sequence[str], choice: object, rules: 
             method=method.value,
         )
     ids = check_options(method, options)
+    check_budget(rules, ids)
     if METHOD_OPTIONS[method] is not None:
         return answer_choice(method, choice)
     if method is Method.APPROVAL:
         return list(approval_choice(ids, choice))
+    if method is Method.PARTICIPATORY_BUDGET:
+        return list(budget_choice(ids, choice, rules))
     if method is Method.SCORE:
         scores: dict[str, JSONValue] = dict(score_choice(ids, choice, rules.max_score))
         return scores
@@ -352,6 +492,34 @@ def approval_choice(options: tuple[str, ...], choice: object) -> tuple[str, ...]
             raise DecisionError("duplicate_approval", "The option {option} is approved twice.", option=option)
         seen.add(option)
     return tuple(option for option in options if option in seen)
+
+
+def budget_choice(options: tuple[str, ...], choice: object, rules: Rules) -> tuple[str, ...]:
+    """Parse a participatory-budget ballot: approvals whose costs fit the pot (empty: an abstention).
+
+    ``rules`` must have passed ``check_budget`` for ``options``.
+    """
+    chosen = approval_choice(options, choice)
+    pot = rules.pot or 0
+    total = sum(rules.cost_of(option) for option in chosen)
+    if total > pot:
+        raise DecisionError(
+            "over_pot",
+            "The options chosen cost {total} in all, more than the pot of {pot}.",
+            total=total,
+            pot=pot,
+        )
+    least = math.ceil(rules.min_share * pot)
+    if chosen and total < least:
+        raise DecisionError(
+            "under_min_share",
+            "The options chosen cost {total} in all; a ballot spends at least {least} of the pot of {pot}, "
+            "or chooses nothing.",
+            total=total,
+            least=least,
+            pot=pot,
+        )
+    return chosen
 
 
 def ranking_choice(options: tuple[str, ...], choice: object) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ class Status(enum.StrEnum):
     NO_QUORUM = "no_quorum"
     #: Several options are tied for the win and no tiebreak value was given.
     TIE = "tie"
-    #: One option won.
+    #: One option won (or, in a participatory budget, at least one was funded).
     CHOSEN = "chosen"
     #: Nobody took part.
     NO_VOTES = "no_votes"
@@ -41,7 +41,8 @@ class Status(enum.StrEnum):
 class Outcome:
     """The result of ``tally``: what was decided, the counts behind it and one sentence saying so.
 
-    ``winners`` holds one option id when ``status`` is ``chosen``, the tied
+    ``winners`` holds one option id when ``status`` is ``chosen`` (for a
+    participatory budget, every funded option, in funding order), the tied
     options (sorted) when it is ``tie``, and nothing otherwise. ``counts`` is a
     method-specific JSON object inside the ledger's canonical profile (see the
     ``confederal.decisions`` package documentation); treat it as read-only.

@@ -16,7 +16,7 @@ from ._outcome import Outcome, Status
 __all__ = ["PROPOSAL_KINDS", "Decision", "DecisionReviewed", "PublishedBallot", "outcome_phrase"]
 
 #: What a proposal may do when adopted, beside deciding: amend the charter, elect, split, act in a federation.
-PROPOSAL_KINDS = ("decision", "amendment", "election", "split", "federation")
+PROPOSAL_KINDS = ("decision", "amendment", "election", "split", "federation", "budget", "spending")
 
 _STATUS = {
     Status.ADOPTED: N_("adopted"),
@@ -30,7 +30,10 @@ _STATUS = {
 
 
 def outcome_phrase(outcome: Outcome, labels: Mapping[str, str]) -> Phrase:
-    """What a decision came to, in a few words: "adopted", "Market square chosen"…"""
+    """What a decision came to, in a few words: "adopted", "Market square chosen", "Tools and Seeds funded"…"""
+    if outcome.method is Method.PARTICIPATORY_BUDGET and outcome.status is Status.CHOSEN:
+        funded = tuple(labels.get(option, option) for option in outcome.winners)
+        return Phrase(N_("%(options)s funded"), {"options": funded})
     if outcome.status is Status.CHOSEN and outcome.winners:
         return Phrase(N_("%(winner)s chosen"), {"winner": labels.get(outcome.winners[0], outcome.winners[0])})
     return Phrase(_STATUS.get(outcome.status, N_("closed")))

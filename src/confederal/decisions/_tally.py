@@ -83,6 +83,22 @@ Time poll (``yes`` / ``maybe`` / ``no`` for every slot)
     ``slots`` (``{"yes", "maybe", "no"}`` per slot) and ``decided_by``:
     ``yes``, ``yes_and_maybe`` or ``order``.
 
+Participatory budget (a list of chosen option ids, costing at most the pot)
+    Each option's approvals are counted. Options are put in funding order:
+    most approvals first, then the cheaper first; options level on both are
+    ordered by lots, ``break_tie(tiebreak, k, still_level)`` picking the k-th
+    (k = 0, 1, …), or, without a tiebreak, by their ids (code point order), so
+    the options' order never matters. In that
+    order each option with at least one approval is funded if its cost fits
+    what is left of the pot; one that does not fit is skipped and the next is
+    tried (greedy approval). At least one funded → ``chosen``, the funded
+    options being the winners in funding order; nobody chose anything →
+    ``rejected``. Counts: ``pot``, ``spent``, ``left``, ``order`` (the
+    funding order), ``options`` (``{"approvals", "cost", "result"}`` per
+    option, ``result`` being ``funded``, ``did_not_fit`` — with ``left``, what
+    was left of the pot at its turn — or ``no_approvals``) and, where options
+    were level, ``ties`` (``{"among", "order", "by": "lots" | "id_order"}``).
+
 Wherever lots were drawn for a final tie, ``counts["tiebreak"]`` is
 ``{"among": [...], "chose": winner, "by": "lots"}``. ``break_tie`` documents
 the draw exactly, so anyone can redo it.
@@ -94,7 +110,7 @@ import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from confederal.ledger import JSONObject
+from confederal.ledger import JSONObject, JSONValue
 
 from ._errors import DecisionError
 from ._methods import (
@@ -105,14 +121,16 @@ from ._methods import (
     Rules,
     answer_choice,
     approval_choice,
+    budget_choice,
+    check_budget,
     check_options,
     fraction_json,
     score_choice,
     time_poll_choice,
 )
-from ._outcome import Outcome, Status
+from ._outcome import Outcome, Status, break_tie
 from ._ranked import instant_runoff, schulze
-from ._result import MethodResult, parse_all, plural, resolve_top, top_headline
+from ._result import MethodResult, join_ids, parse_all, plural, resolve_top, top_headline
 
 __all__ = ["tally"]
 
@@ -143,6 +161,7 @@ def tally(
         raise DecisionError("bad_rules", "The rules must be a Rules value.")
     method = rules.method
     ids = check_options(method, options)
+    check_budget(rules, ids)
     if isinstance(eligible, bool) or not isinstance(eligible, int) or eligible < 0:
         raise DecisionError(
             "bad_eligible", "The number of eligible members must be a whole number ≥ 0, not {got}.", got=repr(eligible)
@@ -370,6 +389,70 @@ def _time_poll(
     return MethodResult(Status.CHOSEN, (chosen,), body, headline)
 
 
+def _participatory_budget(
+    rules: Rules, options: tuple[str, ...], ballots: Sequence[Ballot], tiebreak: bytes | None
+) -> MethodResult:
+    pot = rules.pot or 0  # check_budget has made sure there is one
+    approvals = dict.fromkeys(options, 0)
+    for chosen in parse_all(ballots, lambda choice: budget_choice(options, choice, rules)):
+        for option in chosen:
+            approvals[option] += 1
+    order, ties = _funding_order(options, approvals, rules, tiebreak)
+    left = pot
+    funded: list[str] = []
+    skipped: list[str] = []
+    per_option: JSONObject = {}
+    for option in order:
+        cost = rules.cost_of(option)
+        entry: JSONObject = {"approvals": approvals[option], "cost": cost}
+        if not approvals[option]:
+            entry["result"] = "no_approvals"
+        elif cost <= left:
+            entry["result"] = "funded"
+            funded.append(option)
+            left -= cost
+        else:
+            entry.update(result="did_not_fit", left=left)
+            skipped.append(option)
+        per_option[option] = entry
+    body: JSONObject = {"pot": pot, "spent": pot - left, "left": left, "order": list(order), "options": per_option}
+    if ties:
+        body["ties"] = ties
+    if not funded:
+        return MethodResult(Status.REJECTED, (), body, "Rejected: nobody chose any option")
+    headline = f"Funded: {join_ids(funded)}, spending {pot - left} of {pot} with {left} left"
+    if skipped:
+        headline += f"; {join_ids(skipped)} did not fit"
+    return MethodResult(Status.CHOSEN, tuple(funded), body, headline)
+
+
+def _funding_order(
+    options: tuple[str, ...], approvals: dict[str, int], rules: Rules, tiebreak: bytes | None
+) -> tuple[list[str], list[JSONValue]]:
+    """The options most approved first, then cheapest first, level ones by lots; and the record of each draw."""
+    levels: dict[tuple[int, int], list[str]] = {}
+    for option in options:
+        levels.setdefault((-approvals[option], rules.cost_of(option)), []).append(option)
+    order: list[str] = []
+    ties: list[JSONValue] = []
+    for key in sorted(levels):
+        level = sorted(levels[key])
+        if len(level) > 1 and tiebreak is not None:
+            remaining, drawn = list(level), list[str]()
+            while remaining:
+                pick = break_tie(tiebreak, len(drawn), remaining)
+                drawn.append(pick)
+                remaining.remove(pick)
+            level = drawn
+        # Only a level some ballot chose can change what is funded; the rest is left out of the record.
+        if len(level) > 1 and key[0] < 0:
+            among: list[JSONValue] = list(sorted(level))
+            drawn_order: list[JSONValue] = list(level)
+            ties.append({"among": among, "order": drawn_order, "by": "id_order" if tiebreak is None else "lots"})
+        order.extend(level)
+    return order, ties
+
+
 def _fraction_text(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
 
@@ -384,4 +467,5 @@ _COUNTERS: dict[Method, _Counter] = {
     Method.INSTANT_RUNOFF: _instant_runoff,
     Method.SCHULZE: _schulze,
     Method.TIME_POLL: _time_poll,
+    Method.PARTICIPATORY_BUDGET: _participatory_budget,
 }

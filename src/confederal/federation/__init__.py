@@ -8,9 +8,11 @@ serves is checked against its signature before it is kept (:func:`verify_extensi
 """
 
 from ._charter import (
+    AID_PERIODS,
     BREACH_MODES,
     INSTRUCTIONS,
     SCREEN_LIMIT,
+    AidRule,
     CouncilCharter,
     FederationCharter,
     Mandate,
@@ -47,6 +49,7 @@ from ._witness import (
 )
 
 __all__ = [
+    "AID_PERIODS",
     "BREACH_MODES",
     "FEDERATION_KINDS",
     "INSTRUCTIONS",
@@ -54,6 +57,7 @@ __all__ = [
     "SCREEN_LIMIT",
     "Act",
     "AddCheckpoint",
+    "AidRule",
     "CouncilCharter",
     "CouncilState",
     "Extension",

@@ -25,9 +25,11 @@ from confederal.ledger import JSONObject, format_time
 from ._errors import FederationError
 
 __all__ = [
+    "AID_PERIODS",
     "BREACH_MODES",
     "INSTRUCTIONS",
     "SCREEN_LIMIT",
+    "AidRule",
     "CouncilCharter",
     "FederationCharter",
     "Mandate",
@@ -43,6 +45,8 @@ CHOICES = ("for", "against", "abstain")
 BREACH_MODES = ("refuse", "flag")
 Instruction = Literal["for", "against", "abstain", "judgement"]
 BreachMode = Literal["refuse", "flag"]
+AID_PERIODS = ("month", "quarter", "year")
+AidPeriod = Literal["month", "quarter", "year"]
 _QUESTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}\Z")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 
@@ -86,6 +90,51 @@ def _int(body: Mapping[str, object], key: str, low: int, high: int) -> int:
 
 
 @dataclass(frozen=True)
+class AidRule:
+    """The mutual-aid commitment as data: what each member pays into the fund per period, and how grants pass.
+
+    Dues are ``share`` basis points of the income an assembly's own books credit in the period (500 is 5 %),
+    or ``fixed`` minor units of the assembly's own currency each period; exactly one of the two. A grant
+    passes when a majority of the member assemblies vote for it, each by a decision of its own (the only
+    grant rule so far, named so a later charter can choose another).
+    """
+
+    period: AidPeriod
+    share: int | None = None
+    fixed: int | None = None
+    grants: Literal["majority"] = "majority"
+
+    def __post_init__(self) -> None:
+        if self.period not in AID_PERIODS:
+            raise FederationError("bad_aid", "Dues are paid per month, quarter or year.")
+        if (self.share is None) == (self.fixed is None):
+            raise FederationError("bad_aid", "Dues are a share of income or a fixed amount, one of the two.")
+        for value, high in ((self.share, 10_000), (self.fixed, 10**12)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high):
+                raise FederationError("bad_aid", "Dues must be a whole number from 1 to {high}.", high=high)
+        if self.grants != "majority":
+            raise FederationError("bad_aid", "A grant passes by a majority of the member assemblies.")
+
+    def to_json(self) -> JSONObject:
+        dues: JSONObject = {"share": self.share} if self.share is not None else {"fixed": self.fixed}
+        return {"period": self.period, **dues, "grants": self.grants}
+
+    @classmethod
+    def from_json(cls, body: object) -> AidRule:
+        body = _object(body, "The mutual-aid rule", "bad_aid")
+        unknown = sorted(set(body) - {"period", "share", "fixed", "grants"})
+        if unknown:
+            raise FederationError("bad_aid", "The mutual-aid rule has no field {key}.", key=unknown[0])
+        share, fixed = body.get("share"), body.get("fixed")
+        return cls(
+            period=cast(AidPeriod, body.get("period")),
+            share=_int(body, "share", 1, 10_000) if share is not None else None,
+            fixed=_int(body, "fixed", 1, 10**12) if fixed is not None else None,
+            grants=cast(Literal["majority"], body.get("grants", "majority")),
+        )
+
+
+@dataclass(frozen=True)
 class FederationCharter:
     """The protocol a federation's assemblies agree to."""
 
@@ -101,6 +150,8 @@ class FederationCharter:
     mandate_breach: BreachMode = "refuse"
     #: How many other members' nodes must cosign a checkpoint before what it holds has happened.
     witnesses: int = 1
+    #: The mutual-aid commitment as data; charters written before it had only ``mutual_aid``'s text.
+    aid: AidRule | None = None
 
     def __post_init__(self) -> None:
         if not self.principles or len(self.principles) > 7:
@@ -135,6 +186,7 @@ class FederationCharter:
             "sunset": self.sunset,
             "mandate_breach": self.mandate_breach,
             "witnesses": self.witnesses,
+            **({} if self.aid is None else {"aid": self.aid.to_json()}),
         }
 
     @classmethod
@@ -156,6 +208,7 @@ class FederationCharter:
             sunset=_text(body, "sunset", 280),
             mandate_breach=cast(BreachMode, breach_mode),
             witnesses=_int(body, "witnesses", 1, 16) if "witnesses" in body else 1,
+            aid=AidRule.from_json(body["aid"]) if "aid" in body else None,
         )
 
 

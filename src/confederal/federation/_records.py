@@ -46,7 +46,7 @@ __all__ = [
 
 _FEDERATION_FIELDS = frozenset(
     {"name", "principles", "transparency", "recall", "max_council_days", "mutual_aid", "sunset", "mandate_breach",
-     "witnesses"}
+     "witnesses", "aid"}
 )  # fmt: skip
 _COUNCIL_FIELDS = frozenset({"federation", "objective", "starts_at", "ends_at", "agenda"})
 _C = TypeVar("_C", FederationCharter, CouncilCharter)

@@ -8,6 +8,8 @@ from typing import Self
 
 from confederal.ledger import N_, Fields, JSONObject, Phrase, RecordBody, format_time
 
+from ._minutes import Minutes
+
 __all__ = ["MeetingMinutes"]
 
 
@@ -28,6 +30,27 @@ class MeetingMinutes(RecordBody):
     size: int
     media_type: str
     published_by: str
+
+    @classmethod
+    def of(cls, m: Minutes, digest: str, size: int, media_type: str) -> Self:
+        """The record of the minutes ``m``, published as the document ``digest`` (``size`` bytes of ``media_type``).
+
+        The absent and the notes stay in the document: the record says who came and what was decided.
+        """
+        return cls(
+            number=m.number,
+            title=m.title,
+            starts=m.starts_at,
+            ends=m.ends_at,
+            place=m.place,
+            present=tuple(m.present),
+            agenda=tuple(m.agenda),
+            decisions=tuple(m.decisions),
+            digest=digest,
+            size=size,
+            media_type=media_type,
+            published_by=m.published_by,
+        )
 
     def to_json(self) -> JSONObject:
         return {

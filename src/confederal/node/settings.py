@@ -192,6 +192,7 @@ INSTALLED_APPS = [
     "confederal.node.meetings",
     "confederal.node.roles",
     "confederal.node.federation",
+    "confederal.node.books",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,5 @@
 """Permissions: the one table of who may do what in an assembly."""
 
-from ._policy import Action, Actor, PermissionDenied, Persona, check, may, persona
+from ._policy import Action, Actor, PermissionDenied, Persona, check, check_holds, may, persona
 
-__all__ = ["Action", "Actor", "PermissionDenied", "Persona", "check", "may", "persona"]
+__all__ = ["Action", "Actor", "PermissionDenied", "Persona", "check", "check_holds", "may", "persona"]

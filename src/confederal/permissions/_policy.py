@@ -98,7 +98,15 @@ def check(actor: Actor, action: Action) -> None:
         raise PermissionDenied("members_only", "Only members of this assembly can do this.")
     if action in _MEMBER_ACTIONS:
         return
-    holders = _ROLE_ACTIONS[action]
+    check_holds(actor, _ROLE_ACTIONS[action])
+
+
+def check_holds(actor: Actor, holders: frozenset[str]) -> None:
+    """Return if ``actor`` acts in one of the roles ``holders`` (a charter may name them, as the books' keepers)."""
+    if not actor.signed_in:
+        raise PermissionDenied("sign_in", "Sign in first.")
+    if not actor.member:
+        raise PermissionDenied("members_only", "Only members of this assembly can do this.")
     if not actor.roles & holders and actor.roles_awaiting_two_factor & holders:
         waiting = sorted(actor.roles_awaiting_two_factor & holders)
         raise PermissionDenied(

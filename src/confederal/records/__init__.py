@@ -42,6 +42,7 @@ from confederal.federation._records import (
 from confederal.ledger import N_, Amount, Param, Phrase, RecordBody, RecordError
 from confederal.ledger import JSONValue as _JSONValue
 from confederal.meetings._records import MeetingMinutes
+from confederal.mutual_aid._records import AidOffer, AidRequest, AidVote
 from confederal.roles._records import REASON_PHRASES, ChoreAssignment, RoleAssignment, reason_phrase
 from confederal.sortition._record import DrawAnnounced, DrawContribution, DrawResult
 from confederal.splitting._records import AssemblySplit
@@ -57,6 +58,9 @@ __all__ = [
     "REASON_PHRASES",
     "VIAS",
     "AccountOpened",
+    "AidOffer",
+    "AidRequest",
+    "AidVote",
     "Amount",
     "AssemblySplit",
     "BudgetAdopted",
@@ -124,6 +128,10 @@ _ALL: tuple[type[RecordBody], ...] = (
     SpendRequested,
     SpendApproved,
     SpendDeclined,
+    # mutual aid in a federation (its money moves as books transactions)
+    AidRequest,
+    AidOffer,
+    AidVote,
     # notes of a node's operator
     FinanceNote,
     MetricNote,

@@ -22,7 +22,7 @@ from ninja.errors import HttpError, ValidationError
 
 from confederal.node.errors import Refused
 
-from . import accounts, assemblies, decisions, federation, ledgers, meetings, roles  # noqa: F401  (they register routes)
+from . import accounts, assemblies, decisions, federation, ledgers, meetings, mutual_aid, roles  # noqa: F401  (they register routes)
 from ._base import api
 
 __all__ = ["api"]

@@ -24,8 +24,11 @@ router = Router(tags=["proposals"])
 #: The decision methods (``confederal.decisions.Method``).
 MethodName = Literal[
     "consent", "consensus", "simple_majority", "super_majority", "approval", "score", "instant_runoff", "schulze",
-    "time_poll",
+    "time_poll", "participatory_budget",
 ]  # fmt: skip
+
+#: An amount as people write it, in the assembly's currency: "120.50" (``confederal.books.Amount.parse``).
+AmountText = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$", max_length=22, examples=["120.50"])]
 
 
 class ProposalOut(ReadOut):
@@ -37,6 +40,12 @@ class ProposalOut(ReadOut):
     method: str
     options: list[dict[str, str]]
     secret: bool
+    rules: JSON = Field(
+        description=(
+            "The tally rules fixed when it opened; a participatory budget's add its pot, each option's cost (both in "
+            "minor units of the currency its payload names) and the least share of the pot a ballot spends."
+        )
+    )
     status: str
     opens_at: datetime
     closes_at: datetime
@@ -113,13 +122,32 @@ class ProposeIn(BodyIn):
         description="For approval, score, ranked choice and time polls: 2 or more options.",
     )
     voting_days: int | None = Field(None, ge=1, le=90, description="The charter's if left out.")
+    pot: AmountText | None = Field(
+        None, description="A participatory budget's pot, in the assembly's currency (the payload names it)."
+    )
+    costs: list[AmountText] = Field(
+        default_factory=list,
+        max_length=services.MAX_OPTIONS,
+        description="A participatory budget's cost of each option, in the options' order.",
+    )
+    min_share_percent: int = Field(
+        0, ge=0, le=100, description="A participatory budget: the least share of the pot a ballot that chooses spends."
+    )
 
 
 @authed(router.post, "/assemblies/{slug}/proposals", ProposalOut, "Make a proposal", (400,))
 def propose(request: HttpRequest, slug: Slug, body: ProposeIn) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     draft = services.check_propose(
-        member, title=body.title, text=body.text, method=body.method, options=body.options, voting_days=body.voting_days
+        member,
+        title=body.title,
+        text=body.text,
+        method=body.method,
+        options=body.options,
+        voting_days=body.voting_days,
+        pot=body.pot or "",
+        costs=body.costs,
+        min_share_percent=body.min_share_percent,
     )
     return proposed(draft, member)
 
@@ -136,70 +164,62 @@ def amend(request: HttpRequest, slug: Slug, body: AmendIn) -> Status[ProposalOut
     return proposed(services.check_amendment(member, body.changes, body.review_on, body.text, now()), member)
 
 
-@public(router.get, "/assemblies/{slug}/proposals/{number}", ProposalOut, "One proposal and, once closed, its outcome")
+#: The address of one proposal, under which its routes live.
+PROPOSAL = "/assemblies/{slug}/proposals/{number}"
+
+
+@public(router.get, PROPOSAL, ProposalOut, "One proposal and, once closed, its outcome")
 def get_proposal(request: HttpRequest, slug: Slug, number: Number) -> ProposalOut:
     proposal = _proposal(slug, number)
     _, me = actor(request.user, proposal.assembly, now().date())
     return proposal_out(proposal, me)
 
 
+def _as_it_is_now(proposal: Proposal, member: Member) -> ProposalOut:
+    """Re-read the proposal after an act: the last ballot closes the vote at once, and the answer should say so."""
+    proposal.refresh_from_db()
+    return proposal_out(proposal, member)
+
+
 class BallotIn(BodyIn):
-    choice: Any
+    choice: Any = Field(
+        description=(
+            "As the method asks: an answer, a list of option ids (approval, a ranking, or a participatory "
+            "budget's options, which together may cost at most the pot), or an object by option id."
+        )
+    )
 
 
-@authed(router.post, "/assemblies/{slug}/proposals/{number}/ballot", ProposalOut, "Vote", (400, 409))
+@authed(router.post, f"{PROPOSAL}/ballot", ProposalOut, "Vote", (400, 409))
 def vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> Status[ProposalOut]:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_vote(member, proposal, body.choice, now())
     services.do_vote(member, proposal, choice, now())
-    # Re-read: the last ballot closes the vote at once, and the answer should say so.
-    proposal.refresh_from_db()
-    return Status(201, proposal_out(proposal, member))
+    return Status(201, _as_it_is_now(proposal, member))
 
 
 @authed(
-    router.put,
-    "/assemblies/{slug}/proposals/{number}/ballot",
-    ProposalOut,
-    "Change your vote while the vote is open",
-    (400, 409),
-    status=200,
+    router.put, f"{PROPOSAL}/ballot", ProposalOut, "Change your vote while the vote is open", (400, 409), status=200
 )
 def change_vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> ProposalOut:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
     choice = services.check_change_vote(member, proposal, body.choice, now())
     services.do_change_vote(member, proposal, choice, now())
-    proposal.refresh_from_db()
-    return proposal_out(proposal, member)
+    return _as_it_is_now(proposal, member)
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/proposals/{number}/withdraw",
-    ProposalOut,
-    "Withdraw your open proposal",
-    (409,),
-    status=200,
-)
+@authed(router.post, f"{PROPOSAL}/withdraw", ProposalOut, "Withdraw your open proposal", (409,), status=200)
 def withdraw(request: HttpRequest, slug: Slug, number: Number) -> ProposalOut:
     proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     services.do_withdraw(member, proposal, now())
-    proposal.refresh_from_db()
-    return proposal_out(proposal, member)
+    return _as_it_is_now(proposal, member)
 
 
 class KeepOut(Schema):
     next_review_on: date
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/proposals/{number}/keep",
-    KeepOut,
-    "Keep a decision due for review",
-    (409,),
-    status=200,
-)
+@authed(router.post, f"{PROPOSAL}/keep", KeepOut, "Keep a decision due for review", (409,), status=200)
 def keep(request: HttpRequest, slug: Slug, number: Number) -> KeepOut:
     proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
     return KeepOut(next_review_on=services.do_keep_outcome(member, proposal, now()))

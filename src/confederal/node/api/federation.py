@@ -55,9 +55,13 @@ def get_federation(request: HttpRequest, federation_id: Hash) -> JSON:
     }
 
 
+#: The address of one council, under which its routes live.
+COUNCIL = "/federations/{federation_id}/councils/{council_id}"
+
+
 @public(
     router.get,
-    "/federations/{federation_id}/councils/{council_id}",
+    COUNCIL,
     JSON,
     "A council: seats, mandates, motions, votes, what was ignored and why, and its sunsets",
 )
@@ -117,13 +121,7 @@ def _acted(member: Member, seq: int) -> Status[ActOut]:
     return Status(201, ActOut(assembly=member.assembly.ledger.origin, seq=seq))
 
 
-@authed(
-    router.post,
-    "/federations/{federation_id}/councils/{council_id}/motions",
-    ActOut,
-    "Move a motion, as a delegate with a live mandate",
-    (400, 409),
-)
+@authed(router.post, f"{COUNCIL}/motions", ActOut, "Move a motion, as a delegate with a live mandate", (400, 409))
 def move_motion(request: HttpRequest, federation_id: Hash, council_id: Hash, body: MotionIn) -> Status[ActOut]:
     member = _delegate(request, federation_id, council_id, body.assembly)
     return _acted(member, services.do_move_motion(member, council_id, body.title, body.text, body.question, now()))
@@ -137,7 +135,7 @@ class CouncilVoteIn(BodyIn):
 
 @authed(
     router.post,
-    "/federations/{federation_id}/councils/{council_id}/votes",
+    f"{COUNCIL}/votes",
     ActOut,
     "Vote on a motion, as a delegate; a vote against the mandate is refused or flagged as the charter says",
     (400, 409),

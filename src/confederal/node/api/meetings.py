@@ -92,7 +92,11 @@ def schedule(request: HttpRequest, slug: Slug, body: ScheduleIn) -> Status[Meeti
     return Status(201, meeting_out(services.do_schedule(draft)))
 
 
-@public(router.get, "/assemblies/{slug}/meetings/{number}", MeetingOut, "One meeting")
+#: The address of one meeting, under which its routes live.
+MEETING = "/assemblies/{slug}/meetings/{number}"
+
+
+@public(router.get, MEETING, MeetingOut, "One meeting")
 def get_meeting(request: HttpRequest, slug: Slug, number: Number) -> MeetingOut:
     return meeting_out(_meeting(slug, number))
 
@@ -104,7 +108,7 @@ class AttendanceIn(BodyIn):
 
 @authed(
     router.post,
-    "/assemblies/{slug}/meetings/{number}/attendance",
+    f"{MEETING}/attendance",
     MeetingOut,
     "Check in yourself, or (facilitator) someone else",
     (400, 409),
@@ -126,12 +130,7 @@ class NotesIn(BodyIn):
 
 
 @authed(
-    router.put,
-    "/assemblies/{slug}/meetings/{number}/notes",
-    MeetingOut,
-    "Replace the notes (note-taker or facilitator)",
-    (400, 409),
-    status=200,
+    router.put, f"{MEETING}/notes", MeetingOut, "Replace the notes (note-taker or facilitator)", (400, 409), status=200
 )
 def notes(request: HttpRequest, slug: Slug, number: Number, body: NotesIn) -> MeetingOut:
     meeting = _minutes_of(request, slug, number)
@@ -144,14 +143,7 @@ class LinkIn(BodyIn):
     proposal: RowId
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/meetings/{number}/decisions",
-    MeetingOut,
-    "Link a decision taken at the meeting",
-    (409,),
-    status=200,
-)
+@authed(router.post, f"{MEETING}/decisions", MeetingOut, "Link a decision taken at the meeting", (409,), status=200)
 def link(request: HttpRequest, slug: Slug, number: Number, body: LinkIn) -> MeetingOut:
     meeting = _minutes_of(request, slug, number)
     proposal = proposal_by_number(meeting.assembly, body.proposal)
@@ -161,13 +153,7 @@ def link(request: HttpRequest, slug: Slug, number: Number, body: LinkIn) -> Meet
     return meeting_out(meeting)
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/meetings/{number}/minutes",
-    MeetingOut,
-    "Publish the minutes to the ledger",
-    (409,),
-)
+@authed(router.post, f"{MEETING}/minutes", MeetingOut, "Publish the minutes to the ledger", (409,))
 def publish(request: HttpRequest, slug: Slug, number: Number) -> Status[MeetingOut]:
     meeting = _meeting(slug, number)
     member = member_for(request, meeting.assembly, Action.PUBLISH_MINUTES)

@@ -73,25 +73,17 @@ def list_roles(request: HttpRequest, slug: Slug) -> list[RoleOut]:
     ]
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/roles/{role}/rotation",
-    TermOut,
-    "Give a vacant role its next holder",
-    (409,),
-)
+#: The address of one role, under which its routes live.
+ROLE = "/assemblies/{slug}/roles/{role}"
+
+
+@authed(router.post, f"{ROLE}/rotation", TermOut, "Give a vacant role its next holder", (409,))
 def rotate(request: HttpRequest, slug: Slug, role: Role) -> Status[TermOut]:
     assembly = assembly_for(request, slug, Action.ROTATE_ROLES)
     return Status(201, term_out(services.do_rotate(assembly, role, now())))
 
 
-@authed(
-    router.post,
-    "/assemblies/{slug}/roles/{role}/election",
-    ProposalOut,
-    "Propose an election to a vacant role",
-    (409,),
-)
+@authed(router.post, f"{ROLE}/election", ProposalOut, "Propose an election to a vacant role", (409,))
 def elect(request: HttpRequest, slug: Slug, role: Role) -> Status[ProposalOut]:
     member = member_in(request, slug, Action.PROPOSE)
     return proposed(check_election(member, role, now().date()), member)
@@ -171,7 +163,7 @@ def lottery_out(lottery: Lottery) -> LotteryOut:
 
 @authed(
     router.post,
-    "/assemblies/{slug}/roles/{role}/lottery",
+    f"{ROLE}/lottery",
     LotteryOut,
     "Announce a fair draw for a lottery role, or make the draw announced once the ledger has moved on",
     (409,),

@@ -17,6 +17,8 @@ class Proposal(models.Model):
         SPLIT = "split", _("Split into two cells")
         ELECTION = "election", _("Election to a role")
         FEDERATION = "federation", _("Federation or council")
+        BUDGET = "budget", _("Budget")
+        SPENDING = "spending", _("Approval of a spend")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open for votes")

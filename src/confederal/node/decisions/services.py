@@ -7,16 +7,19 @@ choice go into the assembly's ledger in the same transaction that closes it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from confederal.books import Amount, BooksError, Currency
 from confederal.charter import Ballots, CharterError, describe_rule
 from confederal.decisions import (
     METHOD_OPTIONS,
@@ -24,6 +27,7 @@ from confederal.decisions import (
     Method,
     Outcome,
     Rules,
+    check_budget,
     check_choice,
     tally,
 )
@@ -56,6 +60,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "MAX_OPTIONS",
     "ProposalDraft",
+    "assembly_currency",
+    "budget_sum",
     "check_amendment",
     "check_change_vote",
     "check_election",
@@ -72,7 +78,9 @@ __all__ = [
     "do_withdraw",
     "due_for_review",
     "option_labels",
+    "proposal_currency",
     "rules_of",
+    "split_costed",
     "store_blob",
 ]
 
@@ -102,6 +110,119 @@ def rules_of(proposal: Proposal) -> Rules:
     return Rules.from_json(proposal.rules)
 
 
+def assembly_currency(assembly: Assembly) -> Currency:
+    """The currency the assembly counts money in: its books', else euros (it may budget before keeping books)."""
+    books = charter_of(assembly).books
+    return books.value.currency if books is not None else Currency.iso("EUR")
+
+
+def proposal_currency(proposal: Proposal) -> Currency:
+    """The currency a participatory budget's pot and costs were written in when it was proposed."""
+    try:
+        return Currency.from_json(proposal.payload.get("currency"))
+    except BooksError:
+        return assembly_currency(proposal.assembly)
+
+
+def split_costed(lines: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Labels and costs from lines written "Seed library — 120.50" (an em or en dash, or a spaced hyphen).
+
+    Raises:
+        Refused: a line has no cost after a dash.
+    """
+    labels: list[str] = []
+    costs: list[str] = []
+    for line in (raw.strip() for raw in lines):
+        if not line:
+            continue
+        cut = max(line.rfind(dash) for dash in ("—", "–", " - "))
+        if cut <= 0:
+            raise Refused(
+                "missing_cost",
+                _("Write each option with its cost after a dash, such as “Seed library — 120.50”: %(line)s")
+                % {"line": line[:80]},
+            )
+        labels.append(line[:cut].strip())
+        costs.append(line[cut:].lstrip("—– -").strip())
+    return labels, costs
+
+
+def _amount(text: str, currency: Currency, what: str) -> int:
+    try:
+        amount = Amount.parse(text.strip(), currency)
+    except BooksError:
+        amount = None
+    if amount is None or amount.minor <= 0:
+        raise Refused(
+            "bad_amount",
+            _("%(what)s is not an amount above zero in %(currency)s; write it like 120.50.")
+            % {"what": what, "currency": currency.code},
+        )
+    return amount.minor
+
+
+def _money(minor: int, currency: Currency) -> str:
+    return str(Amount(minor, currency))
+
+
+def _budget_rules(
+    rules: Rules, options: list[dict[str, str]], pot: str, costs: Sequence[str], min_share_percent: int, cur: Currency
+) -> Rules:
+    """The charter's rules for a participatory budget, with this proposal's pot, costs and least share."""
+    if len(costs) != len(options):
+        raise Refused("missing_cost", _("Give every option a cost, and only the options."))
+    if not 0 <= min_share_percent <= 100:
+        raise Refused("bad_min_share", _("The least share of the pot a ballot spends is 0 to 100 percent."))
+    pot_minor = _amount(pot, cur, _("The pot"))
+    priced = tuple(
+        (o["id"], _amount(text, cur, _("The cost of “%(option)s”") % {"option": o["label"]}))
+        for o, text in zip(options, costs, strict=True)
+    )
+    budget = dataclasses.replace(rules, pot=pot_minor, costs=priced, min_share=Fraction(min_share_percent, 100))
+    try:
+        check_budget(budget, [o["id"] for o in options])
+    except DecisionError as exc:
+        labels = {o["id"]: o["label"] for o in options}
+        raise _budget_refusal(exc, cur, labels) from exc
+    return budget
+
+
+def _budget_refusal(exc: DecisionError, cur: Currency, labels: dict[str, str]) -> Refused:
+    """A budget's refusal from the core, its minor units written as money and its options by their labels."""
+    p = exc.params
+    if exc.code == "cost_over_pot":
+        message = _("“%(option)s” costs %(cost)s, more than the whole pot of %(pot)s; it could never be funded.") % {
+            "option": labels.get(p["option"], p["option"]),
+            "cost": _money(p["cost"], cur),
+            "pot": _money(p["pot"], cur),
+        }
+    elif exc.code == "over_pot":
+        message = _(
+            "The options you chose cost %(total)s in all, more than the pot of %(pot)s; "
+            "choose fewer or cheaper ones. Your vote was not counted."
+        ) % {"total": _money(p["total"], cur), "pot": _money(p["pot"], cur)}
+    elif exc.code == "under_min_share":
+        message = _(
+            "The options you chose cost %(total)s in all; a ballot spends at least %(least)s of the pot of %(pot)s, "
+            "or chooses nothing. Your vote was not counted."
+        ) % {"total": _money(p["total"], cur), "least": _money(p["least"], cur), "pot": _money(p["pot"], cur)}
+    else:
+        message = exc.message
+    return Refused(exc.code, message)
+
+
+def budget_sum(proposal: Proposal, chosen: Sequence[str]) -> tuple[str, str, str, bool]:
+    """What the chosen options of a budget cost, the pot, and what is left (or missing), as money; and if it fits.
+
+    Options that are not the proposal's are left out: this only adds up, the vote checks.
+    """
+    rules, cur = rules_of(proposal), proposal_currency(proposal)
+    costs = dict(rules.costs)
+    total = sum(costs[o] for o in set(chosen) if o in costs)
+    pot = rules.pot or 0
+    return _money(total, cur), _money(pot, cur), _money(abs(pot - total), cur), total <= pot
+
+
 @dataclass(frozen=True)
 class ProposalDraft:
     assembly: Assembly
@@ -127,11 +248,18 @@ def check_propose(
     voting_days: int | None = None,
     kind: str = Proposal.Kind.DECISION,
     payload: JSONObject | None = None,
+    pot: str = "",
+    costs: Sequence[str] = (),
+    min_share_percent: int = 0,
 ) -> ProposalDraft:
     """Validate a proposal; ``method`` and ``voting_days`` default to the charter's.
 
     ``options`` are labels for methods where the proposal defines its own
-    (approval, score, ranked choice, time poll); yes/no methods have fixed options.
+    (approval, score, ranked choice, time poll, participatory budget); yes/no methods have fixed options.
+    A participatory budget also takes its ``pot`` and each option's cost (``costs``, in the options'
+    order), written as amounts in the assembly's currency ("120.50"), and the least share of the pot
+    a ballot must spend, in percent; the currency goes into the payload, so the record says what the
+    amounts count.
 
     Raises:
         Refused: the title, text, method, options or window do not fit.
@@ -162,6 +290,13 @@ def check_propose(
     if not 1 <= days <= 90:
         raise Refused("bad_window", _("A vote stays open between 1 and 90 days."))
     payload = clean_json(payload or {})
+    rules = charter.decision_rules(chosen)
+    if chosen is Method.PARTICIPATORY_BUDGET:
+        currency = assembly_currency(assembly)
+        rules = _budget_rules(rules, option_list, pot, costs, min_share_percent, currency)
+        payload["currency"] = currency.to_json()
+    elif pot.strip() or any(c.strip() for c in costs) or min_share_percent:
+        raise Refused("not_a_budget", _("A pot and costs belong only to a participatory budget."))
     _check_fits(title, text, option_list, payload)
     return ProposalDraft(
         assembly=assembly,
@@ -171,7 +306,7 @@ def check_propose(
         text=text,
         method=chosen,
         options=option_list,
-        rules=charter.decision_rules(chosen),
+        rules=rules,
         secret=charter.ballots.value is Ballots.SECRET,
         voting_days=days,
         payload=payload,
@@ -329,6 +464,9 @@ def _choice(proposal: Proposal, choice: object) -> Any:
     try:
         return check_choice(Method(proposal.method), [o["id"] for o in proposal.options], choice, rules_of(proposal))
     except DecisionError as exc:
+        if proposal.method == Method.PARTICIPATORY_BUDGET:
+            labels = {o["id"]: o["label"] for o in proposal.options}
+            raise _budget_refusal(exc, proposal_currency(proposal), labels) from exc
         raise Refused(exc.code, exc.message) from exc
 
 
@@ -494,6 +632,14 @@ def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal
             from confederal.node.federation.services import federation_effects
 
             effects, extra = federation_effects(assembly, fresh.payload, fresh.number, now)
+        elif adopted and fresh.kind == Proposal.Kind.BUDGET:
+            from confederal.node.books.services import budget_effects
+
+            effects, extra = budget_effects(assembly, fresh.payload, fresh.number, fresh.title, now)
+        elif adopted and fresh.kind == Proposal.Kind.SPENDING:
+            from confederal.node.books.services import spending_effects
+
+            effects, extra = spending_effects(assembly, fresh.payload, fresh.number, now)
         elif adopted and fresh.kind == Proposal.Kind.SPLIT:
             problem = split_problem(assembly, fresh.payload)
             split_ok = problem is None
@@ -507,6 +653,10 @@ def do_close(proposal: Proposal, now: datetime, early: bool = False) -> Proposal
             index_local(assembly.ledger, seqs, written)
         fresh.ledger_seq = seqs[0]
         fresh.save(update_fields=["ledger_seq"])
+        if adopted and fresh.kind == Proposal.Kind.BUDGET and extra:
+            from confederal.node.books.services import mark_budget_seq
+
+            mark_budget_seq(assembly, fresh.number, seqs[-1])
         if seat is not None:
             from confederal.node.roles.services import seat_in_transaction
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
+from confederal.books import Amount as BooksAmount
 from confederal.charter import describe_rule, method_phrase
 from confederal.decisions import METHOD_OPTIONS, DecisionError, Method, Outcome
 from confederal.node.access import access_assembly, actor
@@ -42,6 +45,7 @@ METHOD_NAMES = {
     Method.INSTANT_RUNOFF: gettext_lazy("Ranked choice — instant runoff"),
     Method.SCHULZE: gettext_lazy("Ranked choice — Schulze"),
     Method.TIME_POLL: gettext_lazy("Time poll — find a time to meet"),
+    Method.PARTICIPATORY_BUDGET: gettext_lazy("Participatory budget — share a pot among options with costs"),
 }
 
 
@@ -52,11 +56,16 @@ def _proposal(slug: str, number: int) -> tuple[Any, Proposal]:
 
 
 def _as_member(
-    request: HttpRequest, slug: str, number: int, needs: Action, action: Callable[[Member, Proposal], Done]
+    request: HttpRequest,
+    slug: str,
+    number: int,
+    needs: Action,
+    action: Callable[[Member, Proposal], Done],
+    query: str = "",
 ) -> HttpResponse:
-    """A form's action on the proposal by a member who may do ``needs``; back to its page."""
+    """A form's action on the proposal by a member who may do ``needs``; back to its page (with ``query``)."""
     assembly, proposal = _proposal(slug, number)
-    back = reverse("proposal", args=[slug, number])
+    back = reverse("proposal", args=[slug, number]) + query
     return act_as_member(request, assembly, needs, back, lambda member: action(member, proposal))
 
 
@@ -66,7 +75,7 @@ def choice_from_form(proposal: Proposal, data: Any) -> object:
     ids = [o["id"] for o in proposal.options]
     if METHOD_OPTIONS[method] is not None:
         return data.get("choice", "")
-    if method is Method.APPROVAL:
+    if method in (Method.APPROVAL, Method.PARTICIPATORY_BUDGET):
         return data.getlist("approve")
     if method is Method.SCORE:
         scores: dict[str, object] = {}
@@ -101,6 +110,7 @@ def _propose_form(request: HttpRequest, assembly: Any, values: dict[str, Any], s
             "methods": methods,
             "charter": charter,
             "default_method": method_phrase(charter.method.value.value),
+            "currency": services.assembly_currency(assembly).code,
         },
         status=status,
     )
@@ -123,19 +133,29 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
                 if old is not None:
                     values["title"] = _("Review: %(title)s") % {"title": old.title}
             return _propose_form(request, assembly, values)
-        values = {k: request.POST.get(k, "") for k in ("title", "text", "method", "options", "voting_days")}
+        fields = ("title", "text", "method", "options", "voting_days", "pot", "min_share")
+        values = {k: request.POST.get(k, "") for k in fields}
 
         def open_vote() -> Done:
             days_text = values["voting_days"].strip()
             if days_text and (not days_text.isdecimal() or len(days_text) > 3):
                 raise Refused("bad_window", _("The voting window is a whole number of days."))
+            share_text = values["min_share"].strip()
+            if share_text and (not share_text.isdecimal() or len(share_text) > 3):
+                raise Refused("bad_min_share", _("The least share of the pot is a whole number of percent."))
+            labels, costs = values["options"].splitlines(), list[str]()
+            if values["method"] == Method.PARTICIPATORY_BUDGET:
+                labels, costs = services.split_costed(labels)
             draft = services.check_propose(
                 member,
                 title=values["title"],
                 text=values["text"],
                 method=values["method"] or None,
-                options=values["options"].splitlines(),
+                options=labels,
                 voting_days=int(days_text) if days_text else None,
+                pot=values["pot"],
+                costs=costs,
+                min_share_percent=int(share_text) if share_text else 0,
             )
             proposal = services.do_propose(draft, now())
             return Done(
@@ -269,7 +289,59 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "review_on": _day_or_none(proposal.payload.get("review_on")),
         "changes": [describe_rule(rule, value) for rule, value in (proposal.payload.get("changes") or {}).items()],
     }
+    if method is Method.PARTICIPATORY_BUDGET:
+        picks = request.GET.getlist("pick")
+        if picks:
+            context["mine_values"] = dict.fromkeys(picks, True)
+        context["budget"] = _budget(proposal, labels)
     return render(request, "decisions/proposal.html", context)
+
+
+def _budget(proposal: Proposal, labels: dict[str, str]) -> dict[str, Any]:
+    """A participatory budget in words: each option's cost, the pot and, once closed, what was funded and why not."""
+    rules, currency = services.rules_of(proposal), services.proposal_currency(proposal)
+
+    def money(minor: object) -> str:
+        return str(BooksAmount(minor, currency)) if isinstance(minor, int) else ""
+
+    pot = rules.pot or 0
+    least = math.ceil(rules.min_share * pot)
+    view: dict[str, Any] = {
+        "pot": money(pot),
+        "costs": {option: money(cost) for option, cost in rules.costs},
+        "least": money(least) if least else "",
+        "funded": [],
+        "unfunded": [],
+    }
+    counts = (proposal.outcome or {}).get("counts") or {}
+    entries = counts.get("options")
+    if proposal.status != Proposal.Status.CLOSED or not isinstance(entries, dict):
+        return view
+    gone = _("an option no longer listed")
+    for option in counts.get("order", []):
+        entry = entries.get(option) or {}
+        label, approvals = labels.get(option, gone), entry.get("approvals", 0)
+        chose = ngettext("%(n)s member chose it", "%(n)s members chose it", approvals) % {"n": approvals}
+        cost = money(entry.get("cost"))
+        if entry.get("result") == "funded":
+            view["funded"].append(
+                _("%(option)s, for %(cost)s; %(chose)s.") % {"option": label, "cost": cost, "chose": chose}
+            )
+        elif entry.get("result") == "did_not_fit":
+            view["unfunded"].append(
+                _("%(option)s, costing %(cost)s, did not fit: only %(left)s was left when its turn came; %(chose)s.")
+                % {"option": label, "cost": cost, "left": money(entry.get("left")), "chose": chose}
+            )
+        else:
+            view["unfunded"].append(
+                _("%(option)s, costing %(cost)s, was not funded: nobody chose it.") % {"option": label, "cost": cost}
+            )
+    view["total"] = _("The funded options cost %(spent)s of the pot of %(pot)s; %(left)s is left.") % {
+        "spent": money(counts.get("spent")),
+        "pot": money(pot),
+        "left": money(counts.get("left")),
+    }
+    return view
 
 
 def _day_or_none(text: object) -> date | None:
@@ -356,6 +428,10 @@ _FIXED = {
 
 def _you_voted(method: Method, choice: object, labels: dict[str, str]) -> str:
     """What the reader voted, as a sentence."""
+    if method is Method.PARTICIPATORY_BUDGET:
+        if not choice:
+            return _("You chose none of the options.")
+        return _("You chose %(options)s.") % {"options": _describe(choice, labels)}
     if method is Method.APPROVAL:
         if not choice:
             return _("You approved none of the options.")
@@ -386,9 +462,32 @@ def _ballot_values(choice: object) -> dict[str, object]:
     return {}
 
 
+def _picks_query(picks: list[str]) -> str:
+    """The ticked options of a ballot in the address, so a budget's page ticks them again (without JavaScript)."""
+    return "?" + urlencode([("pick", p) for p in picks[: services.MAX_OPTIONS]]) + "#ballot"
+
+
+def _add_up(proposal: Proposal, picks: list[str]) -> Done:
+    """Add up a budget ballot without casting it: the running total, for pages without JavaScript."""
+    total, pot, rest, fits = services.budget_sum(proposal, picks)
+    if fits:
+        message = _(
+            "The options you ticked cost %(total)s of the pot of %(pot)s; %(left)s is left. Nothing is cast yet."
+        )
+    else:
+        message = _(
+            "The options you ticked cost %(total)s, %(left)s more than the pot of %(pot)s: untick some before you vote."
+        )
+    return Done(message % {"total": total, "pot": pot, "left": rest}, warning=not fits)
+
+
 @require_POST
 def vote(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    picks = request.POST.getlist("approve")
+
     def cast(member: Member, proposal: Proposal) -> Done:
+        if proposal.method == Method.PARTICIPATORY_BUDGET and request.POST.get("add_up") == "1":
+            return _add_up(proposal, picks)
         raw = choice_from_form(proposal, request.POST)
         if request.POST.get("change") == "1":
             choice = services.check_change_vote(member, proposal, raw, now())
@@ -398,7 +497,8 @@ def vote(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         services.do_vote(member, proposal, choice, now())
         return Done(_("Your vote is cast. You can change it until the vote closes."))
 
-    return _as_member(request, slug, number, Action.VOTE, cast)
+    # A budget ballot comes back ticked as it was sent, whether added up or refused.
+    return _as_member(request, slug, number, Action.VOTE, cast, _picks_query(picks) if picks else "")
 
 
 @require_POST

@@ -42,6 +42,7 @@ __all__ = [
     "ask",
     "decide",
     "fill",
+    "first_day",
     "found",
     "found_together",
     "invite",
@@ -204,6 +205,11 @@ def meeting(
     for proposal in decisions:
         do_link_decision(meeting, proposal)
     do_publish_minutes(meeting, story.members[publisher], start + timedelta(hours=2))
+
+
+def first_day(now: datetime, days_ago: int, hour: int, minute: int = 0) -> datetime:
+    """The story's first day: ``days_ago`` days before ``now``, at the hour its members meet."""
+    return (now - timedelta(days=days_ago)).replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
 def replay(story: Story, start: datetime) -> None:

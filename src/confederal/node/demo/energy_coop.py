@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from confederal.books import Amount, BooksRules, Currency, Visibility
 from confederal.records import MetricNote
 
 from ..ledgers.services import Record, do_append
 from ..roles.services import do_announce_lottery
+from . import _books as bk
 from . import _story as st
 
 __all__ = ["PEOPLE", "tell"]
+
+EUR = Currency.iso("EUR")
+#: "We publish every euro": contributors are named in the ledger, receipts are public, and any spend above 500 euros
+#: or off the budget is decided by the whole co-op. The facilitator keeps the books until a treasurer is drawn.
+RULES = BooksRules(
+    currency=EUR,
+    threshold=Amount(50000, EUR),
+    keepers=("facilitator", "treasurer"),
+    receipts=Visibility.PUBLIC,
+    contributors=Visibility.PUBLIC,
+)
 
 #: Everyone in this story: each has a demo account, named by `_story.username_of`.
 PEOPLE = (
@@ -34,7 +47,6 @@ PEOPLE = (
 def tell(now: datetime) -> None:
     s = st.Story()
     people = list(PEOPLE)
-    start = (now - timedelta(days=45)).replace(hour=19, minute=0, second=0, microsecond=0)
 
     @s.at(0)
     def founding(t: datetime) -> None:
@@ -51,6 +63,7 @@ def tell(now: datetime) -> None:
             focus="energy",
             method="consensus",
             ballots="secret",
+            books=RULES.to_json(),
             principles=(
                 "The sun on our roofs belongs to all of us.\n"
                 "We publish every kWh we make and every euro we spend.\n"
@@ -63,6 +76,35 @@ def tell(now: datetime) -> None:
         choices = {n: "agree" for n in people[:10]} | {"Karin": "stand_aside"}
         s.saved["panels"] = st.decide(s, "Anke", "Install 40 panels on the school roof", choices, t)
 
+    @s.at(4)
+    def budget(t: datetime) -> None:
+        bk.adopt_budget(
+            s,
+            "Anke",
+            "Budget for the school roof",
+            t,
+            120,
+            [
+                ("Panels", "Panels and inverter", "expense", "40 panels and one inverter", "9600.00"),
+                ("Installation", "Installation", "expense", "The installer's work, scaffolding included", "2400.00"),
+                ("Shares", "Members' shares", "income", "1,000 euros from each of twelve households", "12000.00"),
+                ("Energy sales", "Energy sales", "income", "What the grid pays for our surplus", "1200.00"),
+            ],
+            {n: "agree" for n in people[:11]},
+        )
+        for i, name in enumerate(people[:12]):
+            bk.pay(
+                s,
+                t + timedelta(days=1, minutes=i),
+                bk.keeper(s, t, "facilitator"),
+                direction="in",
+                amount="1000",
+                description="Member's share",
+                category="Members' shares",
+                budget_line="Shares",
+                contributor=s.members[name],
+            )
+
     @s.at(9)
     def supplier(t: datetime) -> None:
         votes = {n: {"1": 5, "2": 3, "3": 1} for n in people[:6]} | {n: {"1": 2, "2": 5, "3": 4} for n in people[6:11]}
@@ -74,6 +116,31 @@ def tell(now: datetime) -> None:
             t,
             method="score",
             options=("SolarCoop Nord", "Local electricians' guild", "BigSun Ltd"),
+        )
+
+    @s.at(11)
+    def deposit(t: datetime) -> None:
+        bk.spend_by_decision(
+            s,
+            t,
+            bk.keeper(s, t, "facilitator"),
+            {n: "agree" for n in people[:11]},
+            amount="2400.00",
+            description="Installer's fee, SolarCoop Nord",
+            category="Installation",
+            budget_line="Installation",
+            receipt=bk.receipt("SolarCoop Nord eG", "Installation of 40 panels", "2400.00", t),
+        )
+        bk.spend_by_decision(
+            s,
+            t + timedelta(days=4),
+            bk.keeper(s, t, "facilitator"),
+            {n: "agree" for n in people[:10]} | {"Karin": "stand_aside"},
+            amount="9600.00",
+            description="40 panels and an inverter",
+            category="Panels and inverter",
+            budget_line="Panels",
+            receipt=bk.receipt("SolarCoop Nord eG", "40 panels, 1 inverter", "9600.00", t),
         )
 
     @s.at(15)
@@ -117,6 +184,16 @@ def tell(now: datetime) -> None:
             [Record(MetricNote("energy_produced", 4120, "kWh", "first month"))],
             t + timedelta(hours=3),
         )
+        bk.pay(
+            s,
+            t + timedelta(hours=4),
+            bk.keeper(s, t, "facilitator"),
+            direction="in",
+            amount="329.60",
+            description="Feed-in payment for the first month's surplus",
+            category="Energy sales",
+            budget_line="Energy sales",
+        )
 
     @s.at(44)
     def open_vote(t: datetime) -> None:
@@ -133,4 +210,4 @@ def tell(now: datetime) -> None:
         # Announced last, so the draw waits for the next public act: a member adding randomness, or the vote closing.
         do_announce_lottery(s.assembly, "treasurer", t + timedelta(minutes=5))
 
-    st.replay(s, start)
+    st.replay(s, st.first_day(now, days_ago=45, hour=19))

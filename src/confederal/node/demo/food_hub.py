@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from confederal.records import FinanceNote, MetricNote
+from confederal.books import Amount, BooksRules, Currency
+from confederal.records import MetricNote
 
+from ..books import services as books
 from ..ledgers.services import Record, do_append
 from ..roles.services import do_rotate, do_rotate_chores
+from . import _books as bk
 from . import _story as st
 
 __all__ = ["PEOPLE", "tell"]
+
+EUR = Currency.iso("EUR")
+#: Spending above 150 euros, or off the budget, waits for two of four named members (never the spender).
+RULES = BooksRules(
+    currency=EUR, threshold=Amount(15000, EUR), approvals_needed=2, approvers=("Amara", "Jonas", "Lucía", "Priya")
+)
 
 #: Everyone in this story: each has a demo account, named by `_story.username_of`.
 PEOPLE = ("Amara", "Jonas", "Lucía", "Tomasz", "Priya", "Kwame", "Sofía", "Ines", "Mateo", "Yuki", "Olu", "Hannah")
@@ -19,7 +28,6 @@ PEOPLE = ("Amara", "Jonas", "Lucía", "Tomasz", "Priya", "Kwame", "Sofía", "Ine
 def tell(now: datetime) -> None:
     s = st.Story()
     people = list(PEOPLE)
-    start = (now - timedelta(days=58)).replace(hour=18, minute=0, second=0, microsecond=0)
 
     @s.at(0)
     def founding(t: datetime) -> None:
@@ -30,6 +38,7 @@ def tell(now: datetime) -> None:
             slug="food-hub",
             time_zone="Europe/Lisbon",
             two_factor_roles=["treasurer"],  # whoever holds the money signs in with a code too
+            books=RULES.to_json(),
             focus="food",
             now=t,
             principles=(
@@ -48,6 +57,46 @@ def tell(now: datetime) -> None:
         for role in ("facilitator", "note-taker", "treasurer"):
             st.fill(s.assembly, role, t + timedelta(hours=2))
         do_rotate_chores(s.assembly, t + timedelta(hours=2))
+        bk.turn_on_two_factor(bk.keeper(s, t + timedelta(hours=3)))
+
+    def approvers(t: datetime) -> list[str]:
+        """Two approvers who are not the treasurer: nobody approves their own spending."""
+        treasurer = bk.keeper(s, t).public_name
+        return [name for name in RULES.approvers if name != treasurer][:2]
+
+    def contributions(t: datetime, names: list[str], euros: int) -> None:
+        # Who paid stays on this node, for the member and the treasurer; the ledger has only the amounts.
+        for i, name in enumerate(names):
+            bk.pay(
+                s,
+                t + timedelta(minutes=i),
+                bk.keeper(s, t),
+                direction="in",
+                amount=str(euros),
+                description="Monthly contribution",
+                category="Members' contributions",
+                budget_line="Contributions",
+                contributor=s.members[name],
+            )
+
+    @s.at(1)
+    def budget(t: datetime) -> None:
+        s.saved["budget"] = bk.adopt_budget(
+            s,
+            "Lucía",
+            "Budget for our first three months",
+            t,
+            89,
+            [
+                ("Kitchen rent", "Rent", "expense", "The community kitchen on Tuesdays and Fridays", "960.00"),
+                ("Equipment", "Equipment", "expense", "A freezer, crates and scales", "400.00"),
+                ("Transport", "Transport", "expense", "Fuel for the Saturday bread round", "150.00"),
+                ("Supplies", "Supplies", "expense", "Cleaning things, bags and labels", "120.00"),
+                ("Contributions", "Members' contributions", "income", "What members give each month", "900.00"),
+            ],
+            {n: "consent" for n in people[:9]},
+            text="Every line is public. Spending above 150 euros waits for two approvers.",
+        )
 
     @s.at(2)
     def kitchen(t: datetime) -> None:
@@ -60,11 +109,27 @@ def tell(now: datetime) -> None:
             t,
             text="The hall asks €320 a month.",
         )
-        assert s.assembly is not None
-        do_append(
-            s.assembly.ledger,
-            [Record(FinanceNote("Kitchen rent, first month", "out", st.money(320), "rent"))],
+        contributions(t + timedelta(hours=6), people[:10], 25)
+        bk.pay(
+            s,
+            t + timedelta(hours=7),
+            bk.keeper(s, t),
+            direction="transfer",
+            amount="100",
+            description="Cash for the kitchen tin",
+            account="Bank",
+            category="Cash",
+        )
+        bk.spend(
+            s,
             t + timedelta(days=1),
+            bk.keeper(s, t),
+            approvers(t),
+            amount="320.00",
+            description="Kitchen rent, first month",
+            category="Rent",
+            budget_line="Kitchen rent",
+            receipt=bk.receipt("Riverside Community Hall", "Kitchen, Tuesdays and Fridays", "320.00", t),
         )
 
     @s.at(6)
@@ -113,9 +178,52 @@ def tell(now: datetime) -> None:
             [
                 Record(MetricNote("meals_served", 214, "meals", "first two weeks")),
                 Record(MetricNote("food_rescued", 388, "kg", "first two weeks")),
-                Record(FinanceNote("Second-hand chest freezer", "out", st.money(180), "equipment")),
             ],
             t,
+        )
+        bk.spend(
+            s,
+            t,
+            bk.keeper(s, t),
+            approvers(t),
+            amount="180.00",
+            description="Second-hand chest freezer",
+            category="Equipment",
+            budget_line="Equipment",
+            receipt=bk.receipt("Kowalski Appliances", "Chest freezer, 300 l, used", "180.00", t),
+        )
+        bk.pay(
+            s,
+            t + timedelta(days=1),
+            bk.keeper(s, t),
+            account="Cash",
+            amount="38.40",
+            description="Cleaning supplies",
+            category="Supplies",
+            budget_line="Supplies",
+            receipt=bk.receipt("Mercado Verde", "Soap, cloths, bin bags", "38.40", t),
+        )
+        fuel = bk.pay(
+            s,
+            t + timedelta(days=2),
+            bk.keeper(s, t),
+            account="Cash",
+            amount="54.00",
+            description="Fuel for the bread round",
+            category="Transport",
+            budget_line="Transport",
+        )
+        bk.reverse(fuel, bk.keeper(s, t), "The receipt says 45.00, not 54.00", t + timedelta(days=3))
+        bk.pay(
+            s,
+            t + timedelta(days=3, minutes=5),
+            bk.keeper(s, t),
+            account="Cash",
+            amount="45.00",
+            description="Fuel for the bread round",
+            category="Transport",
+            budget_line="Transport",
+            receipt=bk.receipt("Petrol station, Rua Nova", "Diesel, 27.3 l", "45.00", t),
         )
 
     @s.at(18)
@@ -124,7 +232,7 @@ def tell(now: datetime) -> None:
             s,
             "Lucía",
             "Put 5% of contributions into the neighbourhood mutual-aid fund",
-            {n: "consent" for n in people[:3]},
+            {n: "consent" for n in people[:9]},
             t,
             text="",
         )
@@ -156,13 +264,36 @@ def tell(now: datetime) -> None:
         for role in ("facilitator", "note-taker"):
             do_rotate(s.assembly, role, t)
         do_rotate_chores(s.assembly, t)
-        do_append(
-            s.assembly.ledger,
-            [
-                Record(FinanceNote("Kitchen rent, second month", "out", st.money(320), "rent")),
-                Record(FinanceNote("Members' contributions", "in", st.money(470), "dues")),
-            ],
-            t,
+        contributions(t, people[:11], 25)
+        bk.pay(
+            s,
+            t + timedelta(hours=1),
+            bk.keeper(s, t),
+            direction="in",
+            amount="60",
+            description="Donation from the Saturday market stall",
+            category="Donations",
+        )
+        bk.spend(
+            s,
+            t + timedelta(hours=2),
+            bk.keeper(s, t),
+            approvers(t),
+            amount="320.00",
+            description="Kitchen rent, second month",
+            category="Rent",
+            budget_line="Kitchen rent",
+            receipt=bk.receipt("Riverside Community Hall", "Kitchen, Tuesdays and Fridays", "320.00", t),
+        )
+        bk.pay(
+            s,
+            t + timedelta(days=5),
+            bk.keeper(s, t),
+            account="Cash",
+            amount="22.50",
+            description="Paper bags for the bread round",
+            category="Supplies",
+            budget_line="Supplies",
         )
 
     @s.at(38)
@@ -172,6 +303,30 @@ def tell(now: datetime) -> None:
             n: {"1": "no", "2": "yes", "3": "yes"} for n in people[5:8]
         }
         st.decide(s, "Jonas", "When should the next general meeting be?", votes, t, method="time_poll", options=slots)
+
+    @s.at(40)
+    def van(t: datetime) -> None:
+        treasurer = bk.keeper(s, t)
+        request = books.do_request_spend(
+            books.check_request_spend(
+                treasurer,
+                now=t,
+                day=t.date(),
+                direction="out",
+                amount="400.00",
+                description="Rent a van for the summer festival",
+                account="Bank",
+                category="Van hire",
+                category_kind="expense",
+            ),
+            t,
+        )
+        books.do_decline(
+            s.members[approvers(t)[0]],
+            request,
+            "Not in the budget, and the cargo bike proposal comes first: let us decide that before renting.",
+            t + timedelta(days=1),
+        )
 
     @s.at(44)
     def second_meeting(t: datetime) -> None:
@@ -233,4 +388,4 @@ def tell(now: datetime) -> None:
             None,
         )
 
-    st.replay(s, start)
+    st.replay(s, st.first_day(now, days_ago=58, hour=18))

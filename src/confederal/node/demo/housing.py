@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from . import _story as st
+from .mutual_aid import BOOKS
 
 __all__ = ["PEOPLE", "tell"]
 
@@ -31,7 +32,6 @@ PEOPLE = (
 def tell(now: datetime) -> None:
     s = st.Story()
     people = list(PEOPLE)
-    start = (now - timedelta(days=30)).replace(hour=18, minute=30, second=0, microsecond=0)
 
     @s.at(0)
     def founding(t: datetime) -> None:
@@ -43,6 +43,7 @@ def tell(now: datetime) -> None:
             t,
             name="Tenants of Elm Street",
             slug="housing",
+            books=BOOKS,
             time_zone="Europe/Dublin",
             focus="housing",
             method="simple_majority",
@@ -89,4 +90,4 @@ def tell(now: datetime) -> None:
             method="simple_majority",
         )
 
-    st.replay(s, start)
+    st.replay(s, st.first_day(now, days_ago=30, hour=18, minute=30))

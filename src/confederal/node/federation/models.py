@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from confederal.node.ledgers.models import Checkpoint, Ledger
+from confederal.node.ledgers.models import Checkpoint, Entry, Ledger
 
 
 class Peer(models.Model):
@@ -78,13 +78,10 @@ class RemoteLedger(models.Model):
         return self.origin
 
 
-class RemoteEntry(models.Model):
-    """One verified entry of a peer's ledger, as its exact bytes."""
+class RemoteEntry(Entry):
+    """One verified entry of a peer's ledger."""
 
     ledger = models.ForeignKey(RemoteLedger, on_delete=models.PROTECT, related_name="entries", db_index=False)
-    seq = models.BigIntegerField()
-    leaf_hash = models.BinaryField(max_length=32)
-    body = models.BinaryField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ledger", "seq"], name="remote_entry_seq_unique")]

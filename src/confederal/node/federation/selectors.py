@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -29,12 +29,13 @@ from confederal.federation import (
     node_name,
     witness_verifier,
 )
-from confederal.ledger import SIG_COSIGNATURE_V1, Verifier, format_time
+from confederal.ledger import SIG_COSIGNATURE_V1, Verifier, decode_entry, format_time
+from confederal.mutual_aid import FundState, fund_state
 from confederal.node.assemblies.models import Assembly
 from confederal.node.ledgers.keys import node_signer
-from confederal.node.ledgers.models import Checkpoint, Ledger
+from confederal.node.ledgers.models import Checkpoint, Ledger, LedgerEntry
 
-from .models import Cosignature, FederationRecord, ForkEvidence, Peer, RemoteLedger
+from .models import Cosignature, FederationRecord, ForkEvidence, Peer, RemoteEntry, RemoteLedger
 
 __all__ = [
     "Council",
@@ -49,6 +50,9 @@ __all__ = [
     "federations",
     "fork_count",
     "forks",
+    "fund",
+    "fund_acts",
+    "fund_json",
     "here",
     "ledger_keys",
     "ledger_link",
@@ -209,6 +213,108 @@ def sunsets(council_id: str) -> list[dict[str, object]]:
             }
         )
     return found
+
+
+# -- the mutual-aid fund ----------------------------------------------------------------------------
+
+#: The kinds the fund fold reads, as they stand in an entry's canonical JSON (no spaces, keys in order),
+#: so entries of other kinds are passed over without decoding them.
+_FUND_KINDS = (b'"kind":"assembly.charter"', b'"kind":"books.account"', b'"kind":"books.transaction"', b'"kind":"aid.')
+
+
+def fund_acts(origin: str) -> list[Act]:
+    """The charters, books and mutual-aid records of one ledger, this node's own or a verified copy of a peer's."""
+    local = Ledger.objects.filter(origin=origin).first()
+    rows = (
+        LedgerEntry.objects.filter(ledger=local)
+        if local is not None
+        else RemoteEntry.objects.filter(ledger__origin=origin)
+    )
+    acts = []
+    for seq, body in rows.order_by("seq").values_list("seq", "body"):
+        raw = bytes(body)
+        if any(kind in raw for kind in _FUND_KINDS):
+            entry = decode_entry(raw)
+            acts.append(Act(origin, seq, entry.kind, entry.body))
+    return acts
+
+
+def fund(fed: Federation, today: date) -> FundState | None:
+    """The federation's fund folded from its current members' ledgers as this node holds them; None without a rule."""
+    rule = fed.state.charter.aid
+    if rule is None:
+        return None
+    members = [origin for origin, _ in fed.state.members]
+    acts = [act for origin in members for act in fund_acts(origin)]
+    return fund_state(fed.id, fed.state.charter.name, rule, members, acts, today)
+
+
+def fund_json(fed: Federation, state: FundState) -> dict[str, Any]:
+    """The fund as JSON: the rule, each member's dues per period and holding, the total, requests with their votes
+    and shares, offers, and mismatches (each with why, in a word, and the assemblies involved)."""
+
+    def money(amount: Any) -> Any:
+        return None if amount is None else amount.to_json()
+
+    def ask(origin: str, body: Any) -> dict[str, Any]:
+        return {"assembly": origin, "title": fed.title(origin), **body.to_json()}
+
+    return {
+        "federation": fed.id,
+        "rule": state.rule.to_json(),
+        "total": [money(t) for t in state.totals()],
+        "assemblies": [
+            {
+                "assembly": h.origin,
+                "title": fed.title(h.origin),
+                "owed": money(h.amount(h.owed)),
+                "paid": money(h.amount(h.paid)),
+                "held": money(h.amount(h.held)),
+                "given": money(h.amount(h.given)),
+                "received": money(h.amount(h.received)),
+                "periods": [
+                    {
+                        "start": p.start.isoformat(),
+                        "end": p.end.isoformat(),
+                        "income": money(p.income),
+                        "owed": money(p.owed),
+                        "paid": money(p.paid),
+                    }
+                    for p in h.periods
+                ],
+            }
+            for h in state.holders
+        ],
+        "requests": [
+            {
+                "request": r.ref,
+                **ask(r.origin, r.request),
+                "votes": dict(sorted(r.votes.items())),
+                "members": r.members,
+                "granted": r.granted,
+                "paid": r.paid_in_full,
+                "shares": [
+                    {"assembly": o, "share": s, "given": r.given.get(o, 0), "received": r.received.get(o, 0)}
+                    for o, s in sorted(r.shares.items())
+                ],
+            }
+            for r in state.requests
+        ],
+        "offers": [ask(o, offer) for o, offer in state.offers],
+        "mismatches": [
+            {
+                "why": m.why,
+                "request": m.request,
+                "giver": m.giver,
+                "receiver": m.receiver,
+                "given": money(m.given),
+                "received": money(m.received),
+                "assembly": m.origin,
+                "number": m.number,
+            }
+            for m in state.mismatches
+        ],
+    }
 
 
 # -- for pages and the API ------------------------------------------------------------------------

@@ -6,6 +6,8 @@ urlpatterns = [
     path("federations/", views.federation_list, name="federations"),
     path("federations/propose", views.propose, name="federation-propose"),
     path("federations/<str:federation_id>/", views.federation_page, name="federation"),
+    path("federations/<str:federation_id>/fund/", views.fund_page, name="fund"),
+    path("federations/<str:federation_id>/fund/act", views.fund_act, name="fund-act"),
     path("federations/<str:federation_id>/councils/<str:council_id>/", views.council_page, name="council"),
     path(
         "federations/<str:federation_id>/councils/<str:council_id>.json", views.council_archive, name="council-archive"

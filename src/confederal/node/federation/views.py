@@ -386,3 +386,201 @@ def council_vote(request: HttpRequest, federation_id: str, council_id: str) -> H
         return Done(_("Your vote is in %(assembly)s's ledger; it counts once witnessed.") % {"assembly": assembly.name})
 
     return act(request, reverse("council", args=[federation_id, council_id]), cast)
+
+
+# -- the mutual-aid fund --------------------------------------------------------------------------
+
+
+def _mismatch_sentence(fed: selectors.Federation, m: Any) -> str:
+    """A mismatch between two ledgers, said in a sentence with the assemblies' names."""
+    values = {
+        "giver": fed.title(m.giver),
+        "receiver": fed.title(m.receiver),
+        "given": str(m.given) if m.given is not None else "",
+        "received": str(m.received) if m.received is not None else "",
+        "assembly": fed.title(m.origin),
+        "number": m.number,
+    }
+    if m.why == "unmatched":
+        return (
+            _(
+                "%(giver)s recorded giving %(given)s toward a grant to %(receiver)s, and %(receiver)s recorded "
+                "receiving %(received)s from it."
+            )
+            % values
+        )
+    if m.why == "not_granted":
+        return _("%(giver)s recorded giving %(given)s to %(receiver)s for a request the members have not granted.") % (
+            values
+        )
+    if m.why == "not_requester":
+        return _("%(giver)s recorded giving %(given)s to %(receiver)s, which is not the assembly that asked.") % values
+    return _("Transaction %(number)s of %(assembly)s is marked as dues but moves nothing into its fund holding.") % (
+        values
+    )
+
+
+def fund_context(fed: selectors.Federation, state: Any, user: Any) -> dict[str, Any]:
+    """What the fund page shows: per assembly, its dues and holding; the grants; the open asks; the mismatches."""
+    from confederal.books import Amount
+
+    def money(holder: Any, minor: int) -> str:
+        return str(Amount(minor, holder.currency)) if holder.currency is not None else "—"
+
+    holders = [
+        {
+            "title": fed.title(h.origin),
+            "owed": money(h, h.owed),
+            "paid": money(h, h.paid),
+            "behind": h.owed > h.paid,
+            "held": money(h, h.held),
+            "given": money(h, h.given),
+            "received": money(h, h.received),
+            "periods": [
+                {"start": p.start, "end": p.end, "income": str(p.income), "owed": str(p.owed), "paid": str(p.paid)}
+                for p in h.periods[-3:]
+            ],
+        }
+        for h in state.holders
+    ]
+    requests = []
+    for r in state.requests:
+        amount = r.request.amount
+        requests.append(
+            {
+                "ref": r.ref,
+                "title": fed.title(r.origin),
+                "origin": r.origin,
+                "request": r.request,
+                "what": str(amount) if amount is not None else "",
+                "for": r.count("for"),
+                "against": r.count("against"),
+                "members": r.members,
+                "granted": r.granted,
+                "paid": r.paid_in_full,
+                "short": str(Amount(r.short, amount.currency)) if amount is not None and r.short else "",
+                "shares": [
+                    {
+                        "origin": origin,
+                        "title": fed.title(origin),
+                        "share": str(Amount(share, amount.currency)) if amount else "",
+                        "given": str(Amount(r.given.get(origin, 0), amount.currency)) if amount else "",
+                        "received": str(Amount(r.received.get(origin, 0), amount.currency)) if amount else "",
+                        "given_minor": r.given.get(origin, 0),
+                        "received_minor": r.received.get(origin, 0),
+                        "share_minor": share,
+                    }
+                    for origin, share in sorted(r.shares.items())
+                ],
+            }
+        )
+    mine = []
+    for assembly in selectors.assemblies_of(user):
+        if fed.state.is_member(assembly.ledger.origin):
+            owed = services.dues_outstanding(assembly, state)
+            mine.append({"assembly": assembly, "origin": assembly.ledger.origin, "owed": str(owed) if owed else ""})
+    rule = state.rule
+    if rule.share is not None:
+        whole, part = divmod(rule.share, 100)
+        dues = _("%(percent)s %% of the income its own books show") % {
+            "percent": f"{whole}.{part:02d}".rstrip("0").rstrip(".")
+        }
+    else:
+        currency = next((h.currency for h in state.holders if h.currency is not None), None)
+        fixed = str(Amount(rule.fixed, currency)) if currency is not None else str(rule.fixed)
+        dues = _("a fixed %(amount)s, in its own currency") % {"amount": fixed}
+    return {
+        "fed": fed,
+        "rule": rule,
+        "dues": dues,
+        "holders": holders,
+        "totals": [str(t) for t in state.totals()],
+        "requests": requests,
+        "offers": [(fed.title(o), offer) for o, offer in state.offers],
+        "mismatches": [_mismatch_sentence(fed, m) for m in state.mismatches],
+        "mine": mine,
+    }
+
+
+@require_safe
+def fund_page(request: HttpRequest, federation_id: str) -> HttpResponse:
+    fed = _federation_or_404(federation_id)
+    state = selectors.fund(fed, now().date())
+    if state is None:
+        raise Http404(_("This federation's charter sets no mutual-aid rule: it has no fund."))
+    context = fund_context(fed, state, request.user)
+    context["today"] = now().date().isoformat()
+    return render(request, "federation/fund.html", context)
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Refused("bad_day", _("Give a day such as 2026-12-20.")) from None
+
+
+@require_POST
+def fund_act(request: HttpRequest, federation_id: str) -> HttpResponse:
+    """One form for every mutual-aid act of an assembly here: ask, offer, pay dues, vote, give, receive."""
+    back = reverse("fund", args=[federation_id])
+    post = request.POST
+
+    def run() -> Done:
+        from confederal.node.books.services import do_record
+
+        assembly = access_assembly(post.get("assembly", ""))
+        what = post.get("what", "")
+        moment = now()
+        if what == "vote":
+            member = require_member(request.user, assembly, Action.PROPOSE, moment.date())
+            draft = services.check_grant_vote(
+                member, federation_id, post.get("request", ""), post.get("choice", ""), post.get("text", ""), moment
+            )
+            proposal = do_propose(draft, moment)
+            return Done(
+                _("Proposed to %(assembly)s: its vote on the grant counts once the assembly decides.")
+                % {"assembly": assembly.name},
+                reverse("proposal", args=[assembly.slug, proposal.number]),
+            )
+        member = require_member(request.user, assembly, Action.VIEW, moment.date())
+        if what in ("request", "offer"):
+            quantity = post.get("quantity", "").strip()
+            draft_ask = services.check_ask(
+                member,
+                federation_id,
+                offer=what == "offer",
+                purpose=post.get("purpose", ""),
+                by=_day(post.get("by", "")),
+                amount=post.get("amount", ""),
+                goods=post.get("goods", ""),
+                quantity=int(quantity) if quantity.isdigit() and len(quantity) < 10 else None,
+                unit=post.get("unit", ""),
+                now=moment,
+            )
+            number = services.do_ask(draft_ask, moment)
+            said = (
+                _("Request %(number)s is in the ledger.")
+                if what == "request"
+                else _("Offer %(number)s is in the ledger.")
+            )
+            return Done(said % {"number": number})
+        day = _day(post.get("day", "") or moment.date().isoformat())
+        if what == "dues":
+            draft = services.check_dues(member, federation_id, day=day, amount=post.get("amount", ""), now=moment)
+        elif what == "give":
+            draft = services.check_give(member, federation_id, post.get("request", ""), day=day, now=moment)
+        elif what == "receive":
+            draft = services.check_receive(
+                member, federation_id, post.get("request", ""), post.get("giver", ""), day=day, now=moment
+            )
+        else:
+            raise Refused(
+                "bad_action", _("Ask, offer, pay dues, vote on a grant, give a share or record receiving it.")
+            )
+        do_record(draft, moment)
+        return Done(_("Recorded in %(assembly)s's books.") % {"assembly": assembly.name})
+
+    return act(request, back, run)

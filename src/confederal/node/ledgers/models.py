@@ -35,15 +35,23 @@ class Ledger(models.Model):
         return self.origin
 
 
-class LedgerEntry(models.Model):
-    """One entry, as the exact canonical bytes that were hashed."""
+class Entry(models.Model):
+    """One entry of a ledger (this node's or a peer's), as the exact canonical bytes that were hashed."""
+
+    seq = models.BigIntegerField()
+    leaf_hash = models.BinaryField(max_length=32)
+    body = models.BinaryField()
+
+    class Meta:
+        abstract = True
+
+
+class LedgerEntry(Entry):
+    """One entry of this node's own ledgers."""
 
     # The unique (ledger, seq) index serves every lookup; a second index on ledger alone
     # would tempt the planner into scanning a whole ledger.
     ledger = models.ForeignKey(Ledger, on_delete=models.PROTECT, related_name="entries", db_index=False)
-    seq = models.BigIntegerField()
-    leaf_hash = models.BinaryField(max_length=32)
-    body = models.BinaryField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ledger", "seq"], name="ledger_entry_seq_unique")]

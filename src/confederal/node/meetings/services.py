@@ -151,40 +151,23 @@ def do_publish_minutes(meeting: Meeting, by: Member, now: datetime) -> str:
         decisions = list(fresh.decisions.order_by("number"))
         outcomes = [(p.number, p.title, (p.outcome or {}).get("status", p.status)) for p in decisions]
         agenda = list(fresh.agenda.values_list("title", flat=True))
-        text = write_minutes(
-            Minutes(
-                assembly=assembly.name,
-                title=fresh.title,
-                number=fresh.number,
-                starts_at=fresh.starts_at,
-                ends_at=fresh.ends_at,
-                place=fresh.place,
-                present=present,
-                absent=absent,
-                agenda=agenda,
-                notes=fresh.notes,
-                decisions=outcomes,
-                published_by=by.public_name,
-            )
+        minutes = Minutes(
+            assembly=assembly.name,
+            title=fresh.title,
+            number=fresh.number,
+            starts_at=fresh.starts_at,
+            ends_at=fresh.ends_at,
+            place=fresh.place,
+            present=present,
+            absent=absent,
+            agenda=agenda,
+            notes=fresh.notes,
+            decisions=outcomes,
+            published_by=by.public_name,
         )
-        data = text.encode("utf-8")
+        data = write_minutes(minutes).encode("utf-8")
         digest = store_blob(data, "text/markdown; charset=utf-8", now)
-        record = Record(
-            MeetingMinutes(
-                number=fresh.number,
-                title=fresh.title,
-                starts=fresh.starts_at,
-                ends=fresh.ends_at,
-                place=fresh.place,
-                present=tuple(present),
-                agenda=tuple(agenda),
-                decisions=tuple(outcomes),
-                digest=digest,
-                size=len(data),
-                media_type="text/markdown",
-                published_by=by.public_name,
-            )
-        )
+        record = Record(MeetingMinutes.of(minutes, digest, len(data), "text/markdown"))
         (seq,) = append_in_transaction(assembly.ledger, [record], now)
         fresh.status, fresh.minutes_digest, fresh.published_at, fresh.published_by, fresh.ledger_seq = (
             Meeting.Status.PUBLISHED,

@@ -11,6 +11,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..models import Peer
+from .aid import (
+    AskDraft,
+    check_ask,
+    check_dues,
+    check_give,
+    check_grant_vote,
+    check_receive,
+    do_ask,
+    dues_outstanding,
+    grant_request,
+)
 from .council import (
     check_federation_action,
     do_cast_council_vote,
@@ -35,13 +46,20 @@ from .witness import cosigned_note, do_add_checkpoint, do_request_cosignatures
 
 __all__ = [
     "MAX_PULL_ENTRIES",
+    "AskDraft",
     "check_add_peer",
+    "check_ask",
+    "check_dues",
     "check_federation_action",
+    "check_give",
+    "check_grant_vote",
     "check_peer_url",
+    "check_receive",
     "check_remove_peer",
     "cosigned_note",
     "do_add_checkpoint",
     "do_add_peer",
+    "do_ask",
     "do_cast_council_vote",
     "do_federation_round",
     "do_move_motion",
@@ -50,7 +68,9 @@ __all__ = [
     "do_request_cosignatures",
     "do_sunsets",
     "do_sync_peer",
+    "dues_outstanding",
     "federation_effects",
+    "grant_request",
     "index_local",
     "ledger_root_of",
     "live_grant",

@@ -133,6 +133,8 @@ def check_federation_action(assembly: Assembly, payload: dict[str, Any], now: da
             "action": "convene",
             "council": convened.to_json(),
         }
+    if action == "aid_vote":
+        return _aid_vote(assembly, federation_id, payload, now)
     council_id = _an_id(payload, "council")
     if action in {"join_council", "leave_council", "appoint", "recall"}:
         item = selectors.council(council_id, now)
@@ -194,9 +196,29 @@ def check_federation_action(assembly: Assembly, payload: dict[str, Any], now: da
         "bad_action",
         _(
             "A federation proposal founds, joins or leaves a federation, convenes or joins a "
-            "council, or appoints or recalls a delegate."
+            "council, appoints or recalls a delegate, or votes on a grant of mutual aid."
         ),
     )
+
+
+def _aid_vote(
+    assembly: Assembly, federation_id: str, payload: dict[str, Any], now: datetime
+) -> tuple[str, dict[str, Any]]:
+    from .aid import grant_request
+
+    choice = payload.get("choice")
+    if choice not in ("for", "against"):
+        raise Refused("bad_choice", _("Vote for or against the grant."))
+    ref = payload.get("request")
+    # A vote after the grant passed still counts in the tally: each assembly's decision is on record either way.
+    found = grant_request(assembly, federation_id, str(ref), now.date())
+    fed = _known_federation(federation_id)
+    words = {
+        "for": _("Vote for granting %(assembly)s aid: %(purpose)s"),
+        "against": _("Vote against granting %(assembly)s aid: %(purpose)s"),
+    }
+    title = words[choice] % {"assembly": fed.title(found.origin), "purpose": found.request.purpose[:120]}
+    return title, {"action": "aid_vote", "federation": fed.id, "request": found.ref, "choice": choice}
 
 
 def federation_effects(
@@ -226,6 +248,9 @@ def federation_effects(
         mandate = Mandate.from_json(clean_payload["mandate"])
         grant = records.MandateGranted(clean_payload["council"], clean_payload["delegate"], mandate, number)
         return {"delegate": clean_payload["delegate"]}, [Record(grant)]
+    if action == "aid_vote":
+        vote = records.AidVote(clean_payload["federation"], clean_payload["request"], clean_payload["choice"], number)
+        return {"aid": f"voted {vote.choice}"}, [Record(vote)]
     recall = records.MandateRecalled(clean_payload["council"], clean_payload["grant"], number)
     return {"recalled": clean_payload["delegate"]}, [Record(recall)]
 

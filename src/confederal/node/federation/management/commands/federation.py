@@ -22,7 +22,9 @@ CHARTER = {
     "principles": ["Decisions are made by those they affect.", "Resources move sideways, never upward."],
     "transparency": "Every budget, decision and result sits in a public ledger anyone can check.",
     "recall": "A home assembly may recall its delegate at any moment by its own decision.",
-    "mutual_aid": "Each assembly gives 2% of its budget to the mutual-aid pool.",
+    "mutual_aid": "Each assembly pays 25.00 of its own currency a month into the mutual-aid fund, held in its own "
+    "books; a grant passes when most member assemblies vote for it.",
+    "aid": {"period": "month", "fixed": 2500, "grants": "majority"},
     "sunset": "Every council dissolves at its end: its roles lapse, its minutes are archived, those who served are "
     "thanked.",
 }
@@ -51,6 +53,12 @@ class Command(BaseCommand):
                 "round",
                 "show",
                 "peer",
+                "dues",
+                "ask",
+                "aid-vote",
+                "give",
+                "receive",
+                "fund",
             ],
         )
         parser.add_argument("--assembly")
@@ -72,6 +80,10 @@ class Command(BaseCommand):
         parser.add_argument("--motion")
         parser.add_argument("--choice")
         parser.add_argument("--url")
+        parser.add_argument("--request", help="an aid request, origin#number")
+        parser.add_argument("--purpose", default="Legal fees for the pipeline blockade")
+        parser.add_argument("--amount", default="40.00")
+        parser.add_argument("--by-days", type=int, default=14)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -89,7 +101,29 @@ class Command(BaseCommand):
             return {"peer": services.do_add_peer(o["url"], now).url}
         if step == "show":
             return story.council_json(o["council"], now)
+        if step == "fund":
+            fed = selectors.federation(o["federation"])
+            state = selectors.fund(fed, now.date()) if fed is not None else None
+            return selectors.fund_json(fed, state) if fed is not None and state is not None else {}
         assembly = Assembly.objects.select_related("ledger").get(slug=o["assembly"])
+        if step == "dues":
+            return {"transaction": story.pay_dues(assembly, o["federation"], now)}
+        if step == "ask":
+            purpose, amount, days = o["purpose"], o["amount"], o["by_days"]
+            return {"request": story.ask_for_aid(assembly, o["federation"], purpose, amount, days, now)}
+        if step == "aid-vote":
+            payload = {
+                "action": "aid_vote",
+                "federation": o["federation"],
+                "request": o["request"],
+                "choice": o["choice"],
+            }
+            proposal = story.decide(assembly, payload, now)
+            return {"proposal": proposal.number, "status": proposal.status}
+        if step == "give":
+            return {"transaction": story.give_share(assembly, o["federation"], o["request"], now)}
+        if step == "receive":
+            return {"transactions": story.receive_shares(assembly, o["federation"], o["request"], now)}
         if step == "found":
             charter = {
                 **CHARTER,
