@@ -80,12 +80,12 @@ def ledger(tmp_path):
 
 
 @contextlib.contextmanager
-def serving(directory: Path, shown: dict):
-    """A loopback HTTP server publishing ``directory`` as a node's ledger and ``shown`` as its books."""
+def serving(directory: Path, shown: dict | None):
+    """A loopback HTTP server publishing ``directory`` as a node's ledger and ``shown`` as its books (None: 404)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path == "/api/assemblies/food-hub/books":
+            if self.path == "/api/assemblies/food-hub/books" and shown is not None:
                 body = json.dumps(shown).encode()
             elif self.path.startswith("/ledgers/food-hub/") and (directory / self.path[18:]).is_file():
                 body = (directory / self.path[18:]).read_bytes()
@@ -261,3 +261,20 @@ def test_a_beancount_file_that_cannot_be_written_is_said_plainly(ledger, tmp_pat
     assert result.returncode == 2, result.stdout + result.stderr
     assert "cannot write" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_node_showing_no_books_is_held_to_a_ledger_that_has_them(ledger, tmp_path):
+    _, directory, key = ledger
+    with serving(directory, None) as url:
+        result = audit(url, key, tmp_path / "state")
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert "The node shows no books for food-hub, but its ledger holds them." in result.stderr
+
+
+def test_a_node_showing_no_books_for_a_ledger_without_them_passes(tmp_path):
+    bodies = [b for b in sample_books() if not b.kind.startswith(("books.", "assembly."))]
+    key = publish(tmp_path / "ledger", entries(bodies))
+    with serving(tmp_path / "ledger", None) as url:
+        result = audit(url, key, tmp_path / "state")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No charter has opened books in this ledger." in result.stdout

@@ -210,12 +210,18 @@ def _compare_budget(shown: object, books: Books, currency: Currency) -> list[str
     return out
 
 
+#: What a node that publishes no books for the assembly answers instead of them.
+ABSENT: dict[str, Any] = {}
+
+
 def _node_books(target: str, slug: str, timeout: float) -> tuple[dict[str, Any] | None, str | None]:
-    """The node's books JSON for ``slug``, or why it could not be had."""
+    """The node's books JSON for ``slug`` (``ABSENT`` when it has none to show), or why it could not be had."""
     base = target.split("/ledgers/", 1)[0]
     try:
         data = json.loads(verify.http_reader(base, timeout)(f"api/assemblies/{slug}/books"))
     except FetchError as exc:
+        if exc.missing:
+            return ABSENT, None
         return None, f"Could not fetch the node's books from {exc.path}: {exc.reason}."
     except ValueError:
         return None, "The node's books answer is not JSON."
@@ -255,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
     entries = verified.entries
     print(f"✓ The ledger verifies ({len(entries):,} entries).")
     size = len(entries)
-    if node is not None:
+    if node is not None and node is not ABSENT:
         shown = node.get("ledger_size")
         if not isinstance(shown, int) or isinstance(shown, bool) or shown < 0:
             print("✗ The node's books answer does not say at which ledger size they were computed.", file=sys.stderr)
@@ -284,6 +290,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"The books are written for Beancount to {args.beancount}.")
     if node is None:
         return 0
+    if node is ABSENT:
+        if books.currency is None:
+            print("✓ The node shows no books for this assembly, and its ledger holds none.")
+            return 0
+        print(f"✗ The node shows no books for {slug}, but its ledger holds them.", file=sys.stderr)
+        return EXIT_MISMATCH
     differences = compare(node, books, slug)
     if not differences:
         print(f"✓ The node shows the same figures as the ledger's first {size:,} entries.")
