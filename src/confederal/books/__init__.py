@@ -12,6 +12,7 @@ needs approval first". ``to_json``/``from_json`` give canonical JSON values
 (strings, integers, lists, objects) for the record kinds that will wrap them.
 """
 
+from ._beancount import commodity, to_beancount
 from ._books import MAX_POSTINGS, Account, AccountKind, Posting, Transaction, balances, check_accounts, reverse
 from ._budget import (
     MAX_LINES,
@@ -21,9 +22,11 @@ from ._budget import (
     LineReport,
     approval_reasons,
     budget_vs_actual,
+    line_reports,
     needs_approval,
 )
 from ._errors import BooksError
+from ._fold import AdoptedBudget, Booked, Books, Spend, SpendState, fold_books, fold_entries
 from ._money import MAX_LOCAL_EXPONENT, MAX_MINOR, Amount, Currency
 from ._records import (
     PURPOSES,
@@ -48,9 +51,12 @@ __all__ = [
     "Account",
     "AccountKind",
     "AccountOpened",
+    "AdoptedBudget",
     "AidLink",
     "Amount",
     "Approval",
+    "Booked",
+    "Books",
     "BooksError",
     "BooksRules",
     "Budget",
@@ -59,9 +65,11 @@ __all__ = [
     "Currency",
     "LineReport",
     "Posting",
+    "Spend",
     "SpendApproved",
     "SpendDeclined",
     "SpendRequested",
+    "SpendState",
     "Transaction",
     "TransactionRecorded",
     "Visibility",
@@ -69,7 +77,12 @@ __all__ = [
     "balances",
     "budget_vs_actual",
     "check_accounts",
+    "commodity",
+    "fold_books",
+    "fold_entries",
+    "line_reports",
     "needs_approval",
     "reverse",
     "said",
+    "to_beancount",
 ]

@@ -55,7 +55,8 @@ class AccountKind(enum.StrEnum):
 
 
 def _text(value: object, what: str, most: int) -> str:
-    if not isinstance(value, str) or not value.strip() or value != value.strip() or len(value) > most:
+    # The same as ``value.strip() == value != ""``, without copying the text (a million descriptions are read).
+    if not isinstance(value, str) or not 0 < len(value) <= most or value[0].isspace() or value[-1].isspace():
         raise BooksError(
             "bad_text",
             "{what} must be 1 to {most} characters without leading or trailing spaces, not {value!r}.",
@@ -135,7 +136,7 @@ class Posting:
 
     @classmethod
     def from_json(cls, data: object) -> Posting:
-        obj = _object(data, {"account", "amount"}, "a posting")
+        obj = _object(data, _POSTING_KEYS, "a posting")
         return cls(obj["account"], Amount.from_json(obj["amount"]))
 
 
@@ -203,8 +204,7 @@ class Transaction:
 
     @classmethod
     def from_json(cls, data: object) -> Transaction:
-        optional = frozenset({"budget_line", "receipt", "reverses", "reason"})
-        obj = _object(data, {"date", "description", "postings"}, "a transaction", optional)
+        obj = _object(data, _TRANSACTION_KEYS, "a transaction", _TRANSACTION_OPTIONAL)
         if not isinstance(obj["postings"], list):
             raise BooksError("malformed", "A transaction's postings must be a list.")
         return cls(
@@ -222,7 +222,16 @@ class Transaction:
         return hashlib.sha256(orjson.dumps(self.to_json(), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _totals(postings: Iterable[Posting]) -> dict[Currency, int]:
+_POSTING_KEYS = frozenset({"account", "amount"})
+_TRANSACTION_KEYS = frozenset({"date", "description", "postings"})
+_TRANSACTION_OPTIONAL = frozenset({"budget_line", "receipt", "reverses", "reason"})
+
+
+def _totals(postings: Sequence[Posting]) -> dict[Currency, int]:
+    one = postings[0].amount.currency if postings else None
+    if all(posting.amount.currency is one for posting in postings):
+        # One currency object throughout (readers share them): no hashing needed.
+        return {one: sum(posting.amount.minor for posting in postings)} if one is not None else {}
     totals: dict[Currency, int] = {}
     for posting in postings:
         currency = posting.amount.currency

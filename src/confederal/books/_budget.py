@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,13 +146,18 @@ class LineReport:
     over: bool
 
 
+def signed(line: BudgetLine, debits: int) -> int:
+    """The net debits to ``line``'s category as its actual: spent for an expense line, received for an income one."""
+    return debits if line.category.kind is AccountKind.EXPENSE else -debits
+
+
 def _on_line(line: BudgetLine, txn: Transaction) -> int:
     """What ``txn`` adds to ``line``'s actual, in minor units (signed so that spending/receiving is positive)."""
     total = 0
     for posting in txn.postings:
         if posting.account == line.category.name:
             total += (posting.amount - Amount.zero(line.amount.currency)).minor
-    return total if line.category.kind is AccountKind.EXPENSE else -total
+    return signed(line, total)
 
 
 def budget_vs_actual(budget: Budget, transactions: Iterable[Transaction]) -> tuple[LineReport, ...]:
@@ -162,9 +167,14 @@ def budget_vs_actual(budget: Budget, transactions: Iterable[Transaction]) -> tup
     for txn in transactions:
         if txn.budget_line in lines and budget.covers(txn.date):
             actual[txn.budget_line] += _on_line(lines[txn.budget_line], txn)
+    return line_reports(budget, actual)
+
+
+def line_reports(budget: Budget, actual: Mapping[str, int]) -> tuple[LineReport, ...]:
+    """Per line, in the budget's order, against ``actual`` (minor units spent or received, by line name)."""
     reports = []
     for line in budget.lines:
-        spent = Amount(actual[line.name], line.amount.currency)
+        spent = Amount(actual.get(line.name, 0), line.amount.currency)
         remaining = line.amount - spent
         reports.append(LineReport(line, line.amount, spent, remaining, remaining.minor < 0))
     return tuple(reports)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from confederal import __version__
 
-from . import backup, draw, verify
+from . import audit_books, backup, draw, verify
 from . import demo as demo_mod
 
 
@@ -261,6 +261,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_arguments(check)
     check.set_defaults(func=verify.run)
+
+    books = sub.add_parser(
+        "audit-books",
+        help="recompute an assembly's books from its verified ledger; compare them with what its node shows",
+        description="Verifies the ledger as verify does, then folds its entries into every account's balance and "
+        "the budget in force against what was spent. Given a node's URL, it also fetches the books the node shows "
+        "and says every figure that differs from the ledger's. --beancount writes the books for Beancount.",
+        epilog=audit_books.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit_books.add_arguments(books)
+    books.set_defaults(func=audit_books.run)
 
     for name, help_, description, add_arguments, run in (
         (
