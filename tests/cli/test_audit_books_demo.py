@@ -52,3 +52,16 @@ def test_the_demo_books_fold_match_their_postings_and_pass_bean_check(honest_nod
         )
     checked = run([str(BEAN_CHECK), "--no-cache", str(export)])
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_an_amount_edited_in_the_node_database_is_caught_against_the_ledger(node, state):
+    """An operator changes what the books page shows (a balance, a budget line) without touching the ledger."""
+    node.db.execute("UPDATE books_bookaccount SET balance = balance + 100 WHERE name = %s", ("Rent",))
+    result = run([CONFEDERAL, "audit-books", node.ledger_url, "--state-dir", str(state)])
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert "Rent" in result.stderr
+    node.db.execute("UPDATE books_bookaccount SET balance = balance - 100 WHERE name = %s", ("Rent",))
+    node.db.execute("UPDATE books_budgetlinetotal SET actual = actual + 1 WHERE line = %s", ("Supplies",))
+    result = run([CONFEDERAL, "audit-books", node.ledger_url, "--state-dir", str(state)])
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert "Supplies" in result.stderr
