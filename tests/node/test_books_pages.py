@@ -432,3 +432,17 @@ def test_csv_cells_that_start_like_a_formula_are_quoted_so_a_spreadsheet_shows_t
     described = {row[2] for row in rows[1:]}
     assert described == {'\'=HYPERLINK("http://example.org","refund")'}
     assert {row[4] for row in rows[1:]} == {"3.00", "-3.00"}  # amounts stay numbers
+
+
+def test_a_search_pages_through_its_matches_without_counting_them_all(cell, client):
+    now = timezone.now()
+    adopt_budget(cell, now)
+    for i in range(53):
+        record(cell, now, amount="1", description=f"Bean seeds, packet {i}")
+    record(cell, now, amount="1", description="Tomato seedlings")
+    first = page(client, q="bean")
+    assert "page 1" in first and "older →" in first and "of" not in first.split("page 1")[1][:4]
+    assert "transactions</p>" not in first  # no total: only the pages it read
+    second = page(client, q="bean", page="2")
+    assert second.count("Bean seeds, packet") == 3 and "older →" not in second and "← newer" in second
+    assert "54 transactions" in page(client)  # without a search the count is exact

@@ -110,6 +110,9 @@ class BookTransaction(models.Model):
         indexes = [
             models.Index(fields=["assembly", "date"]),
             models.Index(fields=["assembly", "budget_line", "date"]),
+            # Covers the search: the database reads descriptions from the index, newest first, never the wide rows.
+            # (A description is at most 500 characters, within PostgreSQL's limit for an index entry.)
+            models.Index(fields=["assembly", "number", "description"], name="book_txn_search"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from confederal import books as core
@@ -50,6 +50,7 @@ __all__ = [
     "spend_or_404",
     "spends",
     "summary",
+    "transaction_count",
     "transaction_or_404",
     "transaction_page",
     "transactions",
@@ -207,7 +208,7 @@ def transactions(assembly: Assembly, narrow: TransactionFilter = TransactionFilt
     """The assembly's transactions, newest first, narrowed by ``narrow``."""
     rows = BookTransaction.objects.filter(assembly=assembly)
     if narrow.text:
-        rows = rows.filter(Q(description__icontains=narrow.text) | Q(reason__icontains=narrow.text))
+        rows = rows.filter(description__icontains=narrow.text)
     if narrow.line:
         rows = rows.filter(budget_line=narrow.line)
     if narrow.account:
@@ -223,10 +224,36 @@ def transactions(assembly: Assembly, narrow: TransactionFilter = TransactionFilt
     return rows.order_by("-number").select_related("reverses", "reversed_by")
 
 
-def transaction_page(assembly: Assembly, narrow: TransactionFilter, number: int) -> Page[BookTransaction]:
-    """One page of :func:`transactions` (``PAGE_SIZE`` a page), the last if ``number`` is past it."""
+class _Counted(Paginator):  # type: ignore[type-arg]
+    """A paginator that is told how many rows there are, or (``count`` None) counts only as far as the page it shows.
+
+    Counting every match of a text search reads every description; the page needs only to know whether there is a
+    next page, so it reads one row past the page and says "page N" without a total (``exact`` is False).
+    """
+
+    def __init__(self, rows: QuerySet[BookTransaction], count: int | None, number: int) -> None:
+        super().__init__(rows, PAGE_SIZE)
+        self.exact = count is not None
+        if count is None:
+            start = (max(number, 1) - 1) * PAGE_SIZE
+            seen = len(rows[start : start + PAGE_SIZE + 1].values_list("pk", flat=True))
+            # On a page past the end, show the last one there is, as get_page does.
+            count = start + seen if seen else (0 if start == 0 else len(rows[:start].values_list("pk", flat=True)))
+        self.__dict__["count"] = count  # Paginator.count is a cached property: this is its cached value
+
+
+def transaction_page(
+    assembly: Assembly, narrow: TransactionFilter, number: int, count: int | None = None, *, exact: bool = True
+) -> Page[BookTransaction]:
+    """One page of :func:`transactions` (``PAGE_SIZE`` a page), the last if ``number`` is past it.
+
+    ``count``, when known, is how many transactions ``narrow`` leaves (the summary's count when nothing narrows);
+    otherwise they are counted, unless ``exact`` is False (see :class:`_Counted`).
+    """
     rows = transactions(assembly, narrow).prefetch_related("postings__account", "contribution__member")
-    return Paginator(rows, PAGE_SIZE).get_page(number)
+    if count is None and exact:
+        count = rows.count()
+    return _Counted(rows, count, number).get_page(number)
 
 
 def postings(assembly: Assembly, narrow: TransactionFilter) -> Iterator[BookPosting]:
@@ -252,9 +279,16 @@ def receipt(assembly: Assembly, digest: str) -> Receipt | None:
     return Receipt.objects.filter(assembly=assembly, digest=digest).first()
 
 
+def transaction_count(assembly: Assembly) -> int:
+    """How many transactions the books hold: the last one's number, since they are numbered from 1 and never removed."""
+    last = BookTransaction.objects.filter(assembly=assembly).order_by("-number").values_list("number", flat=True)
+    return last.first() or 0
+
+
 def contributions(assembly: Assembly, member: Member | None = None) -> QuerySet[Contribution]:
     """Contributions, newest first: every one, or only ``member``'s."""
-    rows = Contribution.objects.filter(transaction__assembly=assembly, transaction__reversed_by__isnull=True)
+    # Through the members (a short table): a join that starts from the transactions would read all of them.
+    rows = Contribution.objects.filter(member__assembly=assembly, transaction__reversed_by__isnull=True)
     if member is not None:
         rows = rows.filter(member=member)
     return rows.select_related("transaction", "member").order_by("-transaction__number")
@@ -318,7 +352,7 @@ def summary(assembly: Assembly, today: date) -> BooksSummary | None:
             accounts(assembly),
             adopted,
             budget_lines(adopted) if adopted else [],
-            BookTransaction.objects.filter(assembly=assembly).count(),
+            transaction_count(assembly),
         )
         if ledger_size(assembly) == before:
             return figures

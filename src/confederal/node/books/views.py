@@ -75,7 +75,11 @@ def books_page(request: HttpRequest, slug: str) -> HttpResponse:
     narrow, problem = read_filter(request.GET)
     page_text = request.GET.get("page", "1")
     page = selectors.transaction_page(
-        assembly, narrow, int(page_text) if page_text.isdecimal() and len(page_text) < 10 else 1
+        assembly,
+        narrow,
+        int(page_text) if page_text.isdecimal() and len(page_text) < 10 else 1,
+        None if narrow.as_query() else books.transactions,
+        exact=not narrow.text,
     )
     me: Member | None = viewer["me"]
     see_who = viewer["keeper"] or (rules is not None and rules.contributors is core.Visibility.PUBLIC)
