@@ -25,7 +25,7 @@ DEMO_PASSWORD = "confederal-demo"  # the demo's published password
 
 #: Pages that are not pages: files, feeds, the API, the tlog-tiles endpoints, blobs, sign-out.
 SKIP = re.compile(
-    r"\.(ics|json)$|/api/|/blobs/|/tile/|/checkpoint$|/cosignatures$|/sign-out|/witness/|/federation/observed$"
+    r"\.(ics|json|csv)$|/api/|/blobs/|/tile/|/checkpoint$|/cosignatures$|/sign-out|/witness/|/federation/observed$"
 )
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
