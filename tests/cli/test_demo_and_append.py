@@ -64,7 +64,9 @@ def _story(data_dir, proc, until, timeout=300):
         if state and until(state):
             return state
         time.sleep(0.5)
-    raise AssertionError(f"the story did not get there in {timeout} s")
+    stop(proc, timeout=30)
+    said = [line for line in proc.stdout.read().splitlines() if "[story]" in line]
+    raise AssertionError(f"the story did not get there in {timeout} s; it said:\n" + "\n".join(said[-15:]))
 
 
 def _food_hub_entries(data_dir):

@@ -368,8 +368,14 @@ class Story(threading.Thread):
             )["motion"],
         )
         self.say("Kwame moves a motion: join the blockade on 12 December.")
-        for node in (food, housing):
-            self.until(lambda n=node: (self.read(n, f"/federations/{fed}/councils/{council}/") or {}).get("archive"))
+
+        def knows_motion(n: DemoNode) -> bool:
+            archive = (self.read(n, f"/federations/{fed}/councils/{council}/") or {}).get("archive") or {}
+            return any(m.get("motion") == motion for m in archive.get("motions", []))
+
+        # Each delegate votes on its own node, which must have pulled the motion from the energy co-op's ledger first.
+        for node in self.nodes:
+            self.until(lambda n=node: knows_motion(n))
         self.pause(10)
         vote = ["vote", "--council", council, "--motion", motion, "--choice"]
         self.once("vote:food", lambda: self.step(food, *vote, "for"))
