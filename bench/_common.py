@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -37,8 +38,13 @@ class Timing:
 
 def load_pages_data(env: dict[str, str], assemblies: int, decisions: int, *more: str) -> dict[str, object]:
     """Fill a node's database with ``bench/pages_data.py`` (``more``: its other options); what it reports."""
+    return load_data(env, "pages_data.py", "--assemblies", str(assemblies), "--decisions", str(decisions), *more)
+
+
+def load_data(env: dict[str, str], script: str, *options: str) -> dict[str, object]:
+    """Run a data loader (``bench/<script>``) against the node the environment names; the JSON it printed last."""
     made = subprocess.run(
-        [sys.executable, "bench/pages_data.py", "--assemblies", str(assemblies), "--decisions", str(decisions), *more],
+        [sys.executable, f"bench/{script}", *options],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -69,6 +75,28 @@ def best_of_interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> di
             if name not in best or t.wall < best[name].wall:
                 best[name] = t
     return best
+
+
+def latency_rows(results: dict[str, dict[str, object]]) -> tuple[list[list[object]], float]:
+    """Rows of (database, page, who, requests, p50, p95, max) from each backend's ``samples``; the worst p95 (ms)."""
+    rows: list[list[object]] = []
+    worst = 0.0
+    for backend, result in results.items():
+        for (kind, who), values in sorted(result["samples"].items()):  # type: ignore[attr-defined]
+            p95 = percentile(values, 95) * 1000
+            worst = max(worst, p95)
+            rows.append(
+                [
+                    backend,
+                    kind,
+                    who,
+                    len(values),
+                    f"{statistics.median(values) * 1000:.1f} ms",
+                    f"**{p95:.1f} ms**",
+                    f"{max(values) * 1000:.0f} ms",
+                ]
+            )
+    return rows, worst
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -9,12 +9,9 @@ line, and a page deep in the list. Goal: p95 under 100 ms.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import signal
-import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -22,26 +19,11 @@ from pathlib import Path
 
 import psycopg
 
-from _common import ROOT, free_port, log, machine, percentile, publish, table
+from _common import ROOT, free_port, latency_rows, load_data, log, machine, publish, table
 from pages import CONFEDERAL, PG_ADMIN, env_for, get
 
 MARK_START, MARK_END = "<!-- bench:books:start -->", "<!-- bench:books:end -->"
 GOAL_MS = 100
-
-
-def load(env: dict[str, str], transactions: int) -> dict[str, object]:
-    made = subprocess.run(
-        [sys.executable, "bench/books_data.py", "--transactions", str(transactions)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if made.returncode:
-        raise SystemExit(made.stderr)
-    data: dict[str, object] = json.loads(made.stdout.strip().splitlines()[-1])
-    return data
 
 
 def measure(backend: str, database_url: str | None, args: argparse.Namespace) -> dict[str, object]:
@@ -49,7 +31,7 @@ def measure(backend: str, database_url: str | None, args: argparse.Namespace) ->
     port = free_port()
     env = env_for(data_dir, database_url, port)
     log(f"[{backend}] loading {args.transactions:,} transactions")
-    data = load(env, args.transactions)
+    data = load_data(env, "books_data.py", "--transactions", str(args.transactions))
     log(f"[{backend}] loaded in {data['seconds']:.0f} s; starting the node")
     server = subprocess.Popen(
         [CONFEDERAL, "serve", "--port", str(port), "--threads", "4"],
@@ -92,23 +74,7 @@ def measure(backend: str, database_url: str | None, args: argparse.Namespace) ->
 
 
 def report(facts: dict[str, str], results: dict[str, dict[str, object]]) -> str:
-    rows = []
-    worst = 0.0
-    for backend, result in results.items():
-        for (view, person), values in result["samples"].items():  # type: ignore[attr-defined]
-            p95 = percentile(values, 95) * 1000
-            worst = max(worst, p95)
-            rows.append(
-                [
-                    backend,
-                    view,
-                    person,
-                    len(values),
-                    f"{statistics.median(values) * 1000:.1f} ms",
-                    f"**{p95:.1f} ms**",
-                    f"{max(values) * 1000:.0f} ms",
-                ]
-            )
+    rows, worst = latency_rows(results)
     data = next(iter(results.values()))["data"]
     verdict = "met" if worst < GOAL_MS else "NOT met"
     loads = ", ".join(f"{b} {r['data']['seconds']:.0f} s" for b, r in results.items())  # type: ignore[index]

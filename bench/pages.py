@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from _common import ROOT, free_port, load_pages_data, log, machine, percentile, publish, table
+from _common import ROOT, free_port, latency_rows, load_pages_data, log, machine, publish, table
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 PG_ADMIN = os.environ.get("CONFEDERAL_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -103,23 +102,7 @@ def measure(backend: str, database_url: str | None, args: argparse.Namespace) ->
 
 
 def report(facts: dict[str, str], results: dict[str, dict[str, object]], args: argparse.Namespace) -> str:
-    rows = []
-    worst = 0.0
-    for backend, result in results.items():
-        for (kind, who), values in sorted(result["samples"].items()):  # type: ignore[union-attr]
-            p95 = percentile(values, 95) * 1000
-            worst = max(worst, p95)
-            rows.append(
-                [
-                    backend,
-                    kind,
-                    who,
-                    len(values),
-                    f"{statistics.median(values) * 1000:.1f} ms",
-                    f"**{p95:.1f} ms**",
-                    f"{max(values) * 1000:.0f} ms",
-                ]
-            )
+    rows, worst = latency_rows(results)
     data = next(iter(results.values()))["data"]
     verdict = "met" if worst < GOAL_MS else "NOT met"
     headline = f"{verdict} (worst p95 {worst:.1f} ms)"
