@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,6 +76,24 @@ def best_of_interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> di
             if name not in best or t.wall < best[name].wall:
                 best[name] = t
     return best
+
+
+def on_both_databases(
+    prefix: str, measure: Callable[[str, str | None], dict[str, object]], pg_admin: str
+) -> dict[str, dict[str, object]]:
+    """``measure(backend, database_url)`` on SQLite, then on a PostgreSQL database made for it and dropped after."""
+    import psycopg
+
+    results = {"SQLite": measure("SQLite", None)}
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        results["PostgreSQL"] = measure("PostgreSQL", f"{pg_admin}/{name}")
+    finally:
+        with psycopg.connect(pg_admin + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    return results
 
 
 def latency_rows(results: dict[str, dict[str, object]]) -> tuple[list[list[object]], float]:

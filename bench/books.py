@@ -14,12 +14,9 @@ import signal
 import subprocess
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
-
-from _common import ROOT, free_port, latency_rows, load_data, log, machine, publish, table
+from _common import ROOT, free_port, latency_rows, load_data, log, machine, on_both_databases, publish, table
 from pages import CONFEDERAL, PG_ADMIN, env_for, get
 
 MARK_START, MARK_END = "<!-- bench:books:start -->", "<!-- bench:books:end -->"
@@ -106,15 +103,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     facts = machine()
-    results = {"SQLite": measure("SQLite", None, args)}
-    name = f"confederal_books_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    try:
-        results["PostgreSQL"] = measure("PostgreSQL", f"{PG_ADMIN}/{name}", args)
-    finally:
-        with psycopg.connect(PG_ADMIN + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    results = on_both_databases("confederal_books", lambda backend, url: measure(backend, url, args), PG_ADMIN)
     publish("books", report(facts, results), args.out)
 
 

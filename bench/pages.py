@@ -18,10 +18,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
-from _common import ROOT, free_port, latency_rows, load_pages_data, log, machine, publish, table
+from _common import ROOT, free_port, latency_rows, load_pages_data, log, machine, on_both_databases, publish, table
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 PG_ADMIN = os.environ.get("CONFEDERAL_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -137,18 +136,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
-    import psycopg
-
     facts = machine()
-    results = {"SQLite": measure("SQLite", None, args)}
-    name = f"confederal_pages_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN + "/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    try:
-        results["PostgreSQL"] = measure("PostgreSQL", f"{PG_ADMIN}/{name}", args)
-    finally:
-        with psycopg.connect(PG_ADMIN + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    results = on_both_databases("confederal_pages", lambda backend, url: measure(backend, url, args), PG_ADMIN)
     section = report(facts, results, args)
     publish("pages", section, args.out)
 
