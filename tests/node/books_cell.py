@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from confederal import books as core
 from confederal.node.books import services
-from confederal.node.books.models import BookTransaction
+from confederal.node.books.models import BookTransaction, SpendRequest
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_propose, do_vote
 from confederal.node.roles.models import RoleTerm
@@ -70,3 +70,18 @@ def record(cell: Cell, now: datetime, **fields: object) -> BookTransaction:
         "budget_line": "Seeds",
     } | fields
     return services.do_record(services.check_transaction(cell.members["nico"], now=now, **values), now)
+
+
+def ask_spend(cell: Cell, now: datetime, **fields: object) -> SpendRequest:
+    """The treasurer asks for approval of a spend: a 180.00 EUR wheelbarrow from Cash on the Tools line by default."""
+    values = {
+        "day": now.date(),
+        "direction": "out",
+        "amount": "180.00",
+        "description": "Wheelbarrow",
+        "account": "Cash",
+        "category": "Tools",
+        "category_kind": "expense",
+        "budget_line": "Tools",
+    } | fields
+    return services.do_request_spend(services.check_request_spend(cell.members["nico"], now=now, **values), now)

@@ -14,7 +14,7 @@ from confederal.node.books.models import BookAccount, BookTransaction, Receipt, 
 from confederal.node.decisions.models import Proposal
 from confederal.node.ledgers.models import Ledger
 
-from .books_cell import adopt_budget, build_books_cell, record
+from .books_cell import adopt_budget, ask_spend, build_books_cell, record
 from .cell import build_cell
 
 BOOKS = "/api/assemblies/oak-street/books"
@@ -31,19 +31,6 @@ def post(client, path, body):
 
 def ledger_size(cell):
     return Ledger.objects.get(pk=cell.assembly.ledger_id).size
-
-
-def spend(cell, now, amount="180.00"):
-    fields = {
-        "day": now.date(),
-        "direction": "out",
-        "amount": amount,
-        "description": "Wheelbarrow",
-        "account": "Cash",
-        "category": "Tools",
-        "budget_line": "Tools",
-    }
-    return services.do_request_spend(services.check_request_spend(cell.members["nico"], now=now, **fields), now)
 
 
 def test_the_summary_has_exactly_the_promised_shape_and_figures(cell, client):
@@ -219,7 +206,7 @@ def test_who_may_record_reverse_ask_approve_and_pay(cell, client):
 def test_a_spend_is_declined_with_its_reason(cell, client):
     now = timezone.now()
     adopt_budget(cell, now)
-    number = spend(cell, now).number
+    number = ask_spend(cell, now).number
     client.force_login(cell.users["otto"])
     assert post(client, f"{BOOKS}/spends/{number}/decline", {"reason": "Too dear"}).status_code == 403
     client.force_login(cell.users["fay"])

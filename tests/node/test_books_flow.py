@@ -18,7 +18,7 @@ from confederal.node.decisions.services import do_propose, do_vote
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import LedgerEntry
 
-from .books_cell import EUR, adopt_budget, build_books_cell, record
+from .books_cell import EUR, adopt_budget, ask_spend, build_books_cell, record
 from .cell import build_cell
 
 
@@ -119,16 +119,7 @@ def test_spending_outside_the_budget_or_above_the_threshold_needs_approval_first
 def test_an_approval_quorum_never_counts_the_spender_and_an_approved_spend_is_paid_as_approved(cell):
     now = timezone.now()
     adopt_budget(cell, now)
-    fields = {
-        "day": now.date(),
-        "direction": "out",
-        "amount": "180.00",
-        "description": "Wheelbarrow",
-        "account": "Cash",
-        "category": "Tools",
-        "budget_line": "Tools",
-    }
-    request = services.do_request_spend(services.check_request_spend(cell.members["nico"], now=now, **fields), now)
+    request = ask_spend(cell, now)
     assert request.status == "waiting"
     assert set(request.reasons) == {"above_threshold", "over_budget"}
     with pytest.raises(Refused) as err:

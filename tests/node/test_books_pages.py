@@ -17,7 +17,7 @@ from confederal.node.books.models import BookTransaction, Receipt, SpendRequest
 from confederal.node.decisions.models import Proposal
 from confederal.node.ledgers.models import Ledger
 
-from .books_cell import EUR, adopt_budget, build_books_cell, record
+from .books_cell import EUR, adopt_budget, ask_spend, build_books_cell, record
 from .cell import build_cell
 
 BOOKS = "/assemblies/oak-street/books/"
@@ -74,20 +74,7 @@ def test_the_page_shows_balances_budget_against_actual_and_an_overspent_line_in_
     adopt_budget(cell, now)
     record(cell, now, amount="80.00", description="Bean seeds")
     record(cell, now, amount="99.00", description="Spades", category="Tools", budget_line="Tools")
-    request = services.do_request_spend(
-        services.check_request_spend(
-            cell.members["nico"],
-            now=now,
-            day=now.date(),
-            direction="out",
-            amount="60.00",
-            description="Wheelbarrow",
-            account="Cash",
-            category="Tools",
-            budget_line="Tools",
-        ),
-        now,
-    )
+    request = ask_spend(cell, now, amount="60.00")
     for name in ("ana", "fay"):
         request = services.do_approve(cell.members[name], request, now)
     services.do_record(services.check_pay(cell.members["nico"], request, now.date(), now), now)
@@ -103,20 +90,7 @@ def test_the_page_shows_balances_budget_against_actual_and_an_overspent_line_in_
 def test_approved_but_unpaid_says_what_the_account_lacks(cell, client):
     now = timezone.now()
     record(cell, now, direction="in", amount="120.00", category="Donations", budget_line="", description="Gift")
-    request = services.do_request_spend(
-        services.check_request_spend(
-            cell.members["nico"],
-            now=now,
-            day=now.date(),
-            direction="out",
-            amount="180.00",
-            description="Wheelbarrow",
-            account="Cash",
-            category="Tools",
-            category_kind="expense",
-        ),
-        now,
-    )
+    request = ask_spend(cell, now, budget_line="")
     waiting = page(client, cell.users["ana"])
     assert "waiting for approval" in waiting
     assert "it is above the charter&#x27;s threshold and it is not on a line of the adopted budget" in waiting
@@ -393,20 +367,7 @@ def test_the_assembly_page_links_to_its_books(cell, client):
 
 def test_waiting_spends_can_be_approved_only_by_other_approvers(cell, client):
     now = timezone.now()
-    request = services.do_request_spend(
-        services.check_request_spend(
-            cell.members["nico"],
-            now=now,
-            day=now.date(),
-            direction="out",
-            amount="180.00",
-            description="Wheelbarrow",
-            account="Cash",
-            category="Tools",
-            category_kind="expense",
-        ),
-        now,
-    )
+    request = ask_spend(cell, now, budget_line="")
     approve = f'action="{BOOKS}spends/{request.number}/approve"'
     assert approve not in page(client, cell.users["nico"])
     assert approve in page(client, cell.users["ana"])
