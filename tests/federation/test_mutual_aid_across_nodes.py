@@ -77,6 +77,8 @@ def test_a_node_down_during_the_grant_catches_up_and_agrees(trio):
     food, energy, housing = trio
     fed = federate(trio)
     ref = ask(trio, fed)
+    # Before the co-op goes down, the others must hold the same copy of its ledger (its dues decide the shares).
+    wait_until("every node shows the same fund", lambda: same_everywhere(trio, fund_of(fed)))
     energy.stop()
     # Two of three is a majority: the food hub and the housing group grant it while the co-op's node is down.
     vote(food, fed, ref)
