@@ -193,6 +193,7 @@ INSTALLED_APPS = [
     "confederal.node.roles",
     "confederal.node.federation",
     "confederal.node.books",
+    "confederal.node.notices",
 ]
 
 MIDDLEWARE = [
