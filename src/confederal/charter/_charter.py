@@ -178,6 +178,10 @@ def _enum(kind: type[E], value: object, path: str) -> E:
         raise CharterError("bad_value", "{path} must be one of: {choices}.", path=path, choices=choices) from None
 
 
+#: Who may read an assembly's discussions (the charter's ``discussion`` rule): its members, or anyone.
+DISCUSSION_READERS = ("members", "public")
+
+
 @dataclass(frozen=True)
 class Charter:
     """An assembly's charter. Build with :func:`default_charter`, change with :meth:`amended`."""
@@ -203,6 +207,9 @@ class Charter:
     two_factor_roles: Rule[tuple[str, ...]] | None = None
     #: How the assembly keeps its money (currency, keepers, approvals, what is public); ``None``: it keeps no books.
     books: Rule[BooksRules] | None = None
+    #: Who may read the assembly's discussions: ``"members"`` or ``"public"``; ``None``: members only (charters
+    #: written before there was such a rule read back without it). Only members write.
+    discussion: Rule[str] | None = None
 
     def __post_init__(self) -> None:
         _text(self.name, "name", 120)
@@ -228,10 +235,17 @@ class Charter:
                 )
         if self.two_factor_roles is not None:
             _role_list(list(self.two_factor_roles.value), "two_factor_roles")
+        if self.discussion is not None:
+            _discussion(self.discussion.value)
         if self.version < 1:
             raise CharterError("bad_value", "A charter's version starts at 1.")
         if not isinstance(self.time_zone, str) or not _ZONE.match(self.time_zone):
             raise CharterError("bad_value", "The time zone must be one such as Europe/Berlin or UTC.")
+
+    @property
+    def public_discussion(self) -> bool:
+        """Whether anyone, not only members, may read the assembly's discussions."""
+        return self.discussion is not None and self.discussion.value == "public"
 
     def decision_rules(self, method: Method | None = None) -> Rules:
         """Return the tally rules a proposal gets from this charter (optionally with another method)."""
@@ -249,6 +263,8 @@ class Charter:
             rules.append(("two_factor_roles", self.two_factor_roles))
         if self.books is not None:
             rules.append(("books", self.books))
+        if self.discussion is not None:
+            rules.append(("discussion", self.discussion))
         return rules
 
     def to_json(self) -> dict[str, Any]:
@@ -272,6 +288,8 @@ class Charter:
             }
         if self.books is not None:
             rules["books"] = {"value": self.books.value.to_json(), "review_on": self.books.review_on.isoformat()}
+        if self.discussion is not None:
+            rules["discussion"] = {"value": self.discussion.value, "review_on": self.discussion.review_on.isoformat()}
         charter: dict[str, Any] = {"name": self.name, "focus": self.focus, "version": self.version, "rules": rules}
         if self.time_zone != "UTC":
             # Charters written before assemblies had a time zone are in UTC; they read back the same.
@@ -305,12 +323,16 @@ class Charter:
                 )
             )
             books = rules.get("books")
+            discussion = rules.get("discussion")
             return cls(
                 name=data["name"],
                 focus=data["focus"],
                 roles=roles,
                 two_factor_roles=two_factor_roles,
                 books=None if books is None else Rule(_books(books["value"]), _date(books["review_on"], "books")),
+                discussion=None
+                if discussion is None
+                else Rule(_discussion(discussion["value"]), _date(discussion["review_on"], "discussion")),
                 version=_int(data["version"], "version"),
                 time_zone=data.get("time_zone", "UTC"),
                 **values,
@@ -327,7 +349,8 @@ class Charter:
 
         ``changes`` maps a rule to its new JSON value: ``{"max_size": 12}``,
         ``{"roles.chair": {"term_days": 14}}`` (a new role), ``{"roles.chair": None}``
-        (removes it), ``{"two_factor_roles": ["treasurer"]}`` (``[]`` removes the rule), ``{"name": "…"}``.
+        (removes it), ``{"two_factor_roles": ["treasurer"]}`` (``[]`` removes the rule),
+        ``{"discussion": "public"}``, ``{"name": "…"}``.
 
         Raises:
             CharterError: an unknown rule or an invalid value; nothing is changed.
@@ -354,6 +377,8 @@ class Charter:
                 if self.books is not None and _books(value).currency != self.books.value.currency:
                     raise CharterError("keeps_books", "The books' currency cannot change once they are opened.")
                 updates[path] = Rule(_books(value), review_on)
+            elif path == "discussion":
+                updates[path] = Rule(_discussion(value), review_on)
             elif path.startswith("roles."):
                 key = path.removeprefix("roles.")
                 if value is None:
@@ -372,6 +397,12 @@ def _books(value: object) -> BooksRules:
         return BooksRules.from_json(value)
     except BooksError as exc:
         raise CharterError("bad_value", "books: {why}", why=exc.message) from None
+
+
+def _discussion(value: object) -> str:
+    if value not in DISCUSSION_READERS:
+        raise CharterError("bad_value", "Discussions are read by members or by the public.")
+    return str(value)
 
 
 def _date(value: object, path: str) -> date:

@@ -155,6 +155,10 @@ def describe_rule(path: str, value: JSONValue) -> Phrase:
         )
     if path == "books":
         return _books_phrase(value)
+    if path == "discussion":
+        if value == "public":
+            return Phrase(N_("Anyone may read the assembly's discussions; only members write in them"))
+        return Phrase(N_("Only members read and write the assembly's discussions"))
     if path == "name":
         return Phrase(N_("Name: %(name)s"), {"name": str(value)})
     if path == "focus":

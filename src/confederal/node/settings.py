@@ -194,6 +194,7 @@ INSTALLED_APPS = [
     "confederal.node.federation",
     "confederal.node.books",
     "confederal.node.notices",
+    "confederal.node.discussion",
 ]
 
 MIDDLEWARE = [

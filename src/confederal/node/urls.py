@@ -6,6 +6,7 @@ from .api import api
 from .assemblies import views as assemblies
 from .books import views as books
 from .decisions import views as decisions
+from .discussion import views as discussion
 from .health import health
 from .ledgers import views as ledgers
 from .meetings import views as meetings
@@ -50,6 +51,12 @@ assembly = [
     path("books/<int:number>/", books.transaction_page, name="book-transaction"),
     path("books/<int:number>/reverse", books.reverse_transaction, name="reverse-transaction"),
     path("books/receipts/<str:digest>", books.receipt, name="receipt"),
+    path("discussion/<slug:kind>/<int:number>", discussion.thread, name="thread"),
+    path("discussion/<slug:kind>/<int:number>/<int:comment>/edit", discussion.edit_comment, name="edit-comment"),
+    path("discussion/<slug:kind>/<int:number>/<int:comment>/take-back", discussion.take_back, name="take-back-comment"),
+    path("checks/new", discussion.new_sense_check, name="new-sense-check"),
+    path("checks/<int:number>/", discussion.sense_check, name="sense-check"),
+    path("checks/<int:number>/answer", discussion.answer, name="answer-sense-check"),
     path("roles/", roles.roles_page, name="roles"),
     path("roles/<slug:role>/rotate", roles.rotate, name="rotate"),
     path("roles/<slug:role>/elect", roles.elect, name="elect"),

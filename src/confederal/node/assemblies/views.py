@@ -27,6 +27,7 @@ from confederal.node.access import (
 from confederal.node.decisions import selectors as decision_selectors
 from confederal.node.decisions.models import Proposal
 from confederal.node.decisions.services import do_close_due, due_for_review
+from confederal.node.discussion import selectors as discussion_selectors
 from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors as ledger_selectors
 from confederal.node.meetings import selectors as meeting_selectors
@@ -141,6 +142,8 @@ def _overview(request: HttpRequest, assembly: Assembly, moment: datetime) -> Htt
         "chores": terms[RoleTerm.Kind.CHORE],
         "lotteries": role_selectors.lotteries(assembly),
         "open_proposals": [(p, p.pk in voted) for p in open_proposals],
+        # Only for members (a signed-in page is never kept for visitors, and sense checks are not in the ledger).
+        "sense_checks": discussion_selectors.open_checks(assembly, moment) if me else [],
         "recent": decision_selectors.recently_closed(assembly),
         "due_review": due_for_review(assembly, today, limit=10),
         "rules_due": charter.due_for_review(today),

@@ -132,6 +132,9 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
                 old = selectors.proposal_by_number(assembly, int(revisits))
                 if old is not None:
                     values["title"] = _("Review: %(title)s") % {"title": old.title}
+            for prefilled in ("title", "text"):  # "Turn into a proposal" from a sense check
+                if request.GET.get(prefilled):
+                    values[prefilled] = request.GET[prefilled][:20_000]
             return _propose_form(request, assembly, values)
         fields = ("title", "text", "method", "options", "voting_days", "pot", "min_share")
         values = {k: request.POST.get(k, "") for k in fields}
