@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (they register routes)
     assemblies,
     books,
     decisions,
+    discussion,
     federation,
     ledgers,
     meetings,

@@ -26,6 +26,7 @@ __all__ = [
     "Shown",
     "answers",
     "comment_or_404",
+    "comment_rows",
     "mentionable",
     "mine",
     "open_checks",
@@ -115,6 +116,15 @@ def thread_comments(place: Place, user: User | AnonymousUser) -> list[Shown]:
         parent = shown.get(c.parent_id) if c.parent_id else None
         (parent.replies if parent else top).append(item)
     return top
+
+
+def comment_rows(place: Place) -> list[Comment]:
+    """The thread's comments as stored, oldest first, with their parents and earlier versions (for the API)."""
+    return list(
+        Comment.objects.filter(thread__assembly=place.assembly, thread__kind=place.kind, thread__number=place.number)
+        .select_related("parent")
+        .prefetch_related("revisions")
+    )
 
 
 def comment_or_404(place: Place, number: int) -> Comment:
