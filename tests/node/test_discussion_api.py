@@ -32,9 +32,11 @@ def post(client, body):
 def test_it_writes_and_reads_a_discussion_through_the_api(cell, client):
     first = post(_as(client, "ana"), {"body": "Which **bed**?"})
     assert first.status_code == 201
-    assert first.json()["number"] == 1 and first.json()["parent"] is None
+    assert first.json()["number"] == 1
+    assert first.json()["parent"] is None
     reply = post(_as(client, "fay"), {"body": "The south one, @ana.", "parent": 1})
-    assert reply.status_code == 201 and reply.json()["parent"] == 1
+    assert reply.status_code == 201
+    assert reply.json()["parent"] == 1
     assert {(n.user.username, n.kind) for n in Notice.objects.all()} == {("ana", "reply"), ("ana", "mention")}
     read = client.get(COMMENTS)
     assert read.status_code == 200
@@ -42,7 +44,8 @@ def test_it_writes_and_reads_a_discussion_through_the_api(cell, client):
         (1, "Ana", "Which **bed**?"),
         (2, "Fay", "The south one, @ana."),
     ]
-    assert read.json()[0]["earlier"] == [] and read.json()[0]["taken_back_at"] is None
+    assert read.json()[0]["earlier"] == []
+    assert read.json()[0]["taken_back_at"] is None
 
 
 def test_it_refuses_through_the_api_what_the_page_refuses_and_changes_nothing(cell, client):
