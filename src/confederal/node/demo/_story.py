@@ -25,6 +25,8 @@ from ..assemblies.services import (
 )
 from ..decisions.models import Proposal
 from ..decisions.services import check_propose, do_close, do_propose, do_vote
+from ..discussion import selectors as discussion_selectors
+from ..discussion import services as discussion
 from ..meetings.services import (
     check_schedule,
     do_link_decision,
@@ -41,6 +43,7 @@ __all__ = [
     "account",
     "ask",
     "decide",
+    "discuss",
     "fill",
     "first_day",
     "found",
@@ -49,6 +52,7 @@ __all__ = [
     "meeting",
     "money",
     "replay",
+    "sense_check",
     "username_of",
     "vote",
 ]
@@ -215,3 +219,32 @@ def first_day(now: datetime, days_ago: int, hour: int, minute: int = 0) -> datet
 def replay(story: Story, start: datetime) -> None:
     for day, step in sorted(story.steps, key=lambda s: s[0]):
         step(start + timedelta(days=day))
+
+
+def discuss(
+    story: Story, proposal: Proposal, comments: list[tuple[str, str, int | None]], now: datetime, edit: str = ""
+) -> None:
+    """Members talk about a proposal: ``(name, Markdown, number of the comment answered)``, ten minutes apart; then the
+    first author edits their comment to ``edit`` (if given), so its earlier version shows."""
+    assert story.assembly is not None
+    place = discussion_selectors.place_or_404(story.assembly, "proposal", proposal.number)
+    written = []
+    for i, (name, body, parent) in enumerate(comments):
+        draft = discussion.check_comment(story.members[name].user, place, body, parent)
+        written.append(discussion.do_comment(draft, now + timedelta(minutes=10 * i)))
+    if edit:
+        first = written[0]
+        text = discussion.check_edit(first.author, place, first, edit)
+        discussion.do_edit(place, first, text, now + timedelta(minutes=10 * len(comments)))
+
+
+def sense_check(
+    story: Story, by: str, question: str, text: str, answers: dict[str, tuple[str, str]], now: datetime, days: int = 5
+) -> None:
+    """A member asks how people feel (open for ``days``); the others answer ``(stance, line)``."""
+    draft = discussion.check_sense_check(story.members[by], question, text, now + timedelta(days=days), now)
+    check = discussion.do_sense_check(draft, now)
+    for i, (name, (stance, line)) in enumerate(answers.items()):
+        at = now + timedelta(hours=1 + i)
+        member = story.members[name]
+        discussion.do_answer(member, check, discussion.check_answer(member, check, stance, line, at), at)

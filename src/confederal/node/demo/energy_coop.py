@@ -197,7 +197,7 @@ def tell(now: datetime) -> None:
 
     @s.at(44)
     def open_vote(t: datetime) -> None:
-        st.decide(
+        audit = st.decide(
             s,
             "Efua",
             "Offer a free energy audit to every household on the street",
@@ -205,6 +205,29 @@ def tell(now: datetime) -> None:
             t,
             close=False,
             days=6,
+        )
+        st.discuss(
+            s,
+            audit,
+            [
+                ("Efua", "Most houses here lose heat through the roof; an audit shows where.", None),
+                (
+                    "Kwame",
+                    "Thermal camera on loan from the library: [their catalogue](https://example.org/library).",
+                    1,
+                ),
+                ("Anke", "Could we start with the older terraces? @efua, you know who lives there.", None),
+            ],
+            t + timedelta(minutes=1),
+            edit="Most houses on the street lose heat through the roof; an audit shows where, room by room.",
+        )
+        st.sense_check(
+            s,
+            "Efua",
+            "Should we buy a second battery for the school roof?",
+            "The first one fills by noon in summer.",
+            {"Kwame": ("for", "It pays back in six years."), "Bruno": ("against", "Not before the audits.")},
+            t,
         )
         assert s.assembly is not None
         # Announced last, so the draw waits for the next public act: a member adding randomness, or the vote closing.

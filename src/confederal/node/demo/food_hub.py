@@ -373,7 +373,7 @@ def tell(now: datetime) -> None:
 
     @s.at(57)
     def still_open(t: datetime) -> None:
-        st.decide(
+        sunday = st.decide(
             s,
             "Hannah" if "Hannah" in s.members else "Yuki",
             "Open the hub on Sunday mornings too",
@@ -381,6 +381,27 @@ def tell(now: datetime) -> None:
             t,
             close=False,
             days=5,
+        )
+        author = "Hannah" if "Hannah" in s.members else "Yuki"
+        st.discuss(
+            s,
+            sunday,
+            [
+                (author, "Saturdays are full by ten. A **Sunday morning** would spread the queue.", None),
+                ("Amara", "Who opens up? I can do the first two Sundays.", 1),
+                ("Yuki", "I worry about the cold store: @amara, can the fridges take two days without a check?", None),
+                ("Amara", "Yes, if someone reads the thermometer on Saturday night.", 3),
+            ],
+            t + timedelta(hours=3),
+            edit="Saturdays are full by ten. A **Sunday morning** (9 to 12) would spread the queue.",
+        )
+        st.sense_check(
+            s,
+            "Amara",
+            "Should we cook a shared lunch once a month?",
+            "Leftover vegetables from the Saturday stall, a big pot, whoever comes.",
+            {"Yuki": ("for", "Count me in for the washing up."), author: ("concerns", "Only if the kitchen is free.")},
+            t + timedelta(hours=4),
         )
 
     @s.at(58)

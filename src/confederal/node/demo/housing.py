@@ -90,4 +90,25 @@ def tell(now: datetime) -> None:
             method="simple_majority",
         )
 
+    @s.at(29)
+    def talk(t: datetime) -> None:
+        st.discuss(
+            s,
+            s.saved["repairs"],
+            [
+                ("Oscar", "The landlord answered: a plumber comes *next week*.", None),
+                ("Paula", "Let us keep the letters; @rosa has copies of every one.", 1),
+            ],
+            t,
+            edit="The landlord answered in writing: a plumber comes *next week*.",
+        )
+        st.sense_check(
+            s,
+            "Samir",
+            "Should we hold the building meetings in the courtyard this summer?",
+            "",
+            {"Paula": ("for", "More neighbours would stop by."), "Oscar": ("concerns", "Noise after nine.")},
+            t,
+        )
+
     st.replay(s, st.first_day(now, days_ago=30, hour=18, minute=30))
