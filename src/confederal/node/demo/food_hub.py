@@ -400,7 +400,7 @@ def tell(now: datetime) -> None:
             "Amara",
             "Should we cook a shared lunch once a month?",
             "Leftover vegetables from the Saturday stall, a big pot, whoever comes.",
-            {"Yuki": ("for", "Count me in for the washing up."), author: ("concerns", "Only if the kitchen is free.")},
+            {"Yuki": ("for", "Count me in for the washing up."), "Jonas": ("concerns", "Only if the kitchen is free.")},
             t + timedelta(hours=4),
         )
 
