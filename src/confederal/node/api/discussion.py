@@ -42,7 +42,7 @@ class CommentOut(ReadOut):
 
     @staticmethod
     def resolve_earlier(c: Comment) -> list[EarlierOut]:
-        return [EarlierOut(body=r.body, written_at=r.written_at) for r in c.revisions.all()]
+        return [EarlierOut(body=r.body, written_at=r.written_at) for r in selectors.earlier_versions(c)]
 
 
 def _place(slug: str, number: int) -> selectors.Place:
@@ -52,7 +52,7 @@ def _place(slug: str, number: int) -> selectors.Place:
 @public(router.get, COMMENTS, list[CommentOut], "A proposal's discussion, oldest first", (403,), token=True)
 def list_comments(request: HttpRequest, slug: Slug, number: Number) -> list[CommentOut]:
     place = _place(slug, number)
-    if not selectors.readable(viewer(request), place.assembly):
+    if not selectors.readable(viewer(request), place):
         raise Refused("not_a_member", _("Only members of the assembly read its discussions."), 403)
     return [CommentOut.from_orm(c) for c in selectors.comment_rows(place)]
 

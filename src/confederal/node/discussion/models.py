@@ -4,33 +4,48 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from confederal.node.assemblies.models import Assembly, Member
 
 
 class Thread(models.Model):
-    """The comments on one thing: a proposal, a meeting or a sense check of an assembly.
+    """The comments on one thing: a proposal, a meeting or a sense check of an assembly, or a council or an aid
+    request of a federation.
 
-    Made when its first comment is written; ``kind`` and ``number`` name the thing in its assembly.
+    Made when its first comment is written; ``kind`` and ``number`` name the thing in its assembly, ``kind`` and
+    ``key`` (a council's id, an aid request's :func:`~confederal.node.discussion.selectors.aid_key`) in its
+    federation.
     """
 
     class Kind(models.TextChoices):
         PROPOSAL = "proposal"
         MEETING = "meeting"
         CHECK = "check"
+        COUNCIL = "council"
+        AID = "aid"
 
-    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="+")
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    federation = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    number = models.PositiveIntegerField()
+    number = models.PositiveIntegerField(default=0)
+    key = models.CharField(max_length=64, blank=True)
     #: How many comments were ever written here, so each has a short number (its anchor) in the thread.
     next_comment_number = models.PositiveIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["assembly", "kind", "number"], name="one_thread_per_thing")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assembly", "kind", "number"], condition=Q(assembly__isnull=False), name="one_thread_per_thing"
+            ),
+            models.UniqueConstraint(
+                fields=["federation", "kind", "key"], condition=Q(assembly__isnull=True), name="one_federation_thread"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.number}"
+        return f"{self.kind} {self.number or self.key}"
 
 
 class Comment(models.Model):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
@@ -19,14 +21,17 @@ from confederal.node.decisions.models import Proposal
 from confederal.node.meetings.models import Meeting
 
 from .markdown import render
-from .models import Comment, SenseAnswer, SenseCheck, Stance, Thread
+from .models import Comment, Revision, SenseAnswer, SenseCheck, Stance, Thread
 
 __all__ = [
     "Place",
     "Shown",
+    "aid_key",
     "answers",
     "comment_or_404",
     "comment_rows",
+    "earlier_versions",
+    "federation_place_or_404",
     "mentionable",
     "mine",
     "open_checks",
@@ -37,18 +42,42 @@ __all__ = [
     "sense_check_or_404",
     "tally",
     "thread_comments",
+    "writer",
 ]
 
 
 @dataclass(frozen=True)
 class Place:
-    """What a thread is about: ``kind`` and ``number`` in ``assembly``, its title and its page."""
+    """What a thread is about, its title, the page it is on (``url``) and its own address (``base``).
 
-    assembly: Assembly
+    An assembly's thing is ``kind`` and ``number`` in ``assembly``; a federation's (a council, an aid request) is
+    ``kind`` and ``key`` in ``federation``. ``circle`` holds the assemblies on this node whose members read and write
+    the thread; ``public``: anyone reads it too.
+    """
+
     kind: str
-    number: int
     title: str
     url: str
+    base: str
+    circle: tuple[Assembly, ...]
+    assembly: Assembly | None = None
+    number: int = 0
+    federation: str = ""
+    key: str = ""
+    public: bool = False
+
+    def lookup(self, prefix: str = "") -> dict[str, Any]:
+        """The filter that finds this place's thread (``prefix``: through a relation, such as ``thread__``)."""
+        if self.assembly is not None:
+            where: dict[str, Any] = {"assembly": self.assembly, "kind": self.kind, "number": self.number}
+        else:
+            where = {"assembly": None, "federation": self.federation, "kind": self.kind, "key": self.key}
+        return {prefix + name: value for name, value in where.items()}
+
+
+def _in_assembly(assembly: Assembly, kind: str, number: int, title: str, url: str) -> Place:
+    base = reverse("thread", args=[assembly.slug, kind, number])
+    return Place(kind, title, url, base, (assembly,), assembly=assembly, number=number, public=public(assembly))
 
 
 def place_or_404(assembly: Assembly, kind: str, number: int) -> Place:
@@ -56,13 +85,46 @@ def place_or_404(assembly: Assembly, kind: str, number: int) -> Place:
     slug = assembly.slug
     if kind == Thread.Kind.PROPOSAL:
         proposal = get_object_or_404(Proposal, assembly=assembly, number=number)
-        return Place(assembly, kind, number, f"#{number} {proposal.title}", reverse("proposal", args=[slug, number]))
+        title = f"#{number} {proposal.title}"
+        return _in_assembly(assembly, kind, number, title, reverse("proposal", args=[slug, number]))
     if kind == Thread.Kind.MEETING:
         meeting = get_object_or_404(Meeting, assembly=assembly, number=number)
-        return Place(assembly, kind, number, meeting.title, reverse("meeting", args=[slug, number]))
+        return _in_assembly(assembly, kind, number, meeting.title, reverse("meeting", args=[slug, number]))
     if kind == Thread.Kind.CHECK:
         check = get_object_or_404(SenseCheck, assembly=assembly, number=number)
-        return Place(assembly, kind, number, check.question, reverse("sense-check", args=[slug, number]))
+        return _in_assembly(assembly, kind, number, check.question, reverse("sense-check", args=[slug, number]))
+    raise Http404
+
+
+def aid_key(ref: str) -> str:
+    """An aid request's short, address-safe name for its thread (its ref holds an origin, with slashes)."""
+    return hashlib.sha256(ref.encode()).hexdigest()[:24]
+
+
+def federation_place_or_404(federation_id: str, kind: str, key: str, moment: datetime) -> Place:
+    """The council or aid request of a federation a thread is about, or 404. Its readers and writers are the members
+    of the federation's member assemblies on this node (delegates among them)."""
+    from confederal.node.federation import selectors as federation
+
+    fed = federation.federation(federation_id)
+    if fed is None:
+        raise Http404
+    circle = tuple(a for a in Assembly.objects.select_related("ledger") if fed.state.is_member(a.ledger.origin))
+    base = reverse("federation-thread", args=[federation_id, kind, key])
+    if kind == Thread.Kind.COUNCIL:
+        council = federation.council(key, moment, fed)
+        if council is None:
+            raise Http404
+        url = reverse("council", args=[federation_id, key])
+        return Place(kind, council.state.charter.objective, url, base, circle, federation=federation_id, key=key)
+    if kind == Thread.Kind.AID:
+        fund = federation.fund(fed, moment.date())
+        asked = next((r for r in fund.requests if aid_key(r.ref) == key), None) if fund else None
+        if asked is None:
+            raise Http404
+        title = f"{fed.title(asked.origin)}: {asked.request.purpose}"
+        url = reverse("aid-discussion", args=[federation_id, key])
+        return Place(kind, title, url, base, circle, federation=federation_id, key=key)
     raise Http404
 
 
@@ -71,21 +133,37 @@ def public(assembly: Assembly) -> bool:
     return Charter.from_json(assembly.charter).public_discussion
 
 
-def readable(user: User | AnonymousUser, assembly: Assembly) -> bool:
-    """Whether this person may read the assembly's discussions."""
-    return public(assembly) or membership(user, assembly) is not None
+def writer(user: User | AnonymousUser, place: Place) -> Member | None:
+    """The person's membership through which they write here (the first of the place's assemblies), if any."""
+    for assembly in place.circle:
+        member = membership(user, assembly)
+        if member is not None:
+            return member
+    return None
 
 
-def people(assembly: Assembly) -> dict[str, str]:
-    """Who may be mentioned in the assembly's threads (its members, by sign-in name) and where a mention links."""
-    link = reverse("assembly", args=[assembly.slug]) + "#members"
-    names = assembly.members.filter(left_at__isnull=True).values_list("user__username", flat=True)
-    return {name: link for name in names}
+def readable(user: User | AnonymousUser, place: Place) -> bool:
+    """Whether this person may read the thread."""
+    return place.public or writer(user, place) is not None
 
 
-def mentionable(assembly: Assembly, names: set[str]) -> list[User]:
-    """The members of the assembly among these sign-in names."""
-    return list(User.objects.filter(username__in=names, memberships__assembly=assembly, memberships__left_at=None))
+def _members(place: Place) -> QuerySet[Member]:
+    return Member.objects.filter(assembly__in=place.circle, left_at__isnull=True)
+
+
+def people(place: Place) -> dict[str, str]:
+    """Who may be mentioned in the thread (the members of its assemblies, by sign-in name) and where a mention links."""
+    if place.assembly is not None:
+        link = reverse("assembly", args=[place.assembly.slug]) + "#members"
+    else:
+        link = reverse("federation", args=[place.federation])
+    return dict.fromkeys(_members(place).values_list("user__username", flat=True), link)
+
+
+def mentionable(place: Place, names: set[str]) -> list[User]:
+    """The people among these sign-in names who read the thread as members of its assemblies."""
+    ids = _members(place).filter(user__username__in=names).values_list("user_id", flat=True)
+    return list(User.objects.filter(pk__in=ids))
 
 
 @dataclass
@@ -101,10 +179,10 @@ class Shown:
 
 def thread_comments(place: Place, user: User | AnonymousUser) -> list[Shown]:
     """The thread's comments, oldest first, each with its replies under it (one level)."""
-    thread = Thread.objects.filter(assembly=place.assembly, kind=place.kind, number=place.number).first()
+    thread = Thread.objects.filter(**place.lookup()).first()
     if thread is None:
         return []
-    names = people(place.assembly)
+    names = people(place)
     rows = list(thread.comments.select_related("parent").prefetch_related("revisions"))
     shown: dict[int, Shown] = {}
     top: list[Shown] = []
@@ -127,15 +205,14 @@ def comment_rows(place: Place) -> list[Comment]:
     )
 
 
+def earlier_versions(comment: Comment) -> list[Revision]:
+    """A comment's earlier versions, oldest first (prefetched by :func:`comment_rows`)."""
+    return list(comment.revisions.all())
+
+
 def comment_or_404(place: Place, number: int) -> Comment:
     """The thread's comment with this number, or 404."""
-    return get_object_or_404(
-        Comment.objects.select_related("thread"),
-        thread__assembly=place.assembly,
-        thread__kind=place.kind,
-        thread__number=place.number,
-        number=number,
-    )
+    return get_object_or_404(Comment.objects.select_related("thread"), number=number, **place.lookup("thread__"))
 
 
 def open_checks(assembly: Assembly, moment: datetime) -> QuerySet[SenseCheck]:

@@ -16,7 +16,6 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from confederal.ledger import N_, Phrase
-from confederal.node.access import membership
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.errors import Refused
 from confederal.node.notices.services import do_notify
@@ -52,16 +51,16 @@ _LONGEST_CHECK = timedelta(days=90)
 _KEPT = frozenset("\n\t\u200c\u200d")
 
 
-def _writer(user: User | AnonymousUser, assembly: Assembly) -> Member:
+def _writer(user: User | AnonymousUser, place: Place) -> Member:
     if not user.is_authenticated:
         raise Refused("sign_in", _("Sign in first."), 401)
-    member = membership(user, assembly)
+    member = selectors.writer(user, place)
     if member is None:
-        raise Refused(
-            "not_a_member",
-            _("Only members of %(assembly)s write in its discussions.") % {"assembly": assembly.name},
-            403,
-        )
+        if place.assembly is not None:
+            message = _("Only members of %(assembly)s write in its discussions.") % {"assembly": place.assembly.name}
+        else:
+            message = _("Only members of the federation's assemblies on this node write in this discussion.")
+        raise Refused("not_a_member", message, 403)
     return member
 
 
@@ -100,16 +99,12 @@ def check_comment(user: User | AnonymousUser, place: Place, body: str, parent: i
         Refused: not signed in (401), not a member (403), an empty, too long or unreadable body, a parent that
             is not a comment of this thread.
     """
-    member = _writer(user, place.assembly)
+    member = _writer(user, place)
     text = _body(body)
     replied = None
     if parent is not None:
         replied = (
-            Comment.objects.filter(
-                thread__assembly=place.assembly, thread__kind=place.kind, thread__number=place.number, number=parent
-            )
-            .select_related("parent", "author")
-            .first()
+            Comment.objects.filter(number=parent, **place.lookup("thread__")).select_related("parent", "author").first()
         )
         if replied is None:
             raise Refused("bad_parent", _("There is no such comment in this discussion to reply to."))
@@ -122,7 +117,7 @@ def _notify_mentions(comment: Comment, place: Place, before: str, now: datetime)
     names = mentioned(comment.body) - mentioned(before)
     if not names:
         return
-    told = [u for u in selectors.mentionable(place.assembly, names) if u.pk != comment.author_id]
+    told = [u for u in selectors.mentionable(place, names) if u.pk != comment.author_id]
     do_notify(
         told,
         kind="mention",
@@ -137,7 +132,7 @@ def do_comment(draft: CommentDraft, now: datetime) -> Comment:
     """Write the comment; tell the author of the comment it answers, and whoever it mentions."""
     place = draft.place
     with transaction.atomic():
-        thread, _made = Thread.objects.get_or_create(assembly=place.assembly, kind=place.kind, number=place.number)
+        thread, _made = Thread.objects.get_or_create(**place.lookup())
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
         comment = Comment.objects.create(
             thread=thread,
@@ -167,7 +162,7 @@ def do_comment(draft: CommentDraft, now: datetime) -> Comment:
 
 
 def _own(user: User | AnonymousUser, comment: Comment, place: Place) -> None:
-    _writer(user, place.assembly)
+    _writer(user, place)
     if comment.author_id != user.pk:
         raise Refused("not_yours", _("Only the person who wrote a comment can change it or take it back."), 403)
     if comment.taken_back_at is not None:

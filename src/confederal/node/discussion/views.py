@@ -34,7 +34,7 @@ def _place(slug: str, kind: str, number: int) -> selectors.Place:
 
 def thread_context(request: HttpRequest, place: selectors.Place) -> dict[str, Any]:
     """What ``discussion/_thread.html`` needs: whether this person may read and write, and the comments."""
-    readable = selectors.readable(request.user, place.assembly)
+    readable = selectors.readable(request.user, place)
     comments = selectors.thread_comments(place, request.user) if readable else []
     reply = request.GET.get("reply", "")
     replying = None
@@ -43,8 +43,8 @@ def thread_context(request: HttpRequest, place: selectors.Place) -> dict[str, An
     return {
         "place": place,
         "readable": readable,
-        "public": selectors.public(place.assembly),
-        "can_write": membership(request.user, place.assembly) is not None,
+        "public": place.public,
+        "can_write": selectors.writer(request.user, place) is not None,
         "comments": comments,
         "version": _version(comments),
         "replying": replying,
@@ -66,9 +66,53 @@ def _version(comments: list[selectors.Shown]) -> str:
 
 @require_http_methods(["GET", "POST"])
 def thread(request: HttpRequest, slug: str, kind: str, number: int) -> HttpResponse:
+    """An assembly's thread: see :func:`_thread`."""
+    return _thread(request, _place(slug, kind, number))
+
+
+@require_http_methods(["GET", "POST"])
+def edit_comment(request: HttpRequest, slug: str, kind: str, number: int, comment: int) -> HttpResponse:
+    return _edit(request, _place(slug, kind, number), comment)
+
+
+@require_POST
+def take_back(request: HttpRequest, slug: str, kind: str, number: int, comment: int) -> HttpResponse:
+    return _take_back(request, _place(slug, kind, number), comment)
+
+
+def _federation_place(federation_id: str, kind: str, key: str) -> selectors.Place:
+    if kind not in {Thread.Kind.COUNCIL, Thread.Kind.AID} or len(key) > 64:
+        raise Http404
+    return selectors.federation_place_or_404(federation_id, kind, key, now())
+
+
+@require_http_methods(["GET", "POST"])
+def federation_thread(request: HttpRequest, federation_id: str, kind: str, key: str) -> HttpResponse:
+    """A federation's thread (a council, an aid request): see :func:`_thread`."""
+    return _thread(request, _federation_place(federation_id, kind, key))
+
+
+@require_http_methods(["GET", "POST"])
+def federation_edit(request: HttpRequest, federation_id: str, kind: str, key: str, comment: int) -> HttpResponse:
+    return _edit(request, _federation_place(federation_id, kind, key), comment)
+
+
+@require_POST
+def federation_take_back(request: HttpRequest, federation_id: str, kind: str, key: str, comment: int) -> HttpResponse:
+    return _take_back(request, _federation_place(federation_id, kind, key), comment)
+
+
+@require_safe
+def aid_discussion(request: HttpRequest, federation_id: str, key: str) -> HttpResponse:
+    """The discussion of one aid request of a federation's fund, on a page of its own."""
+    place = _federation_place(federation_id, Thread.Kind.AID, key)
+    fund = reverse("fund", args=[federation_id])
+    return render(request, "discussion/aid.html", {"fund": fund, **thread_context(request, place)})
+
+
+def _thread(request: HttpRequest, place: selectors.Place) -> HttpResponse:
     """GET: the thread's comments (the page asks again every few seconds; 204 when nothing changed).
     POST: write a comment (or a reply), then back to it on its page."""
-    place = _place(slug, kind, number)
     if request.method == "GET":
         context = thread_context(request, place)
         if not context["readable"]:
@@ -90,18 +134,16 @@ def thread(request: HttpRequest, slug: str, kind: str, number: int) -> HttpRespo
     return act(request, f"{place.url}#discussion", write)
 
 
-@require_http_methods(["GET", "POST"])
-def edit_comment(request: HttpRequest, slug: str, kind: str, number: int, comment: int) -> HttpResponse:
+def _edit(request: HttpRequest, place: selectors.Place, number: int) -> HttpResponse:
     """Change one's own comment; the earlier version stays visible under "edited"."""
-    place = _place(slug, kind, number)
-    row = selectors.comment_or_404(place, comment)
+    row = selectors.comment_or_404(place, number)
     back = f"{place.url}#comment-{row.number}"
     if request.method == "GET":
         try:
             services.check_take_back(request.user, place, row)  # the same checks: theirs, not taken back
         except Refused as refused:
             return back_with(request, refused, back)
-        return render(request, "discussion/edit.html", {"assembly": place.assembly, "place": place, "comment": row})
+        return render(request, "discussion/edit.html", {"place": place, "comment": row})
 
     def edit() -> Done:
         body = services.check_edit(request.user, place, row, request.POST.get("body", ""))
@@ -111,11 +153,9 @@ def edit_comment(request: HttpRequest, slug: str, kind: str, number: int, commen
     return act(request, back, edit)
 
 
-@require_POST
-def take_back(request: HttpRequest, slug: str, kind: str, number: int, comment: int) -> HttpResponse:
+def _take_back(request: HttpRequest, place: selectors.Place, number: int) -> HttpResponse:
     """Take back one's own comment: its words go, a line saying so stays (replies keep their place)."""
-    place = _place(slug, kind, number)
-    row = selectors.comment_or_404(place, comment)
+    row = selectors.comment_or_404(place, number)
     back = f"{place.url}#comment-{row.number}"
 
     def take() -> Done:
