@@ -48,12 +48,14 @@ def test_it_lets_the_federations_members_discuss_a_council_and_an_aid_request(cl
     thread = f"/federations/{fed.id}/discussion/council/{council_id}"
 
     answer = _as(client, "amara").post(thread, {"body": "We could order together, @efua."})
-    assert answer.status_code == 303 and answer["Location"] == page + "#comment-1"
+    assert answer.status_code == 303
+    assert answer["Location"] == page + "#comment-1"
     assert Notice.objects.filter(user__username="efua", kind="mention").exists()
     reply = _as(client, "efua").post(thread, {"body": "Yes: 40 households here.", "parent": "1"})
     assert reply.status_code == 303
     shown = client.get(page).content.decode()
-    assert "We could order together" in shown and "40 households" in shown
+    assert "We could order together" in shown
+    assert "40 households" in shown
     assert Notice.objects.filter(user__username="amara", kind="reply").exists()
 
     before = Comment.objects.count()
