@@ -215,7 +215,11 @@ def test_it_asks_how_members_feel_before_a_proposal(cell, client):
     closes = (now + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     answer = client.post(
         "/assemblies/oak-street/checks/new",
-        {"question": "Shall we keep bees?", "text": "Two hives by the shed.", "closes_at": closes},
+        {
+            "question": "Shall we keep bees?",
+            "text": "Two hives by the **shed**. <script>x</script>",
+            "closes_at": closes,
+        },
     )
     assert answer.status_code == 303
     assert answer["Location"] == "/assemblies/oak-street/checks/1/"
@@ -230,6 +234,7 @@ def test_it_asks_how_members_feel_before_a_proposal(cell, client):
     assert "1 is for it" in page
     assert "0 have concerns" in page
     assert "1 is against it" in page
+    assert "Two hives by the <strong>shed</strong>. &lt;script&gt;" in page
     assert "Thought again." in page
     assert "Honey!" in page
     assert "/proposals/new?title=Shall+we+keep+bees%3F" in page

@@ -39,6 +39,7 @@ __all__ = [
     "place_or_404",
     "public",
     "readable",
+    "rendered",
     "sense_check_or_404",
     "tally",
     "thread_comments",
@@ -175,6 +176,11 @@ class Shown:
     revisions: list[tuple[datetime, str]]
     mine: bool
     replies: list[Shown] = field(default_factory=list)
+
+
+def rendered(text: str, place: Place) -> str:
+    """Markdown written for ``place`` (a sense check's text) as safe HTML, mentions linked."""
+    return render(text, people(place))
 
 
 def thread_comments(place: Place, user: User | AnonymousUser) -> list[Shown]:

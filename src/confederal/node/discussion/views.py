@@ -219,6 +219,7 @@ def sense_check(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         )
         return back_with(request, refused, reverse("assembly", args=[slug]))
     mine = selectors.mine(check, me)
+    place = selectors.place_or_404(assembly, Thread.Kind.CHECK, number)
     propose = reverse("propose", args=[slug]) + "?" + urlencode({"title": check.question, "text": check.text})
     return render(
         request,
@@ -234,6 +235,7 @@ def sense_check(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "stances": Stance.choices,
             "propose": propose,
             "max_line": services.MAX_LINE,
+            "text": selectors.rendered(check.text, place) if check.text else "",
         },
     )
 
