@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from confederal.node.decisions.services import check_amendment, check_vote, do_propose, do_vote
 from confederal.node.discussion.models import Comment
 from confederal.node.notices.models import Notice
 
@@ -68,3 +70,16 @@ def test_it_refuses_through_the_api_what_the_page_refuses_and_changes_nothing(ce
     assert _as(client, "otto").get(COMMENTS).status_code == 403
     assert _as(client, None).get(COMMENTS).status_code == 403
     assert _as(client, "ana").get("/api/assemblies/oak-street/proposals/99/comments").status_code == 404
+
+
+def test_it_lets_anyone_read_through_the_api_once_the_charter_makes_the_discussion_public(cell, client):
+    post(_as(client, "ana"), {"body": "Open to all."})
+    assert _as(client, None).get(COMMENTS).status_code == 403
+    now = timezone.now()
+    amendment = do_propose(check_amendment(cell.members["ana"], {"discussion": "public"}, None, "", now), now)
+    for name in ("ana", "fay", "nico"):
+        do_vote(cell.members[name], amendment, check_vote(cell.members[name], amendment, "consent", now), now)
+    read = client.get(COMMENTS)
+    assert read.status_code == 200
+    assert [c["body"] for c in read.json()] == ["Open to all."]
+    assert post(client, {"body": "A visitor writes."}).status_code == 401

@@ -12,7 +12,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from confederal.node.decisions.services import check_amendment, check_vote, do_propose, do_vote
+from confederal.node.decisions.models import Proposal
+from confederal.node.decisions.services import check_vote, do_vote
 from confederal.node.discussion.models import Comment, Revision, SenseAnswer, SenseCheck
 from confederal.node.ledgers.models import LedgerEntry
 from confederal.node.notices.models import Notice
@@ -128,8 +129,14 @@ def test_it_shows_the_discussion_to_members_only_unless_the_charter_makes_it_pub
         assert "Talk among members." not in page
         assert "Only members of the assembly read" in page
         assert client.get(_thread(cell)).status_code == 403
-    # The assembly decides to open its discussions: by an amendment, adopted.
-    amendment = do_propose(check_amendment(cell.members["ana"], {"discussion": "public"}, None, "", now), now)
+    # The assembly decides to open its discussions: by an amendment from the charter page's form, adopted.
+    charter = _as(client, "ana").get("/assemblies/oak-street/charter").content.decode()
+    assert '<option value="discussion">' in charter
+    proposed = client.post("/assemblies/oak-street/charter/amend", {"rule": "discussion", "value": "public"})
+    assert proposed.status_code == 303
+    amendment = Proposal.objects.get(kind="amendment")
+    assert amendment.payload["changes"] == {"discussion": "public"}
+    now = timezone.now()
     for name in ("ana", "fay", "nico"):
         do_vote(cell.members[name], amendment, check_vote(cell.members[name], amendment, "consent", now), now)
     amendment.refresh_from_db()
