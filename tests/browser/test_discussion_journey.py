@@ -11,19 +11,16 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.test_every_page import sign_in as demo_sign_in
+
 pytestmark = pytest.mark.browser
 
-DEMO_PASSWORD = "confederal-demo"  # the demo's published password
 LONG_WORD = "Unbroken" + "w" * 400
 
 
 def sign_in(browser: Browser, url: str, username: str, width: int = 1100) -> Page:
-    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
-    page.goto(f"{url}/accounts/sign-in")
-    page.get_by_label("Sign-in name").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
+    page = demo_sign_in(browser, url, username)
+    page.set_viewport_size({"width": width, "height": 900})
     return page
 
 
