@@ -43,7 +43,12 @@ def test_an_objection_a_block_or_a_stand_aside_without_a_reason_is_refused(metho
 
 @pytest.mark.parametrize(
     ("method", "choice"),
-    [(Method.CONSENT, "consent"), (Method.CONSENSUS, "agree"), (Method.SIMPLE_MAJORITY, "against"), (Method.APPROVAL, [])],
+    [
+        (Method.CONSENT, "consent"),
+        (Method.CONSENSUS, "agree"),
+        (Method.SIMPLE_MAJORITY, "against"),
+        (Method.APPROVAL, []),
+    ],
 )
 def test_any_other_vote_may_carry_a_reason_or_none(method, choice):
     assert not needs_reason(method, choice)

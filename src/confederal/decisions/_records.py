@@ -61,13 +61,16 @@ class PublishedBallot:
 class StatedReason:
     """Why a member voted as they did: with their name when ballots are open, without it when they are secret."""
 
-    choice: str
+    #: The answer it was given with (``object``, ``stand_aside``…); ``None`` where a ballot is a list or scores.
+    choice: str | None
     reason: str
     member: int | None = None
     name: str | None = None
 
     def to_json(self) -> JSONObject:
-        body: JSONObject = {"choice": self.choice, "reason": self.reason}
+        body: JSONObject = {"reason": self.reason}
+        if self.choice is not None:
+            body["choice"] = self.choice
         if self.name is not None:
             body["member"], body["name"] = self.member, self.name
         return body
@@ -76,7 +79,7 @@ class StatedReason:
     def read(cls, f: Fields) -> StatedReason:
         named = f.has("name")
         reason = cls(
-            choice=f.text("choice", 128),
+            choice=f.text("choice", 128) if f.has("choice") else None,
             reason=f.text("reason", MAX_REASON),
             member=f.integer("member") if named else None,
             name=f.text("name", 80) if named else None,
