@@ -216,3 +216,22 @@ def test_it_hides_who_gave_which_reason_when_ballots_are_secret(cell, client):
     assert "Reasons given, without names" in shown
     assert "push the choir out" in shown
     assert "Nico" not in shown.split("Reasons given")[1]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_it_shows_a_visitor_of_the_demo_a_resolved_objection_and_one_still_to_resolve(client):
+    from confederal.node.demo import seed_demo
+
+    assert seed_demo(NOW)
+    freezer = Proposal.objects.get(assembly__slug="food-hub", title="Buy a chest freezer")
+    assert freezer.version == 2
+    assert freezer.outcome["status"] == "adopted"
+    page = client.get(f"/assemblies/food-hub/proposals/{freezer.number}/").content.decode()
+    assert "Versions" in page
+    assert "Kwame: Consent<span class=\"reason\"> — A second-hand one answers my worry.</span>" in page
+    sunday = Proposal.objects.get(assembly__slug="food-hub", title="Open the hub on Sunday mornings too")
+    assert sunday.status == Proposal.Status.OPEN
+    page = client.get(f"/assemblies/food-hub/proposals/{sunday.number}/").content.decode()
+    assert "An objection to resolve" in page
+    assert "Nobody has signed up to collect" in page
