@@ -235,3 +235,20 @@ def test_it_shows_a_visitor_of_the_demo_a_resolved_objection_and_one_still_to_re
     page = client.get(f"/assemblies/food-hub/proposals/{sunday.number}/").content.decode()
     assert "An objection to resolve" in page
     assert "Nobody has signed up to collect" in page
+
+
+def test_it_asks_a_block_for_its_reason_and_keeps_a_consensus_vote_open_while_it_stands(cell, client):
+    proposal = _propose(cell, method="consensus")
+    page = _post(client, cell, "nico", proposal, "vote", choice="block")
+    assert "Say how the proposal would cause harm" in page.content.decode()
+    for who in ("ana", "fay", "m0"):
+        _post(client, cell, who, proposal, "vote", choice="agree")
+    _post(client, cell, "nico", proposal, "vote", choice="block", reason=HARM)
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.OPEN
+    client.force_login(cell.users["nico"])
+    shown = client.get(PAGE.format(n=proposal.number)).content.decode()
+    assert "My block is resolved: I agree" in shown
+    _post(client, cell, "nico", proposal, "vote", change="1", choice="agree")
+    proposal.refresh_from_db()
+    assert proposal.outcome["status"] == "adopted"
