@@ -252,3 +252,13 @@ def test_it_asks_a_block_for_its_reason_and_keeps_a_consensus_vote_open_while_it
     _post(client, cell, "nico", proposal, "vote", change="1", choice="agree")
     proposal.refresh_from_db()
     assert proposal.outcome["status"] == "adopted"
+
+
+def test_it_says_in_the_refreshing_status_line_that_an_objection_waits(cell, client):
+    proposal = _propose(cell)
+    _post(client, cell, "nico", proposal, "vote", choice="object", reason=HARM)
+    line = client.get(PAGE.format(n=proposal.number) + "status").content.decode()
+    assert "1 objection to resolve" in line
+    _post(client, cell, "nico", proposal, "vote", change="1", choice="consent")
+    line = client.get(PAGE.format(n=proposal.number) + "status").content.decode()
+    assert "objection" not in line

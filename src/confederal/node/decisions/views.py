@@ -254,11 +254,13 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRefresh()
         return see_other(reverse("proposal", args=[slug, number]))
+    objection = objection_of(Method(proposal.method))
     context = {
         "assembly": assembly,
         "proposal": proposal,
         "participants": selectors.participants(proposal),
         "eligible": member_count(assembly),
+        "objections": selectors.standing_objections(proposal, objection) if objection else [],
     }
     return render(request, "decisions/_vote_status.html", context)
 
