@@ -104,6 +104,8 @@ def test_it_resolves_an_objection_by_a_new_version_and_adopts_the_proposal(cell,
 
     page = _post(client, cell, "nico", proposal, "vote", change="1", choice="consent")
     assert not Ballot.objects.filter(proposal=proposal, choice="object").exists()
+    told = Notice.objects.filter(user=cell.users["ana"], kind="objection").order_by("created_at", "id")
+    assert [n.params.get("name") for n in told] == [None, "Nico"]  # raised, then withdrawn
     for who in ("fay", "m0", "ana"):
         _post(client, cell, who, proposal, "vote", choice="consent")
     proposal.refresh_from_db()

@@ -575,14 +575,20 @@ def _close_early(proposal: Proposal, now: datetime) -> None:
 def _tell_author_of_objection(
     proposal: Proposal, member: Member, choice: object, before: object, now: datetime
 ) -> None:
-    """A new objection (or block) goes to the proposer's notices: it is theirs to answer."""
+    """A new objection (or block) goes to the proposer's notices: it is theirs to answer; so does one withdrawn."""
     objection = objection_of(Method(proposal.method))
-    if objection is None or choice != objection or before == objection or proposal.author_id == member.pk:
+    if objection is None or (choice == objection) == (before == objection) or proposal.author_id == member.pk:
         return
-    phrase = Phrase(
-        N_("An objection to your proposal #%(number)s, %(title)s: amend it, or ask what would resolve it."),
-        {"number": proposal.number, "title": proposal.title},
-    )
+    params: dict[str, Any] = {"number": proposal.number, "title": proposal.title, "name": member.public_name}
+    if choice == objection:
+        text = N_("An objection to your proposal #%(number)s, %(title)s: amend it, or ask what would resolve it.")
+        params.pop("name")
+    elif proposal.secret:
+        text = N_("An objection to your proposal #%(number)s, %(title)s, is withdrawn.")
+        params.pop("name")
+    else:
+        text = N_("%(name)s withdrew the objection to your proposal #%(number)s, %(title)s.")
+    phrase = Phrase(text, params)
     do_notify(
         [proposal.author.user],
         kind="objection",
