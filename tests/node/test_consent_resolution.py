@@ -232,6 +232,8 @@ def test_it_shows_a_visitor_of_the_demo_a_resolved_objection_and_one_still_to_re
     page = client.get(f"/assemblies/food-hub/proposals/{freezer.number}/").content.decode()
     assert "Versions" in page
     assert 'Kwame: Consent<span class="reason"> — A second-hand one answers my worry.</span>' in page
+    sponsor = Proposal.objects.get(assembly__slug="food-hub", title__startswith="Take sponsorship")
+    assert sponsor.outcome["status"] == "blocked"
     sunday = Proposal.objects.get(assembly__slug="food-hub", title="Open the hub on Sunday mornings too")
     assert sunday.status == Proposal.Status.OPEN
     page = client.get(f"/assemblies/food-hub/proposals/{sunday.number}/").content.decode()

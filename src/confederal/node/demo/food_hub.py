@@ -270,6 +270,23 @@ def tell(now: datetime) -> None:
             text="",
         )
 
+    @s.at(20)
+    def sponsor(t: datetime) -> None:
+        # An objection nobody resolved before the window ended: the proposal is blocked, its reason on record.
+        objection = st.Because(
+            "object",
+            "Their logo on our crates would advertise a chain that throws food away; it goes against our first "
+            "principle.",
+        )
+        st.decide(
+            s,
+            "Tomasz",
+            "Take sponsorship from the Megamart supermarket chain",
+            {n: "consent" for n in people[:9] if n != "Sofía"} | {"Sofía": objection},
+            t,
+            text="Megamart offers €500 a year if we carry their logo on our crates.",
+        )
+
     @s.at(24)
     def stall(t: datetime) -> None:
         votes = {
