@@ -39,7 +39,10 @@ def _propose(cell, **kw):
 def _vote(cell, who, proposal, choice, when=None):
     when = when or timezone.now()
     member = cell.members[who]
-    services.do_vote(member, proposal, services.check_vote(member, proposal, choice, when), when)
+    # An objection, a block or a stand-aside says why (tests/node/test_consent_resolution.py).
+    reason = "It would cost too much." if choice in ("object", "block", "stand_aside") else ""
+    choice = services.check_vote(member, proposal, choice, when, reason)
+    services.do_vote(member, proposal, choice, when, reason)
 
 
 def test_a_closed_vote_goes_into_the_ledger_with_its_tally_and_open_ballots(cell):

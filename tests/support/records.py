@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from fractions import Fraction
 
@@ -35,9 +36,11 @@ from confederal.records import (
     MemberJoined,
     MemberLeft,
     MetricNote,
+    ProposalAmended,
     PublishedBallot,
     RecordBody,
     RoleAssignment,
+    StatedReason,
 )
 from confederal.sortition import Person
 
@@ -123,7 +126,21 @@ EXAMPLES: dict[str, RecordBody] = {
         MemberJoined(1, "Amara", "founding"),
         MemberLeft(7, "Olu"),
         AssemblySplit(4, other="127.0.0.1:8000/ledgers/food-hub-2", stay=("Amara",), leave=("Jonas", "Lucía")),
-        decision(),
+        # Amended once to answer Jonas's worry, who then stood aside with his reason (published by name).
+        dataclasses.replace(
+            decision(),
+            reasons=(StatedReason("stand_aside", "I cannot cook on Fridays, but it is safe to try.", 2, "Jonas"),),
+            version=2,
+        ),
+        ProposalAmended(
+            1,
+            2,
+            "Rent the community kitchen",
+            "Amara",
+            "Tuesdays and Fridays only, so the hall stays free for the choir.",
+            T0.replace(day=6),
+            text="The hall asks €320 a month for Tuesdays and Fridays.",
+        ),
         DecisionReviewed(1, "Jonas", date(2027, 11, 5)),
         MeetingMinutes(
             3,

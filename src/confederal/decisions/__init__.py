@@ -30,13 +30,25 @@ from ._methods import (
     fraction_json,
 )
 from ._outcome import Outcome, Status, break_tie
+from ._resolution import (
+    MAX_REASON,
+    READING_TIME,
+    check_reason,
+    needs_reason,
+    objection_of,
+    standing_objections,
+    survives_amendment,
+    window_after_amendment,
+)
 from ._tally import tally
 
 __all__ = [
     "MAX_AMOUNT",
     "MAX_OPTIONS",
+    "MAX_REASON",
     "MAX_SCORE_LIMIT",
     "METHOD_OPTIONS",
+    "READING_TIME",
     "TIME_POLL_ANSWERS",
     "Ballot",
     "DecisionError",
@@ -48,6 +60,12 @@ __all__ = [
     "check_budget",
     "check_choice",
     "check_options",
+    "check_reason",
     "fraction_json",
+    "needs_reason",
+    "objection_of",
+    "standing_objections",
+    "survives_amendment",
     "tally",
+    "window_after_amendment",
 ]

@@ -12,8 +12,17 @@ from confederal.ledger import N_, Fields, JSONObject, JSONValue, Phrase, RecordB
 from ._errors import DecisionError
 from ._methods import Method, Rules
 from ._outcome import Outcome, Status
+from ._resolution import MAX_REASON
 
-__all__ = ["PROPOSAL_KINDS", "Decision", "DecisionReviewed", "PublishedBallot", "outcome_phrase"]
+__all__ = [
+    "PROPOSAL_KINDS",
+    "Decision",
+    "DecisionReviewed",
+    "ProposalAmended",
+    "PublishedBallot",
+    "StatedReason",
+    "outcome_phrase",
+]
 
 #: What a proposal may do when adopted, beside deciding: amend the charter, elect, split, act in a federation.
 PROPOSAL_KINDS = ("decision", "amendment", "election", "split", "federation", "budget", "spending")
@@ -49,6 +58,37 @@ class PublishedBallot:
 
 
 @dataclass(frozen=True)
+class StatedReason:
+    """Why a member voted as they did: with their name when ballots are open, without it when they are secret."""
+
+    #: The answer it was given with (``object``, ``stand_aside``…); ``None`` where a ballot is a list or scores.
+    choice: str | None
+    reason: str
+    member: int | None = None
+    name: str | None = None
+
+    def to_json(self) -> JSONObject:
+        body: JSONObject = {"reason": self.reason}
+        if self.choice is not None:
+            body["choice"] = self.choice
+        if self.name is not None:
+            body["member"], body["name"] = self.member, self.name
+        return body
+
+    @classmethod
+    def read(cls, f: Fields) -> StatedReason:
+        named = f.has("name")
+        reason = cls(
+            choice=f.text("choice", 128) if f.has("choice") else None,
+            reason=f.text("reason", MAX_REASON),
+            member=f.integer("member") if named else None,
+            name=f.text("name", 80) if named else None,
+        )
+        f.done()
+        return reason
+
+
+@dataclass(frozen=True)
 class Decision(RecordBody):
     """A closed vote: what was proposed, under which rules, what each member chose (if open) and the outcome."""
 
@@ -73,6 +113,10 @@ class Decision(RecordBody):
     ballots: tuple[PublishedBallot, ...] | None = None
     payload: JSONObject = field(default_factory=dict)
     effects: JSONObject = field(default_factory=dict)
+    #: The reasons members gave with their votes (always for an objection, a block or a stand-aside).
+    reasons: tuple[StatedReason, ...] = ()
+    #: The version of the text decided on, when it was amended while open (``proposal.amended``).
+    version: int | None = None
 
     def __post_init__(self) -> None:
         if self.proposal_kind not in PROPOSAL_KINDS:
@@ -81,6 +125,8 @@ class Decision(RecordBody):
             raise RecordError("bad_field", "A decision carries its text or the digest of its text, not both.")
         if self.secret and self.ballots is not None:
             raise RecordError("bad_field", "A secret ballot's decision publishes no ballots.")
+        if self.secret and any(r.name is not None for r in self.reasons):
+            raise RecordError("bad_field", "A secret ballot's decision publishes reasons without names.")
         if self.closed < self.opened:
             raise RecordError("bad_field", "A decision closes after it opens.")
 
@@ -113,6 +159,10 @@ class Decision(RecordBody):
             body["payload"] = self.payload
         if self.effects:
             body["effects"] = self.effects
+        if self.reasons:
+            body["reasons"] = [r.to_json() for r in self.reasons]
+        if self.version is not None:
+            body["version"] = self.version
         return body
 
     @classmethod
@@ -153,6 +203,8 @@ class Decision(RecordBody):
             ballots=tuple(ballots) if ballots is not None else None,
             payload=f.obj("payload") if f.has("payload") else {},
             effects=f.obj("effects") if f.has("effects") else {},
+            reasons=tuple(StatedReason.read(r) for r in f.each("reasons", 1000)) if f.has("reasons") else (),
+            version=f.integer("version", 2) if f.has("version") else None,
         )
 
     def describe(self) -> Phrase:
@@ -198,4 +250,65 @@ class DecisionReviewed(RecordBody):
         return Phrase(
             N_("Decision #%(number)s reviewed and kept by %(by)s; it comes back on %(day)s"),
             {"number": self.number, "by": self.by, "day": self.next_review_on},
+        )
+
+
+@dataclass(frozen=True)
+class ProposalAmended(RecordBody):
+    """The proposer amended an open proposal to answer an objection: a new version of its text, and what changed.
+
+    The votes it reset and the window it extended are the node's; the ledger keeps each version's text
+    (inline when short, else by the digest of a blob), so the decision can name the version it adopted.
+    """
+
+    kind = "proposal.amended"
+
+    number: int
+    version: int
+    title: str
+    by: str
+    note: str
+    closes: datetime
+    text: str | None = None
+    text_digest: str | None = None
+    text_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.text is None) == (self.text_digest is None):
+            raise RecordError("bad_field", "An amended proposal carries its text or the digest of its text, not both.")
+
+    def to_json(self) -> JSONObject:
+        body: JSONObject = {
+            "number": self.number,
+            "version": self.version,
+            "title": self.title,
+            "by": self.by,
+            "note": self.note,
+            "closes": format_time(self.closes),
+        }
+        if self.text is not None:
+            body["text"] = self.text
+        else:
+            body["text_digest"] = self.text_digest
+            body["text_bytes"] = self.text_bytes
+        return body
+
+    @classmethod
+    def read(cls, f: Fields) -> Self:
+        return cls(
+            number=f.integer("number", 1),
+            version=f.integer("version", 2),
+            title=f.text("title", 200),
+            by=f.text("by", 80),
+            note=f.text("note", MAX_REASON),
+            closes=f.moment("closes"),
+            text=f.text("text", 20_000, empty=True) if f.has("text") else None,
+            text_digest=f.text("text_digest", 71) if f.has("text_digest") else None,
+            text_bytes=f.integer("text_bytes", 0) if f.has("text_bytes") else None,
+        )
+
+    def describe(self) -> Phrase:
+        return Phrase(
+            N_("Proposal #%(number)s, %(title)s, amended by %(by)s (version %(version)s): %(note)s"),
+            {"number": self.number, "title": self.title, "by": self.by, "version": self.version, "note": self.note},
         )

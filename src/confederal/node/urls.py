@@ -30,6 +30,7 @@ assembly = [
     path("proposals/<int:number>/status", decisions.vote_status, name="vote-status"),
     path("proposals/<int:number>/vote", decisions.vote, name="vote"),
     path("proposals/<int:number>/withdraw", decisions.withdraw, name="withdraw"),
+    path("proposals/<int:number>/amend", decisions.amend_proposal, name="amend-proposal"),
     path("proposals/<int:number>/keep", decisions.keep, name="keep"),
     path("meetings/new", meetings.schedule, name="schedule"),
     path("meetings.ics", meetings.assembly_ics, name="assembly-ics"),

@@ -23,7 +23,15 @@ from confederal.books._records import (
     TransactionRecorded,
 )
 from confederal.charter._records import CharterAdopted
-from confederal.decisions._records import PROPOSAL_KINDS, Decision, DecisionReviewed, PublishedBallot, outcome_phrase
+from confederal.decisions._records import (
+    PROPOSAL_KINDS,
+    Decision,
+    DecisionReviewed,
+    ProposalAmended,
+    PublishedBallot,
+    StatedReason,
+    outcome_phrase,
+)
 from confederal.federation._records import (
     FEDERATION_BODIES as _FEDERATION_BODIES,
 )
@@ -88,6 +96,7 @@ __all__ = [
     "MetricNote",
     "Param",
     "Phrase",
+    "ProposalAmended",
     "PublishedBallot",
     "RecordBody",
     "RecordError",
@@ -95,6 +104,7 @@ __all__ = [
     "SpendApproved",
     "SpendDeclined",
     "SpendRequested",
+    "StatedReason",
     "TransactionRecorded",
     "describe",
     "kind_of",
@@ -112,6 +122,7 @@ _ALL: tuple[type[RecordBody], ...] = (
     # deciding
     Decision,
     DecisionReviewed,
+    ProposalAmended,
     MeetingMinutes,
     # roles and lotteries
     RoleAssignment,

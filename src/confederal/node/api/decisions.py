@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.params import functions as params
 
+from confederal.decisions import MAX_REASON, Method, objection_of
 from confederal.node.access import access_assembly, actor
 from confederal.node.assemblies.models import Member
 from confederal.node.decisions import selectors, services
@@ -29,6 +30,33 @@ MethodName = Literal[
 
 #: An amount as people write it, in the assembly's currency: "120.50" (``confederal.books.Amount.parse``).
 AmountText = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$", max_length=22, examples=["120.50"])]
+
+
+class ReasonOut(Schema):
+    name: str | None = Field(description="Who gave it; none when ballots are secret.")
+    choice: str | None = Field(description="The answer it came with (object, block, stand_aside…), if one word.")
+    reason: str
+
+
+class VersionOut(Schema):
+    version: int
+    title: str
+    text: str
+    note: str = Field(description="What changed, in the proposer's words (empty for the first version).")
+    by: str
+    at: datetime
+    ledger_seq: int | None
+
+
+def _reasons(p: Proposal, ballots: list[Any]) -> list[ReasonOut]:
+    return [
+        ReasonOut(
+            name=None if p.secret else b.member.public_name,
+            choice=b.choice if isinstance(b.choice, str) else None,
+            reason=b.reason,
+        )
+        for b in ballots
+    ]
 
 
 class ProposalOut(ReadOut):
@@ -61,6 +89,16 @@ class ProposalOut(ReadOut):
     review_on: date | None
     ledger_seq: int | None
     my_choice: Any = None
+    my_reason: str | None = None
+    version: int = Field(description="The version of the text put to the vote: 1, and one more for each amendment.")
+    objections: list[ReasonOut] = Field(
+        description="While a consent or consensus vote is open: the objections (blocks) that stand, with their reasons."
+    )
+    reasons: list[ReasonOut] = Field(
+        description="Once closed: every reason given with a vote, named unless ballots are secret (then in no order "
+        "that tells who)."
+    )
+    versions: list[VersionOut] = Field(description="Every version of an amended proposal; empty if never amended.")
 
     @staticmethod
     def resolve_proposed_by(p: Proposal) -> str:
@@ -74,6 +112,40 @@ class ProposalOut(ReadOut):
     def resolve_my_choice(p: Proposal, context: dict[str, Any]) -> Any:
         mine = selectors.ballot_of(p, context["me"])
         return mine.choice if mine else None
+
+    @staticmethod
+    def resolve_my_reason(p: Proposal, context: dict[str, Any]) -> str | None:
+        mine = selectors.ballot_of(p, context["me"])
+        return mine.reason if mine else None
+
+    @staticmethod
+    def resolve_objections(p: Proposal) -> list[ReasonOut]:
+        objection = objection_of(Method(p.method))
+        if objection is None or p.status != Proposal.Status.OPEN:
+            return []
+        return _reasons(p, selectors.standing_objections(p, objection))
+
+    @staticmethod
+    def resolve_reasons(p: Proposal) -> list[ReasonOut]:
+        if p.status != Proposal.Status.CLOSED:
+            return []
+        given = _reasons(p, selectors.reasons_given(p))
+        return sorted(given, key=lambda r: (r.choice or "", r.reason)) if p.secret else given
+
+    @staticmethod
+    def resolve_versions(p: Proposal) -> list[VersionOut]:
+        return [
+            VersionOut(
+                version=v.version,
+                title=v.title,
+                text=v.text,
+                note=v.note,
+                by=v.by.public_name,
+                at=v.at,
+                ledger_seq=v.ledger_seq,
+            )
+            for v in selectors.versions(p)
+        ]
 
 
 def proposal_out(p: Proposal, me: Member | None) -> ProposalOut:
@@ -188,13 +260,19 @@ class BallotIn(BodyIn):
             "budget's options, which together may cost at most the pot), or an object by option id."
         )
     )
+    reason: str = Field(
+        "",
+        max_length=MAX_REASON,
+        description="Why; needed to object, block or stand aside. Published with the decision (named if ballots are "
+        "open).",
+    )
 
 
 @authed(router.post, f"{PROPOSAL}/ballot", ProposalOut, "Vote", (400, 409))
 def vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> Status[ProposalOut]:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
-    choice = services.check_vote(member, proposal, body.choice, now())
-    services.do_vote(member, proposal, choice, now())
+    choice = services.check_vote(member, proposal, body.choice, now(), body.reason)
+    services.do_vote(member, proposal, choice, now(), body.reason)
     return Status(201, _as_it_is_now(proposal, member))
 
 
@@ -203,9 +281,29 @@ def vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> St
 )
 def change_vote(request: HttpRequest, slug: Slug, number: Number, body: BallotIn) -> ProposalOut:
     proposal, member = _proposal_for(request, slug, number, Action.VOTE)
-    choice = services.check_change_vote(member, proposal, body.choice, now())
-    services.do_change_vote(member, proposal, choice, now())
+    choice = services.check_change_vote(member, proposal, body.choice, now(), body.reason)
+    services.do_change_vote(member, proposal, choice, now(), body.reason)
     return _as_it_is_now(proposal, member)
+
+
+class NewVersionIn(BodyIn):
+    text: str = Field(max_length=20_000, description="The whole new text.")
+    note: str = Field(min_length=1, max_length=MAX_REASON, description="What changed, and which objection it answers.")
+    title: str = Field("", max_length=200, description="A new title (plain decisions only); the same if left empty.")
+
+
+@authed(
+    router.post,
+    f"{PROPOSAL}/versions",
+    ProposalOut,
+    "Amend your open consent or consensus proposal: a new version, consents and stand-asides reset",
+    (400, 409),
+)
+def amend_proposal(request: HttpRequest, slug: Slug, number: Number, body: NewVersionIn) -> Status[ProposalOut]:
+    proposal, member = _proposal_for(request, slug, number, Action.PROPOSE)
+    draft = services.check_amend_proposal(member, proposal, text=body.text, note=body.note, title=body.title, now=now())
+    services.do_amend_proposal(draft, now())
+    return Status(201, _as_it_is_now(proposal, member))
 
 
 @authed(router.post, f"{PROPOSAL}/withdraw", ProposalOut, "Withdraw your open proposal", (409,), status=200)

@@ -48,6 +48,8 @@ class Proposal(models.Model):
     review_on = models.DateField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     ledger_seq = models.BigIntegerField(null=True, blank=True)
+    #: Which version of the text is put to the vote: 1, then one more for each amendment (``ProposalVersion``).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-number"]
@@ -68,6 +70,8 @@ class Ballot(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="ballots")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="ballots")
     choice = models.JSONField()
+    #: Why: required with an objection, a block or a stand-aside, published with the decision.
+    reason = models.TextField(blank=True, default="")
     cast_at = models.DateTimeField()
     changed_at = models.DateTimeField()
 
@@ -76,3 +80,24 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"ballot of {self.member_id} on {self.proposal_id}"
+
+
+class ProposalVersion(models.Model):
+    """One version of an amended proposal's text: the first as proposed, then each amendment with what changed."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    text = models.TextField(blank=True)
+    #: What changed and why, in the proposer's words (empty for the first version).
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    ledger_seq = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "version"], name="one_row_per_version")]
+
+    def __str__(self) -> str:
+        return f"version {self.version} of {self.proposal_id}"

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from confederal.node.assemblies.models import Assembly, Member
 
-from .models import Ballot, Proposal
+from .models import Ballot, Proposal, ProposalVersion
 
 __all__ = [
     "amendments",
@@ -21,7 +21,10 @@ __all__ = [
     "proposal_by_number",
     "proposal_or_404",
     "proposals",
+    "reasons_given",
     "recently_closed",
+    "standing_objections",
+    "versions",
     "voted_on",
 ]
 
@@ -84,3 +87,19 @@ def participants(proposal: Proposal) -> int:
 def ballots_by_name(proposal: Proposal) -> list[Ballot]:
     """Every ballot on the proposal, with its voter, by the voter's name."""
     return list(proposal.ballots.select_related("member").order_by("member__public_name"))
+
+
+def standing_objections(proposal: Proposal, objection: str) -> list[Ballot]:
+    """The current members' ballots that object now (``objection`` is the method's answer), oldest first."""
+    rows = proposal.ballots.filter(choice=objection, member__left_at__isnull=True).select_related("member")
+    return list(rows.order_by("cast_at", "pk"))
+
+
+def reasons_given(proposal: Proposal) -> list[Ballot]:
+    """The ballots that carry a reason, with their voters, by the voter's name."""
+    return [b for b in ballots_by_name(proposal) if b.reason]
+
+
+def versions(proposal: Proposal) -> list[ProposalVersion]:
+    """Every version of an amended proposal's text, the first first, with who wrote it (none if never amended)."""
+    return list(proposal.versions.select_related("by").order_by("version"))

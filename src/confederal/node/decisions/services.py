@@ -17,11 +17,13 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from confederal.books import Amount, BooksError, Currency
 from confederal.charter import Ballots, CharterError, describe_rule
 from confederal.decisions import (
+    MAX_REASON,
     METHOD_OPTIONS,
     DecisionError,
     Method,
@@ -29,12 +31,16 @@ from confederal.decisions import (
     Rules,
     check_budget,
     check_choice,
+    check_reason,
+    objection_of,
+    survives_amendment,
     tally,
+    window_after_amendment,
 )
 from confederal.decisions import (
     Ballot as CoreBallot,
 )
-from confederal.ledger import JSONObject
+from confederal.ledger import N_, JSONObject, Phrase
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.assemblies.services import (
     charter_of,
@@ -48,26 +54,37 @@ from confederal.node.assemblies.services import (
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, check_fits, publish
+from confederal.node.notices.services import do_notify
 from confederal.node.text import check_line, clean, clean_json
 from confederal.node.words import moment, say
 from confederal.node.zones import check_zone
-from confederal.records import CharterAdopted, Decision, DecisionReviewed, PublishedBallot
+from confederal.records import (
+    CharterAdopted,
+    Decision,
+    DecisionReviewed,
+    ProposalAmended,
+    PublishedBallot,
+    StatedReason,
+)
 
-from .models import Ballot, Proposal
+from .models import Ballot, Proposal, ProposalVersion
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_OPTIONS",
+    "AmendmentDraft",
     "ProposalDraft",
     "assembly_currency",
     "budget_sum",
+    "check_amend_proposal",
     "check_amendment",
     "check_change_vote",
     "check_election",
     "check_federation_proposal",
     "check_propose",
     "check_vote",
+    "do_amend_proposal",
     "do_change_vote",
     "do_close",
     "do_close_due",
@@ -81,7 +98,9 @@ __all__ = [
     "proposal_currency",
     "rules_of",
     "split_costed",
+    "stated_reasons",
     "store_blob",
+    "vote_reason",
 ]
 
 MAX_OPTIONS = 20
@@ -478,11 +497,33 @@ def _check_open_to(member: Member, proposal: Proposal, now: datetime) -> None:
         raise _refuse_closed(proposal)
 
 
-def check_vote(member: Member, proposal: Proposal, choice: object, now: datetime) -> Any:
-    """Return the normalised choice if this member may cast it now.
+def vote_reason(proposal: Proposal, choice: object, reason: str) -> str:
+    """The reason for this answer as kept, if it fits: an objection, a block or a stand-aside must have one.
 
     Raises:
-        Refused: the vote is closed, the member already voted, or the choice is not valid.
+        Refused: no reason where one is needed, or a reason too long.
+    """
+    try:
+        return check_reason(Method(proposal.method), choice, clean(reason))
+    except DecisionError as exc:
+        if exc.code == "reason_too_long":
+            message = _("Keep the reason under %(limit)s characters.") % {"limit": f"{MAX_REASON:,}"}
+        elif choice == "stand_aside":
+            message = _("Say why you stand aside: your reason is published with the decision.")
+        else:
+            message = _(
+                "Say how the proposal would cause harm: an objection needs a reason the proposer can answer. "
+                "It is published with the decision."
+            )
+        raise Refused(exc.code, message) from exc
+
+
+def check_vote(member: Member, proposal: Proposal, choice: object, now: datetime, reason: str = "") -> Any:
+    """Return the normalised choice if this member may cast it now, with ``reason`` if it needs one.
+
+    Raises:
+        Refused: the vote is closed, the member already voted, the choice is not valid, or an objection,
+            a block or a stand-aside comes without a reason.
     """
     _check_open_to(member, proposal, now)
     if proposal.ballots.filter(member=member).exists():
@@ -491,41 +532,213 @@ def check_vote(member: Member, proposal: Proposal, choice: object, now: datetime
             _("You have already voted on this proposal. You can change your vote until it closes."),
             409,
         )
-    return _choice(proposal, choice)
+    normal = _choice(proposal, choice)
+    vote_reason(proposal, normal, reason)
+    return normal
 
 
-def do_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> Ballot:
-    """Cast the ballot; when it is the last member's, the vote closes at once (nothing is left to wait for)."""
+def do_vote(member: Member, proposal: Proposal, choice: Any, now: datetime, reason: str = "") -> Ballot:
+    """Cast the ballot; when it is the last member's, the vote closes at once (nothing is left to wait for)
+    unless an objection stands, which keeps it open to be resolved until its window ends."""
+    why = vote_reason(proposal, choice, reason)
     with transaction.atomic(durable=True):
         fresh = _lock_open(proposal, now)
         if fresh.ballots.filter(member=member).exists():
             raise Refused("already_voted", _("You have already voted on this proposal."), 409)
-        ballot = Ballot.objects.create(proposal=fresh, member=member, choice=choice, cast_at=now, changed_at=now)
-        everyone = fresh.assembly.members.filter(left_at__isnull=True).exclude(ballots__proposal=fresh).count() == 0
+        ballot = Ballot.objects.create(
+            proposal=fresh, member=member, choice=choice, reason=why, cast_at=now, changed_at=now
+        )
+        _tell_author_of_objection(fresh, member, choice, None, now)
+        everyone = _everyone_agreed_to_close(fresh)
     if everyone:
-        try:
-            do_close(fresh, now, early=True)
-        except Exception:
-            # The ballot is stored either way; the tick will close the vote.
-            logger.exception("Could not close proposal %s early", fresh.pk)
+        _close_early(fresh, now)
     return ballot
 
 
-def check_change_vote(member: Member, proposal: Proposal, choice: object, now: datetime) -> Any:
+def _everyone_agreed_to_close(proposal: Proposal) -> bool:
+    """Every current member has voted and no objection stands: nothing is left to wait for."""
+    members = proposal.assembly.members.filter(left_at__isnull=True)
+    if members.exclude(ballots__proposal=proposal).exists():
+        return False
+    objection = objection_of(Method(proposal.method))
+    return objection is None or not proposal.ballots.filter(choice=objection, member__left_at__isnull=True).exists()
+
+
+def _close_early(proposal: Proposal, now: datetime) -> None:
+    try:
+        do_close(proposal, now, early=True)
+    except Exception:
+        # The ballot is stored either way; the tick will close the vote.
+        logger.exception("Could not close proposal %s early", proposal.pk)
+
+
+def _tell_author_of_objection(
+    proposal: Proposal, member: Member, choice: object, before: object, now: datetime
+) -> None:
+    """A new objection (or block) goes to the proposer's notices: it is theirs to answer; so does one withdrawn."""
+    objection = objection_of(Method(proposal.method))
+    if objection is None or (choice == objection) == (before == objection) or proposal.author_id == member.pk:
+        return
+    params: dict[str, Any] = {"number": proposal.number, "title": proposal.title, "name": member.public_name}
+    if choice == objection:
+        text = N_("An objection to your proposal #%(number)s, %(title)s: amend it, or ask what would resolve it.")
+        params.pop("name")
+    elif proposal.secret:
+        text = N_("An objection to your proposal #%(number)s, %(title)s, is withdrawn.")
+        params.pop("name")
+    else:
+        text = N_("%(name)s withdrew the objection to your proposal #%(number)s, %(title)s.")
+    phrase = Phrase(text, params)
+    do_notify(
+        [proposal.author.user],
+        kind="objection",
+        phrase=phrase,
+        url=_proposal_url(proposal),
+        now=now,
+        assembly=proposal.assembly,
+    )
+
+
+def _proposal_url(proposal: Proposal) -> str:
+    return reverse("proposal", args=[proposal.assembly.slug, proposal.number])
+
+
+def check_change_vote(member: Member, proposal: Proposal, choice: object, now: datetime, reason: str = "") -> Any:
     """Return the normalised new choice if the member has a vote to change and the vote is open."""
     _check_open_to(member, proposal, now)
     if not proposal.ballots.filter(member=member).exists():
         raise Refused("no_vote", _("You have not voted on this proposal yet."), 409)
-    return _choice(proposal, choice)
+    normal = _choice(proposal, choice)
+    vote_reason(proposal, normal, reason)
+    return normal
 
 
-def do_change_vote(member: Member, proposal: Proposal, choice: Any, now: datetime) -> Ballot:
+def do_change_vote(member: Member, proposal: Proposal, choice: Any, now: datetime, reason: str = "") -> Ballot:
+    """Change the ballot (and its reason). An objector who consents or stands aside withdraws the objection: if
+    everyone has voted and no objection is left, the vote closes at once."""
+    why = vote_reason(proposal, choice, reason)
     with transaction.atomic(durable=True):
         fresh = _lock_open(proposal, now)
         ballot = Ballot.objects.select_for_update().get(proposal=fresh, member=member)
-        ballot.choice, ballot.changed_at = choice, now
-        ballot.save(update_fields=["choice", "changed_at"])
-        return ballot
+        before = ballot.choice
+        ballot.choice, ballot.reason, ballot.changed_at = choice, why, now
+        ballot.save(update_fields=["choice", "reason", "changed_at"])
+        _tell_author_of_objection(fresh, member, choice, before, now)
+        everyone = _everyone_agreed_to_close(fresh)
+    if everyone:
+        _close_early(fresh, now)
+    return ballot
+
+
+@dataclass(frozen=True)
+class AmendmentDraft:
+    proposal: Proposal
+    author: Member
+    title: str
+    text: str
+    note: str
+
+
+def check_amend_proposal(
+    member: Member, proposal: Proposal, *, text: str, note: str, now: datetime, title: str = ""
+) -> AmendmentDraft:
+    """Validate a new version of an open consent or consensus proposal, by its author.
+
+    ``title`` may change only on a plain decision (the title of an amendment, election or split says what
+    it does); left empty, it stays. ``note`` says what changed, for those asked to vote again.
+
+    Raises:
+        Refused: not the author, the vote is closed, the method has no resolution step, or the new version
+            is empty, unchanged, too long, or comes without a note.
+    """
+    if proposal.assembly_id != member.assembly_id or proposal.author_id != member.pk or not member.active:
+        raise Refused("author_only", _("Only the person who proposed it can amend it."), 403)
+    if not _is_open(proposal, now):
+        raise _refuse_closed(proposal)
+    if objection_of(Method(proposal.method)) is None:
+        raise Refused(
+            "not_amendable",
+            _("Only a consent or consensus proposal is amended while open; withdraw this one and propose again."),
+            409,
+        )
+    new_title = proposal.title
+    if title.strip() and proposal.kind == Proposal.Kind.DECISION:
+        new_title = check_line(title, 3, 200, "bad_title", _("Give the proposal a title of 3 to 200 characters."))
+    text = clean(text)
+    if len(text) > 20_000:
+        raise Refused("text_too_long", _("Keep the proposal under 20,000 characters; link to longer documents."))
+    note = clean(note)
+    if not note:
+        raise Refused("note_required", _("Say what changed, so those asked to vote again see it at a glance."))
+    if len(note) > MAX_REASON:
+        raise Refused(
+            "note_too_long", _("Keep the note of what changed under %(limit)s characters.") % {"limit": "2,000"}
+        )
+    if text == proposal.text and new_title == proposal.title:
+        raise Refused("unchanged", _("The new version is the same as the current one; change the text first."))
+    _check_fits(new_title, text, proposal.options, proposal.payload or {})
+    return AmendmentDraft(proposal=proposal, author=member, title=new_title, text=text, note=note)
+
+
+def _text_fields(text: str, now: datetime) -> dict[str, Any]:
+    """A text for a record: inline when short, else kept as a blob and named by its digest and size."""
+    raw = text.encode("utf-8")
+    if len(raw) <= INLINE_TEXT_BYTES:
+        return {"text": text, "text_digest": None, "text_bytes": None}
+    return {"text": None, "text_digest": store_blob(raw, "text/plain; charset=utf-8", now), "text_bytes": len(raw)}
+
+
+def do_amend_proposal(draft: AmendmentDraft, now: datetime) -> tuple[Proposal, int]:
+    """Put the new version to the vote: consents and stand-asides are reset (objections stand until withdrawn),
+    the window leaves a day to read it, the version goes into the ledger, and those whose vote was reset are told.
+
+    Returns the proposal and how many votes were reset.
+    """
+    with transaction.atomic(durable=True):
+        assembly = lock(draft.proposal.assembly)
+        fresh = _lock_open(draft.proposal, now)
+        if fresh.author_id != draft.author.pk:
+            raise Refused("author_only", _("Only the person who proposed it can amend it."), 403)
+        if not fresh.versions.exists():
+            ProposalVersion.objects.create(
+                proposal=fresh, version=1, title=fresh.title, text=fresh.text, by=fresh.author, at=fresh.opens_at
+            )
+        method = Method(fresh.method)
+        ballots = list(fresh.ballots.select_related("member__user"))
+        reset = [b for b in ballots if not survives_amendment(method, b.choice)]
+        Ballot.objects.filter(pk__in=[b.pk for b in reset]).delete()
+        fresh.version += 1
+        fresh.title, fresh.text = draft.title, draft.text
+        fresh.closes_at = window_after_amendment(fresh.closes_at, now)
+        fresh.save(update_fields=["version", "title", "text", "closes_at"])
+        body = ProposalAmended(
+            number=fresh.number,
+            version=fresh.version,
+            title=fresh.title,
+            by=draft.author.public_name,
+            note=draft.note,
+            closes=fresh.closes_at,
+            **_text_fields(fresh.text, now),
+        )
+        (seq,) = append_in_transaction(assembly.ledger, [Record(body)], now)
+        ProposalVersion.objects.create(
+            proposal=fresh,
+            version=fresh.version,
+            title=fresh.title,
+            text=fresh.text,
+            note=draft.note,
+            by=draft.author,
+            at=now,
+            ledger_seq=seq,
+        )
+        phrase = Phrase(
+            N_("Proposal #%(number)s, %(title)s, has a new version; your vote was reset, so vote again: %(note)s"),
+            {"number": fresh.number, "title": fresh.title, "note": draft.note[:150]},
+        )
+        voters = [b.member.user for b in reset if b.member.active and b.member_id != draft.author.pk]
+        do_notify(voters, kind="amended", phrase=phrase, url=_proposal_url(fresh), now=now, assembly=assembly)
+    publish(assembly.ledger, now)
+    return fresh, len(reset)
 
 
 def do_withdraw(member: Member, proposal: Proposal, now: datetime) -> None:
@@ -550,8 +763,6 @@ def store_blob(data: bytes, media_type: str, now: datetime) -> str:
 def _record(
     proposal: Proposal, outcome: Outcome, ballots: Sequence[Ballot], now: datetime, effects: JSONObject
 ) -> Record:
-    raw = proposal.text.encode("utf-8")
-    inline = len(raw) <= INLINE_TEXT_BYTES
     published = None
     if not proposal.secret:
         published = tuple(PublishedBallot(b.member_id, b.member.public_name, b.choice) for b in ballots)
@@ -569,13 +780,26 @@ def _record(
             outcome=outcome,
             secret=proposal.secret,
             review_on=proposal.review_on,
-            text=proposal.text if inline else None,
-            text_digest=None if inline else store_blob(raw, "text/plain; charset=utf-8", now),
-            text_bytes=None if inline else len(raw),
+            **_text_fields(proposal.text, now),
             ballots=published,
             payload=proposal.payload or {},
             effects=effects,
+            reasons=stated_reasons(proposal, ballots),
+            version=proposal.version if proposal.version > 1 else None,
         )
+    )
+
+
+def stated_reasons(proposal: Proposal, ballots: Sequence[Ballot]) -> tuple[StatedReason, ...]:
+    """The reasons given with ``ballots``: by name if ballots are open; if secret, without names, in an order
+    that says nothing of who gave them."""
+    given = [b for b in ballots if b.reason]
+    if proposal.secret:
+        anonymous = [StatedReason(b.choice if isinstance(b.choice, str) else None, b.reason) for b in given]
+        return tuple(sorted(anonymous, key=lambda r: (r.choice or "", r.reason)))
+    return tuple(
+        StatedReason(b.choice if isinstance(b.choice, str) else None, b.reason, b.member_id, b.member.public_name)
+        for b in given
     )
 
 

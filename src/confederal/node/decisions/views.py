@@ -20,7 +20,16 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from confederal.books import Amount as BooksAmount
 from confederal.charter import describe_rule, method_phrase
-from confederal.decisions import METHOD_OPTIONS, DecisionError, Method, Outcome
+from confederal.decisions import (
+    MAX_REASON,
+    METHOD_OPTIONS,
+    READING_TIME,
+    DecisionError,
+    Method,
+    Outcome,
+    needs_reason,
+    objection_of,
+)
 from confederal.node.access import access_assembly, actor
 from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.selectors import member_count
@@ -248,11 +257,13 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRefresh()
         return see_other(reverse("proposal", args=[slug, number]))
+    objection = objection_of(Method(proposal.method))
     context = {
         "assembly": assembly,
         "proposal": proposal,
         "participants": selectors.participants(proposal),
         "eligible": member_count(assembly),
+        "objections": selectors.standing_objections(proposal, objection) if objection else [],
     }
     return render(request, "decisions/_vote_status.html", context)
 
@@ -292,12 +303,41 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "review_on": _day_or_none(proposal.payload.get("review_on")),
         "changes": [describe_rule(rule, value) for rule, value in (proposal.payload.get("changes") or {}).items()],
     }
+    context.update(_resolution(proposal, method, mine, context["is_author"], labels))
     if method is Method.PARTICIPATORY_BUDGET:
         picks = request.GET.getlist("pick")
         if picks:
             context["mine_values"] = dict.fromkeys(picks, True)
         context["budget"] = _budget(proposal, labels)
     return render(request, "decisions/proposal.html", context)
+
+
+def _resolution(
+    proposal: Proposal, method: Method, mine: Any, is_author: bool, labels: dict[str, str]
+) -> dict[str, Any]:
+    """Reasons, the objections to resolve while the vote is open, and the versions of an amended text."""
+    objection = objection_of(method)
+    is_open = proposal.status == Proposal.Status.OPEN
+    standing = selectors.standing_objections(proposal, objection) if objection and is_open else []
+    versions = selectors.versions(proposal)
+    latest = versions[-1] if versions else None
+    secret_reasons: list[tuple[str, str]] = []
+    if proposal.status == Proposal.Status.CLOSED and proposal.secret:
+        given = selectors.reasons_given(proposal)
+        # Without names, in an order that tells nothing of who gave them.
+        secret_reasons = sorted((_describe(b.choice, labels) if b.choice else "", b.reason) for b in given)
+    return {
+        "objection": objection,
+        "objections": [(None if proposal.secret else b.member.public_name, b.reason) for b in standing],
+        "is_objector": mine is not None and objection is not None and mine.choice == objection,
+        "can_amend": is_author and is_open and objection is not None,
+        "mine_reason": mine.reason if mine else "",
+        "max_reason": MAX_REASON,
+        "reason_needed": [labels.get(o["id"], o["id"]) for o in proposal.options if needs_reason(method, o["id"])],
+        "versions": versions,
+        "extended": is_open and latest is not None and latest.at + READING_TIME == proposal.closes_at,
+        "secret_reasons": secret_reasons,
+    }
 
 
 def _budget(proposal: Proposal, labels: dict[str, str]) -> dict[str, Any]:
@@ -492,16 +532,46 @@ def vote(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         if proposal.method == Method.PARTICIPATORY_BUDGET and request.POST.get("add_up") == "1":
             return _add_up(proposal, picks)
         raw = choice_from_form(proposal, request.POST)
+        reason = request.POST.get("reason", "")
         if request.POST.get("change") == "1":
-            choice = services.check_change_vote(member, proposal, raw, now())
-            services.do_change_vote(member, proposal, choice, now())
+            choice = services.check_change_vote(member, proposal, raw, now(), reason)
+            services.do_change_vote(member, proposal, choice, now(), reason)
             return Done(_("Your vote is changed."))
-        choice = services.check_vote(member, proposal, raw, now())
-        services.do_vote(member, proposal, choice, now())
+        choice = services.check_vote(member, proposal, raw, now(), reason)
+        services.do_vote(member, proposal, choice, now(), reason)
         return Done(_("Your vote is cast. You can change it until the vote closes."))
 
     # A budget ballot comes back ticked as it was sent, whether added up or refused.
     return _as_member(request, slug, number, Action.VOTE, cast, _picks_query(picks) if picks else "")
+
+
+@require_POST
+def amend_proposal(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """The proposer puts a new version of an open consent or consensus proposal to the vote."""
+
+    def amend_it(member: Member, proposal: Proposal) -> Done:
+        draft = services.check_amend_proposal(
+            member,
+            proposal,
+            title=request.POST.get("title", ""),
+            text=request.POST.get("text", ""),
+            note=request.POST.get("note", ""),
+            now=now(),
+        )
+        amended, reset = services.do_amend_proposal(draft, now())
+        asked = ngettext(
+            "%(n)s vote was reset and its voter asked again.",
+            "%(n)s votes were reset and their voters asked again.",
+            reset,
+        ) % {"n": reset}
+        return Done(
+            _("Version %(version)s is put to the vote until %(when)s.")
+            % {"version": amended.version, "when": moment(amended.closes_at)}
+            + " "
+            + asked
+        )
+
+    return _as_member(request, slug, number, Action.PROPOSE, amend_it, "#versions")
 
 
 @require_POST

@@ -24,7 +24,15 @@ from ..assemblies.services import (
     do_request_to_join,
 )
 from ..decisions.models import Proposal
-from ..decisions.services import check_propose, do_close, do_propose, do_vote
+from ..decisions.services import (
+    check_amend_proposal,
+    check_propose,
+    do_amend_proposal,
+    do_change_vote,
+    do_close,
+    do_propose,
+    do_vote,
+)
 from ..discussion import selectors as discussion_selectors
 from ..discussion import services as discussion
 from ..meetings.services import (
@@ -39,9 +47,12 @@ from ..roles.services import do_add_randomness, do_announce_lottery, do_draw_lot
 
 __all__ = [
     "DEMO_PASSWORD",
+    "Because",
     "Story",
     "account",
+    "amend",
     "ask",
+    "change_vote",
     "decide",
     "discuss",
     "fill",
@@ -150,9 +161,36 @@ def ask(story: Story, name: str, approver: str, now: datetime) -> None:
     story.members[name] = member
 
 
+@dataclass(frozen=True)
+class Because:
+    """A vote with its reason: an objection, a block and a stand-aside always say why."""
+
+    choice: str
+    reason: str
+
+
 def vote(story: Story, proposal: Proposal, choices: dict[str, Any], now: datetime) -> None:
     for name, choice in choices.items():
-        do_vote(story.members[name], proposal, choice, now)
+        if isinstance(choice, Because):
+            do_vote(story.members[name], proposal, choice.choice, now, choice.reason)
+        else:
+            do_vote(story.members[name], proposal, choice, now)
+
+
+def change_vote(story: Story, proposal: Proposal, name: str, choice: Because | str, now: datetime) -> None:
+    """A member changes their vote: an objector who consents withdraws the objection."""
+    if isinstance(choice, Because):
+        do_change_vote(story.members[name], proposal, choice.choice, now, choice.reason)
+    else:
+        do_change_vote(story.members[name], proposal, choice, now)
+
+
+def amend(story: Story, proposal: Proposal, text: str, note: str, now: datetime) -> Proposal:
+    """The proposer answers an objection with a new version of the text (consents and stand-asides are reset)."""
+    amended, _reset = do_amend_proposal(
+        check_amend_proposal(proposal.author, proposal, text=text, note=note, now=now), now
+    )
+    return amended
 
 
 def decide(

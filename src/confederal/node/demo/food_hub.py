@@ -8,6 +8,7 @@ from confederal.books import Amount, BooksRules, Currency
 from confederal.records import MetricNote
 
 from ..books import services as books
+from ..decisions.services import do_close
 from ..ledgers.services import Record, do_append
 from ..roles.services import do_rotate, do_rotate_chores
 from . import _books as bk
@@ -109,7 +110,9 @@ def tell(now: datetime) -> None:
 
     @s.at(2)
     def kitchen(t: datetime) -> None:
-        yes = {n: "consent" for n in people[:9]} | {"Mateo": "stand_aside"}
+        yes = {n: "consent" for n in people[:9]} | {
+            "Mateo": st.Because("stand_aside", "I cook on Fridays elsewhere; I will not use it, but go ahead.")
+        }
         s.saved["kitchen"] = st.decide(
             s,
             "Amara",
@@ -143,10 +146,31 @@ def tell(now: datetime) -> None:
 
     @s.at(6)
     def freezer(t: datetime) -> None:
-        choices = {n: "consent" for n in people[:7]} | {"Kwame": "object"}
-        s.saved["freezer"] = st.decide(
-            s, "Tomasz", "Buy a new chest freezer for €600", choices, t, text="Ours is dying."
+        # The consent round: Kwame objects with a reason, Tomasz amends, Kwame consents, everyone again.
+        worry = (
+            "€600 is most of what we have left this quarter, and then the kitchen rent would wait. "
+            "A second-hand freezer keeps food as cold."
         )
+        choices = {n: "consent" for n in people[:7] if n != "Kwame"} | {"Kwame": st.Because("object", worry)}
+        proposal = st.decide(
+            s, "Tomasz", "Buy a chest freezer", choices, t, text="Ours is dying. A new one costs €600.", close=False
+        )
+        amended = st.amend(
+            s,
+            proposal,
+            "Ours is dying. Buy a second-hand chest freezer, at most €200, checked by an electrician first.",
+            "Second-hand, at most €200, as Kwame asked: the rent stays safe.",
+            t + timedelta(days=1),
+        )
+        st.change_vote(
+            s,
+            amended,
+            "Kwame",
+            st.Because("consent", "A second-hand one answers my worry."),
+            t + timedelta(days=1, hours=3),
+        )
+        st.vote(s, amended, {n: "consent" for n in people[:7] if n != "Kwame"}, t + timedelta(days=1, hours=5))
+        s.saved["freezer"] = do_close(amended, amended.closes_at)
 
     @s.at(8)
     def bread(t: datetime) -> None:
@@ -173,8 +197,8 @@ def tell(now: datetime) -> None:
             t,
             people[:9],
             ["Welcome", "Kitchen", "Freezer", "Bread round"],
-            "We agreed on the kitchen and the bread round. The freezer is blocked by Kwame's objection: too expensive; "
-            "Tomasz will look for a second-hand one.",
+            "We agreed on the kitchen and the bread round. The freezer was amended after Kwame's objection (too "
+            "expensive): a second-hand one, at most €200, which Tomasz is looking for.",
             [s.saved["kitchen"], s.saved["freezer"], s.saved["bread"]],
             "Jonas",
         )
@@ -244,6 +268,23 @@ def tell(now: datetime) -> None:
             {n: "consent" for n in people[:9]},
             t,
             text="",
+        )
+
+    @s.at(20)
+    def sponsor(t: datetime) -> None:
+        # An objection nobody resolved before the window ended: the proposal is blocked, its reason on record.
+        objection = st.Because(
+            "object",
+            "Their logo on our crates would advertise a chain that throws food away; it goes against our first "
+            "principle.",
+        )
+        st.decide(
+            s,
+            "Tomasz",
+            "Take sponsorship from the Megamart supermarket chain",
+            {n: "consent" for n in people[:9] if n != "Sofía"} | {"Sofía": objection},
+            t,
+            text="Megamart offers €500 a year if we carry their logo on our crates.",
         )
 
     @s.at(24)
@@ -377,7 +418,14 @@ def tell(now: datetime) -> None:
             s,
             "Hannah" if "Hannah" in s.members else "Yuki",
             "Open the hub on Sunday mornings too",
-            {"Yuki": "consent", "Amara": "consent"},
+            {
+                "Yuki": "consent",
+                "Amara": "consent",
+                "Jonas": st.Because(
+                    "object",
+                    "Nobody has signed up to collect or drive on Sundays: we would promise food we cannot bring.",
+                ),
+            },
             t,
             close=False,
             days=5,
