@@ -67,6 +67,7 @@ urlpatterns = [
     path("accounts/sign-in", accounts.sign_in, name="sign-in"),
     path("accounts/sign-in/code", accounts.sign_in_code, name="sign-in-code"),
     path("accounts/password", accounts.password, name="password"),
+    path("accounts/time-zone", accounts.time_zone, name="time-zone"),
     path("accounts/two-factor", accounts.two_factor, name="two-factor"),
     path("accounts/two-factor/off", accounts.two_factor_off, name="two-factor-off"),
     path("accounts/sign-out", auth_views.LogoutView.as_view(), name="sign-out"),

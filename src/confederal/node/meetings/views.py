@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,6 +18,7 @@ from confederal.node.assemblies.selectors import current_member_or_404, members_
 from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
 from confederal.node.web import Done, act, act_as_member, member_form, now
+from confederal.node.zones import local_moment
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -54,15 +54,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         values = {k: request.POST.get(k, "") for k in ("title", "date", "time", "minutes", "place", "agenda")}
 
         def plan() -> Done:
-            try:
-                # The time is the assembly's local time: the middleware made its zone the current one.
-                local = datetime.fromisoformat(f"{values['date']}T{values['time']}")
-                starts = local.replace(tzinfo=timezone.get_current_timezone())
-            except ValueError:
-                raise Refused(
-                    "bad_time",
-                    _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": _zone_name()},
-                ) from None
+            # The time is local to the zone the middleware made current: the person's own, else the assembly's.
+            starts = local_moment(values["date"], values["time"])
             minutes = values["minutes"].strip()
             if not minutes.isdecimal() or len(minutes) > 4:
                 raise Refused("bad_length", _("Give the length in minutes."))
@@ -187,11 +180,13 @@ def _ics(text: str, filename: str) -> HttpResponse:
 @require_safe
 def meeting_ics(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    return _ics(ics_calendar(assembly.name, [_event(request, slug, meeting)]), f"{slug}-meeting-{number}.ics")
+    calendar = ics_calendar(assembly.name, [_event(request, slug, meeting)], _zone_name())
+    return _ics(calendar, f"{slug}-meeting-{number}.ics")
 
 
 @require_safe
 def assembly_ics(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     meetings = selectors.calendar_meetings(assembly)
-    return _ics(ics_calendar(assembly.name, [_event(request, slug, m) for m in meetings]), f"{slug}-meetings.ics")
+    calendar = ics_calendar(assembly.name, [_event(request, slug, m) for m in meetings], _zone_name())
+    return _ics(calendar, f"{slug}-meetings.ics")
