@@ -194,6 +194,7 @@ INSTALLED_APPS = [
     "confederal.node.federation",
     "confederal.node.books",
     "confederal.node.notices",
+    "confederal.node.once",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "confederal.node.web.demo_context",
             ],
+            # `{% once %}` in every form that acts, without a `{% load %}` in each template.
+            "builtins": ["confederal.node.once.templatetags.once"],
         },
     },
 ]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from . import clock
 from .errors import Refused
@@ -85,16 +86,59 @@ def act(
     becomes a server error: nothing was changed, and the person reads why —
     above the form ``again`` shows (with what they typed), if given, else at ``back``.
     """
+    token = ""
     try:
+        token, earlier = _claim(request, back)
+        if earlier is not None:
+            return earlier
         done = action() or Done()
     except Refused as refused:
+        _forget(token)
         if again is None:
             return back_with(request, refused, back)
         messages.error(request, refused.message)
         return again()
+    except BaseException:
+        _forget(token)
+        raise
     if done.message:
         (messages.warning if done.warning else messages.success)(request, done.message)
+    if token:
+        from .once.services import do_note_done
+
+        do_note_done(token, done.message, done.to or back)
     return see_other(done.to or back)
+
+
+def _claim(request: HttpRequest, back: str) -> tuple[str, HttpResponse | None]:
+    """Claim the form's one-time token (``{% once %}``), if it carries one: ``(token, None)`` when this request
+    is the first to carry it; ``(token, answer)`` when an earlier one did, the answer saying what that one did.
+
+    Raises:
+        Refused: the token was tampered with.
+    """
+    from .once.services import FIELD, check_token, do_claim
+
+    text = request.POST.get(FIELD, "") if request.method == "POST" else ""
+    if not text:
+        return "", None
+    token = check_token(text)
+    earlier = do_claim(token, now())
+    if earlier is None:
+        return token, None
+    if not earlier.to:
+        messages.info(request, _("This is already being done; reload the page in a moment to see it."))
+        return "", see_other(back)
+    said = _("This was already done.")
+    messages.info(request, f"{said} {earlier.message}" if earlier.message else said)
+    return "", see_other(earlier.to)
+
+
+def _forget(token: str) -> None:
+    if token:
+        from .once.services import do_forget
+
+        do_forget(token)
 
 
 def act_as_member(
