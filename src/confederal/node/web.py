@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ __all__ = [
     "act_as_member",
     "back_with",
     "client_address",
+    "confirm",
     "demo_context",
     "member_form",
     "now",
@@ -162,6 +163,27 @@ def member_form(
     except Refused as refused:
         return back_with(request, refused, back)
     return form(member)
+
+
+def confirm(
+    request: HttpRequest,
+    *,
+    heading: str,
+    lede: str,
+    public: str,
+    button: str,
+    cancel: str,
+    hidden: Sequence[tuple[str, str]] = (),
+) -> HttpResponse:
+    """The page that asks before an act that cannot be undone: what it does, what becomes public and permanent,
+    a button that sends the act (a POST to this same address, with ``hidden`` fields) and Cancel (``cancel``).
+
+    It is an ordinary page (no script needed); the POST it sends still checks everything itself.
+    """
+    from django.shortcuts import render
+
+    context = {"heading": heading, "lede": lede, "public": public, "button": button, "cancel": cancel}
+    return render(request, "confirm.html", context | {"hidden": list(hidden)})
 
 
 def demo_context(request: HttpRequest) -> dict[str, object]:

@@ -26,7 +26,7 @@ from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act, act_as_member, member_form, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, confirm, member_form, now, see_other
 from confederal.node.words import day, listing, moment, say
 from confederal.permissions import Action, may
 from confederal.records import outcome_phrase
@@ -501,13 +501,41 @@ def vote(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return _as_member(request, slug, number, Action.VOTE, cast, _picks_query(picks) if picks else "")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """GET asks first (only the author, while the vote is open); POST withdraws, checking everything again."""
+
     def do_withdraw(member: Member, proposal: Proposal) -> Done:
         services.do_withdraw(member, proposal, now())
         return Done(_("The proposal is withdrawn."))
 
-    return _as_member(request, slug, number, Action.PROPOSE, do_withdraw)
+    if request.method == "POST":
+        return _as_member(request, slug, number, Action.PROPOSE, do_withdraw)
+    assembly, proposal = _proposal(slug, number)
+    back = reverse("proposal", args=[slug, number])
+
+    def ask(member: Member) -> HttpResponse:
+        if proposal.author_id != member.pk or proposal.status != Proposal.Status.OPEN:
+            refused = Refused("author_only", _("Only the person who proposed it can withdraw it, while it is open."))
+            return back_with(request, refused, back)
+        names = {"number": proposal.number, "title": proposal.title}
+        return confirm(
+            request,
+            heading=_("Withdraw proposal %(number)s?") % names,
+            lede=_(
+                "“%(title)s” stops here: the vote ends, the votes cast are not counted and nothing is decided. "
+                "It cannot be opened again; you could propose it anew."
+            )
+            % names,
+            public=_(
+                "Nothing is written to the public ledger, since nothing was decided; the proposal stays listed "
+                "as withdrawn, with your name as its author, for everyone who can read this assembly's proposals."
+            ),
+            button=_("Withdraw the proposal"),
+            cancel=back,
+        )
+
+    return member_form(request, assembly, Action.PROPOSE, back, ask)
 
 
 @require_POST
