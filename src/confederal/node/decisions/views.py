@@ -274,7 +274,8 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "outcome_text": _outcome_text(proposal.outcome, labels),
         "mine_text": _you_voted(method, mine.choice, labels) if mine else "",
         "mine_values": _ballot_values(mine.choice) if mine else {},
-        "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN,
+        # A vote past its closing time (not yet closed by the ticker) offers no ballot: it could not be cast.
+        "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN and now() < proposal.closes_at,
         "can_review": may(who, Action.PROPOSE),
         "is_author": me is not None and proposal.author_id == me.pk,
         "participants": selectors.participants(proposal),

@@ -103,6 +103,9 @@ def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "can_facilitate": may(who, Action.FACILITATE),
             "can_publish": may(who, Action.PUBLISH_MINUTES),
             "planned": meeting.status == Meeting.Status.PLANNED,
+            # Controls appear only when they can work: attendance from an hour before, minutes once it started.
+            "attendance_open": services.attendance_open(meeting, now()),
+            "started": now() >= meeting.starts_at,
         },
     )
 
@@ -116,6 +119,7 @@ def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             # Checking in someone else is the facilitator's job.
             require(request.user, meeting.assembly, Action.FACILITATE, now().date())
             target = current_member_or_404(meeting.assembly, int(who) if who.isdecimal() else 0)
+        services.check_attendance_open(meeting, now())
         services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
 
     return _as_member(request, slug, number, Action.ATTEND_MEETING, mark)
