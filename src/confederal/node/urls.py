@@ -24,6 +24,7 @@ assembly = [
     path("leave", assemblies.leave, name="leave"),
     path("away", assemblies.away, name="away"),
     path("split", assemblies.split, name="split"),
+    path("proposals/", decisions.archive, name="proposals"),
     path("proposals/new", decisions.propose, name="propose"),
     path("proposals/<int:number>/", decisions.proposal_page, name="proposal"),
     path("proposals/<int:number>/status", decisions.vote_status, name="vote-status"),

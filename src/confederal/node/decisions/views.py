@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -252,6 +253,43 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "eligible": member_count(assembly),
     }
     return render(request, "decisions/_vote_status.html", context)
+
+
+def _archive_day(request: HttpRequest, name: str) -> date | None:
+    text = request.GET.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        messages.error(request, _("Give days as YYYY-MM-DD; “%(text)s” was left out of the search.") % {"text": text})
+        return None
+
+
+@require_safe
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every proposal of the assembly, newest first: search the title and text, narrow by state, method and the day
+    it opened, a page at a time."""
+    assembly = access_assembly(slug)
+    narrow = selectors.ArchiveFilter(
+        words=request.GET.get("q", "").strip()[:200],
+        status=request.GET.get("status", ""),
+        method=request.GET.get("method", "") if request.GET.get("method", "") in METHOD_NAMES else "",
+        since=_archive_day(request, "since"),
+        until=_archive_day(request, "until"),
+    )
+    number = request.GET.get("page", "1")
+    page = selectors.archive_page(assembly, narrow, int(number) if number.isdecimal() and len(number) < 9 else 1)
+    kept = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        "assembly": assembly,
+        "page": page,
+        "narrow": narrow,
+        "query": urlencode(kept),
+        "statuses": Proposal.Status.choices,
+        "methods": [(m.value, METHOD_NAMES[m]) for m in Method],
+        "method_names": {m.value: str(METHOD_NAMES[m]).split(" — ")[0] for m in Method},
+        "values": {k: request.GET.get(k, "") for k in ("q", "status", "method", "since", "until")},
+    }
+    return render(request, "decisions/archive.html", context)
 
 
 @require_safe
