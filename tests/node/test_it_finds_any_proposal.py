@@ -1,5 +1,5 @@
-"""Every proposal an assembly ever had is in its archive: searched by title and text, narrowed by state, method and
-the day it opened, a page at a time."""
+"""Every proposal (and meeting) an assembly ever had is in its archive: proposals searched by title and text,
+narrowed by state, method and the day they opened, a page at a time."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from confederal.node.decisions.services import check_propose, do_propose, do_withdraw
+from confederal.node.meetings.services import check_schedule, do_schedule
 from confederal.node.web import now
 
 from .cell import build_cell
@@ -82,3 +83,25 @@ def test_it_narrows_by_the_day_a_proposal_opened_and_explains_a_bad_day(cell, cl
     assert "Give days as YYYY-MM-DD; “31/12/2026” was left out of the search." in bad
     assert "47 proposals" in bad
     assert "47 proposals" in _page(client, status="nonsense", method="<script>")
+
+
+def test_it_lists_every_meeting_a_page_at_a_time(cell, client):
+    for day in range(1, 25):
+        draft = check_schedule(
+            cell.members["ana"],
+            title=f"Weekly meeting {day:02d}",
+            starts_at=now() + timedelta(days=day),
+            minutes=60,
+            place="",
+            agenda=[],
+            now=now(),
+        )
+        do_schedule(draft)
+    first = client.get("/assemblies/oak-street/meetings/").content.decode()
+    assert "25 meetings" in first
+    assert "Weekly meeting 24" in first
+    assert "Weekly meeting 04" not in first
+    second = client.get("/assemblies/oak-street/meetings/", {"page": "2"}).content.decode()
+    assert "Weekly meeting 04" in second
+    assert "Spring meeting" in second
+    assert 'href="/assemblies/oak-street/meetings/"' in client.get("/assemblies/oak-street/").content.decode()

@@ -31,6 +31,7 @@ assembly = [
     path("proposals/<int:number>/vote", decisions.vote, name="vote"),
     path("proposals/<int:number>/withdraw", decisions.withdraw, name="withdraw"),
     path("proposals/<int:number>/keep", decisions.keep, name="keep"),
+    path("meetings/", meetings.meetings_list, name="meetings"),
     path("meetings/new", meetings.schedule, name="schedule"),
     path("meetings.ics", meetings.assembly_ics, name="assembly-ics"),
     path("meetings/<int:number>/", meetings.meeting_page, name="meeting"),

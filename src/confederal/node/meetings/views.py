@@ -81,6 +81,15 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+def meetings_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every meeting of the assembly, latest first, a page at a time."""
+    assembly = access_assembly(slug)
+    number = request.GET.get("page", "1")
+    page = selectors.meetings_page(assembly, int(number) if number.isdecimal() and len(number) < 9 else 1)
+    return render(request, "meetings/list.html", {"assembly": assembly, "page": page})
+
+
+@require_safe
 def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
     who, me = actor(request.user, assembly, now().date())
