@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from confederal.node.accounts.models import Preferences
+from confederal.node.errors import Refused
+from confederal.node.federation.views import _minute
 from confederal.node.meetings.models import Meeting
 
 from .cell import build_cell
@@ -86,3 +90,12 @@ def test_it_explains_a_time_the_clocks_skip_or_repeat(cell, client, day, time, s
     assert answer.status_code == 400
     assert says in answer.content.decode()
     assert Meeting.objects.count() == before
+
+
+def test_a_council_time_typed_on_the_federation_page_is_read_in_the_readers_zone():
+    with timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
+        assert _minute("2027-01-15T18:00") == "2027-01-15T17:00:00Z"
+        assert _minute("2027-07-15T18:00") == "2027-07-15T16:00:00Z"
+        with pytest.raises(Refused, match="does not exist in Europe/Berlin"):
+            _minute("2027-03-28T02:30")
+    assert _minute("") == ""
