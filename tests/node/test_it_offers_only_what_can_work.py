@@ -92,3 +92,16 @@ def test_it_shows_where_you_are_and_lets_you_skip_to_the_content(cell, client, p
     assert page.count('aria-current="page"') == 1
     assert '<a class="skip" href="#content">Skip to content</a>' in page
     assert '<main id="content"' in page
+
+
+def test_it_says_what_each_meeting_action_did(cell, client):
+    client.force_login(cell.users["fay"])
+    meeting = reverse("attend", args=["oak-street", cell.meeting.number])
+    assert "You are marked present." in client.post(meeting, {"present": "1"}, follow=True).content.decode()
+    other = str(cell.members["ana"].pk)
+    said = client.post(meeting, {"member": other, "present": "1"}, follow=True).content.decode()
+    assert "Ana is marked present." in said
+    link = reverse("link-decision", args=["oak-street", cell.meeting.number])
+    client.force_login(cell.users["nico"])
+    said = client.post(link, {"proposal": str(cell.proposal.number)}, follow=True).content.decode()
+    assert f"Proposal {cell.proposal.number} is linked to this meeting." in said

@@ -121,7 +121,7 @@ def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @require_POST
 def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    def mark(me: Member, meeting: Meeting) -> None:
+    def mark(me: Member, meeting: Meeting) -> Done:
         target = me
         who = request.POST.get("member", "")
         if who and who != str(me.pk):
@@ -129,7 +129,12 @@ def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             require(request.user, meeting.assembly, Action.FACILITATE, now().date())
             target = current_member_or_404(meeting.assembly, int(who) if who.isdecimal() else 0)
         services.check_attendance_open(meeting, now())
-        services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
+        present = request.POST.get("present", "1") == "1"
+        services.do_set_attendance(meeting, target, present)
+        names = {"name": target.public_name}
+        if target.pk == me.pk:
+            return Done(_("You are marked present.") if present else _("You are no longer marked present."))
+        return Done(_("%(name)s is marked present.") % names if present else _("%(name)s is marked absent.") % names)
 
     return _as_member(request, slug, number, Action.ATTEND_MEETING, mark)
 
@@ -150,13 +155,14 @@ def notes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def link_decision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
 
-    def link() -> None:
+    def link() -> Done:
         require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
         text = request.POST.get("proposal", "")
         proposal = proposal_by_number(assembly, int(text) if text.isdecimal() and len(text) < 9 else 0)
         if proposal is None:
             raise Refused("not_found", _("Choose a proposal of this assembly."), 404)
         services.do_link_decision(meeting, proposal)
+        return Done(_("Proposal %(number)s is linked to this meeting.") % {"number": proposal.number})
 
     return act(request, reverse("meeting", args=[slug, number]), link)
 
