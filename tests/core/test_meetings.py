@@ -33,6 +33,13 @@ def test_long_lines_fold_at_75_octets_without_splitting_characters():
     assert "SUMMARY:" + "Réunion " * 30 in unfolded.replace("\\,", ",")
 
 
+def test_the_calendar_names_the_zone_its_reader_sees_and_keeps_times_in_utc():
+    text = ics_calendar("Food hub", [_event()], "Europe/Berlin")
+    assert "X-WR-TIMEZONE:Europe/Berlin\r\n" in text
+    assert "DTSTART:20261201T183000Z\r\n" in text
+    assert "X-WR-TIMEZONE" not in ics_calendar("Food hub", [_event()])
+
+
 def test_naive_times_are_refused():
     with pytest.raises(ValueError, match="time zone"):
         ics_calendar("x", [_event(start=datetime(2026, 12, 1, 18, 30))])

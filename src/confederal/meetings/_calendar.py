@@ -49,8 +49,12 @@ def _fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-def ics_calendar(name: str, events: Sequence[CalendarEvent]) -> str:
-    """Return a VCALENDAR holding the events, with CRLF line ends as the standard requires."""
+def ics_calendar(name: str, events: Sequence[CalendarEvent], zone: str = "") -> str:
+    """Return a VCALENDAR holding the events, with CRLF line ends as the standard requires.
+
+    Times are written in UTC (every calendar reads them alike); ``zone``, an IANA name, is the zone the
+    reader sees them in, named by ``X-WR-TIMEZONE`` so calendars that honour it show the same local times.
+    """
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -58,6 +62,8 @@ def ics_calendar(name: str, events: Sequence[CalendarEvent]) -> str:
         "CALSCALE:GREGORIAN",
         f"X-WR-CALNAME:{_text(name)}",
     ]
+    if zone:
+        lines.append(f"X-WR-TIMEZONE:{_text(zone)}")
     for event in events:
         lines += [
             "BEGIN:VEVENT",

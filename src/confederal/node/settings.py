@@ -195,6 +195,7 @@ INSTALLED_APPS = [
     "confederal.node.books",
     "confederal.node.notices",
     "confederal.node.discussion",
+    "confederal.node.once",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "confederal.node.web.demo_context",
             ],
+            # `{% once %}` in every form that acts, without a `{% load %}` in each template.
+            "builtins": ["confederal.node.once.templatetags.once"],
         },
     },
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from . import clock
 from .errors import Refused
@@ -26,6 +27,7 @@ __all__ = [
     "act_as_member",
     "back_with",
     "client_address",
+    "confirm",
     "demo_context",
     "member_form",
     "now",
@@ -85,16 +87,59 @@ def act(
     becomes a server error: nothing was changed, and the person reads why —
     above the form ``again`` shows (with what they typed), if given, else at ``back``.
     """
+    token = ""
     try:
+        token, earlier = _claim(request, back)
+        if earlier is not None:
+            return earlier
         done = action() or Done()
     except Refused as refused:
+        _forget(token)
         if again is None:
             return back_with(request, refused, back)
         messages.error(request, refused.message)
         return again()
+    except BaseException:
+        _forget(token)
+        raise
     if done.message:
         (messages.warning if done.warning else messages.success)(request, done.message)
+    if token:
+        from .once.services import do_note_done
+
+        do_note_done(token, done.message, done.to or back)
     return see_other(done.to or back)
+
+
+def _claim(request: HttpRequest, back: str) -> tuple[str, HttpResponse | None]:
+    """Claim the form's one-time token (``{% once %}``), if it carries one: ``(token, None)`` when this request
+    is the first to carry it; ``(token, answer)`` when an earlier one did, the answer saying what that one did.
+
+    Raises:
+        Refused: the token was tampered with.
+    """
+    from .once.services import FIELD, check_token, do_claim
+
+    text = request.POST.get(FIELD, "") if request.method == "POST" else ""
+    if not text:
+        return "", None
+    token = check_token(text)
+    earlier = do_claim(token, now())
+    if earlier is None:
+        return token, None
+    if not earlier.to:
+        messages.info(request, _("This is already being done; reload the page in a moment to see it."))
+        return "", see_other(back)
+    said = _("This was already done.")
+    messages.info(request, f"{said} {earlier.message}" if earlier.message else said)
+    return "", see_other(earlier.to)
+
+
+def _forget(token: str) -> None:
+    if token:
+        from .once.services import do_forget
+
+        do_forget(token)
 
 
 def act_as_member(
@@ -118,6 +163,27 @@ def member_form(
     except Refused as refused:
         return back_with(request, refused, back)
     return form(member)
+
+
+def confirm(
+    request: HttpRequest,
+    *,
+    heading: str,
+    lede: str,
+    public: str,
+    button: str,
+    cancel: str,
+    hidden: Sequence[tuple[str, str]] = (),
+) -> HttpResponse:
+    """The page that asks before an act that cannot be undone: what it does, what becomes public and permanent,
+    a button that sends the act (a POST to this same address, with ``hidden`` fields) and Cancel (``cancel``).
+
+    It is an ordinary page (no script needed); the POST it sends still checks everything itself.
+    """
+    from django.shortcuts import render
+
+    context = {"heading": heading, "lede": lede, "public": public, "button": button, "cancel": cancel}
+    return render(request, "confirm.html", context | {"hidden": list(hidden)})
 
 
 def demo_context(request: HttpRequest) -> dict[str, object]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import zoneinfo
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -15,9 +17,13 @@ from django.utils.translation import gettext as _
 from .errors import Refused
 
 __all__ = [
+    "SESSION_KEY",
     "AssemblyTimeZoneMiddleware",
     "activate_for",
     "check_zone",
+    "local_moment",
+    "personal_zone",
+    "remember_time_zone",
     "sets_its_own_time_zone",
     "shows_no_times",
     "zone_choices",
@@ -73,9 +79,62 @@ def zone_named_by(charter: object) -> str:
     return str(charter.get("time_zone", "UTC")) if isinstance(charter, dict) else "UTC"
 
 
+#: The zone the person making this request chose on their account page ("" = follow each assembly's).
+_personal: contextvars.ContextVar[str] = contextvars.ContextVar("personal_zone", default="")
+
+#: Where a signed-in person's chosen zone is kept in their session (set at sign-in and on the account page),
+#: so no page needs a query to find it.
+SESSION_KEY = "time_zone"
+
+
+def remember_time_zone(sender: object, request: HttpRequest | None = None, user: Any = None, **_: object) -> None:
+    """At sign-in, keep the person's chosen zone in their session (Django's ``user_logged_in`` signal)."""
+    from .accounts.selectors import chosen_time_zone
+
+    if request is not None and hasattr(request, "session") and user is not None:
+        request.session[SESSION_KEY] = chosen_time_zone(user)
+
+
+def personal_zone() -> str:
+    """The zone the person making this request chose, or "" when they follow each assembly's own."""
+    return _personal.get()
+
+
 def activate_for(charter: object) -> None:
-    """Show the rest of this request in the time zone the assembly's charter names."""
-    timezone.activate(zoneinfo.ZoneInfo(zone_named_by(charter)))
+    """Show the rest of this request in the person's own zone, if they chose one, else the assembly's."""
+    timezone.activate(zoneinfo.ZoneInfo(_personal.get() or zone_named_by(charter)))
+
+
+def local_moment(day_text: str, time_text: str) -> datetime:
+    """The moment a person means by a day (YYYY-MM-DD) and a time (HH:MM) typed in the active time zone.
+
+    Raises:
+        Refused: not a day and a time, a time the clocks skip (spring forward), or one they pass twice (fall back).
+    """
+    zone = timezone.get_current_timezone()
+    name = timezone.get_current_timezone_name()
+    try:
+        wall = datetime.fromisoformat(f"{day_text.strip()}T{time_text.strip()}")
+    except ValueError:
+        raise Refused(
+            "bad_time", _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": name}
+        ) from None
+    if wall.tzinfo is not None:
+        raise Refused("bad_time", _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": name})
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    shown = {"time": wall.strftime("%H:%M"), "day": wall.strftime("%Y-%m-%d"), "zone": name}
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        raise Refused(
+            "no_such_time",
+            _("%(time)s on %(day)s does not exist in %(zone)s: the clocks go forward then. Choose another time.")
+            % shown,
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise Refused(
+            "ambiguous_time",
+            _("%(time)s on %(day)s happens twice in %(zone)s: the clocks go back then. Choose another time.") % shown,
+        )
+    return first
 
 
 class AssemblyTimeZoneMiddleware:
@@ -85,9 +144,11 @@ class AssemblyTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _personal.set(_chosen_by(request))
         try:
             return self.get_response(request)
         finally:
+            _personal.reset(token)
             timezone.deactivate()
 
     def process_view(
@@ -98,5 +159,13 @@ class AssemblyTimeZoneMiddleware:
         if getattr(view, "shows_no_times", False) or getattr(view, "sets_its_own_time_zone", False):
             return
         slug = kwargs.get("slug")
-        zone = time_zone_of(slug) if isinstance(slug, str) else None
+        zone = _personal.get() or (time_zone_of(slug) if isinstance(slug, str) else None)
         timezone.activate(zoneinfo.ZoneInfo(zone or settings.TIME_ZONE))
+
+
+def _chosen_by(request: HttpRequest) -> str:
+    """The zone kept in the session of a signed-in person (only looked at when the request carries a session)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES or not hasattr(request, "session"):
+        return ""
+    zone = request.session.get(SESSION_KEY, "")
+    return zone if isinstance(zone, str) and zone in _known() else ""

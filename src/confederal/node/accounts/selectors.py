@@ -11,9 +11,10 @@ from django.db.models import Max, Q, QuerySet
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import ApiToken
+from .models import ApiToken, Preferences
 
 __all__ = [
+    "chosen_time_zone",
     "live_tokens",
     "pending_two_factor_device",
     "recovery_codes_left",
@@ -70,3 +71,8 @@ def sign_in_paused_until(name: str | None, address: str | None, now: datetime) -
         counted |= Q(ip_address=address)
     last = AccessAttempt.objects.filter(counted, attempt_time__gte=now - pause).aggregate(last=Max("attempt_time"))
     return (last["last"] or now) + pause
+
+
+def chosen_time_zone(user: User) -> str:
+    """The time zone the person chose on their account page, or "" when they follow each assembly's own."""
+    return Preferences.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""

@@ -30,7 +30,7 @@ from confederal.node.errors import Refused
 from confederal.node.words import moment
 
 from . import selectors
-from .models import ApiToken
+from .models import ApiToken, Preferences
 
 __all__ = [
     "RECOVERY_CODES",
@@ -41,10 +41,12 @@ __all__ = [
     "check_password_change",
     "check_second_step",
     "check_sign_up",
+    "check_time_zone",
     "do_change_password",
     "do_confirm_two_factor",
     "do_create_token",
     "do_revoke_token",
+    "do_set_time_zone",
     "do_sign_up",
     "do_start_two_factor",
     "do_turn_off_two_factor",
@@ -301,3 +303,19 @@ def _verified(device: Device, code: str) -> bool:
         return False
     # django-otp locks the device's row while it checks, so one code is never accepted twice.
     return otp_verify(device.user, device.persistent_id, typed) is not None
+
+
+def check_time_zone(name: str) -> str:
+    """A zone a person may choose for themselves: blank (follow each assembly's own) or a known IANA zone.
+
+    Raises:
+        Refused: no such zone.
+    """
+    from confederal.node.zones import check_zone
+
+    return check_zone(name) if name.strip() else ""
+
+
+def do_set_time_zone(user: User, zone: str) -> None:
+    """Keep the person's zone (checked by :func:`check_time_zone`); other preferences stay as they are."""
+    Preferences.objects.update_or_create(user=user, defaults={"time_zone": zone})

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from confederal.node.access import signed_in
 from confederal.node.errors import Refused
 from confederal.node.web import Done, act, now, on_this_node, see_other
+from confederal.node.zones import SESSION_KEY, zone_choices
 
 from . import selectors, services
 
@@ -180,8 +181,27 @@ def account(request: HttpRequest) -> HttpResponse:
         {
             "two_factor": selectors.two_factor_device(user) is not None,
             "codes_left": selectors.recovery_codes_left(user),
+            "time_zone": selectors.chosen_time_zone(user),
+            "zones": zone_choices(),
         },
     )
+
+
+@login_required
+@require_POST
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """The person's own time zone: every time is then shown, and typed, in it (blank: each assembly's own)."""
+    user = signed_in(request.user)
+
+    def choose() -> Done:
+        zone = services.check_time_zone(request.POST.get("time_zone", ""))
+        services.do_set_time_zone(user, zone)
+        request.session[SESSION_KEY] = zone
+        if zone:
+            return Done(_("Times are now shown, and typed, in %(zone)s.") % {"zone": zone}, reverse("account"))
+        return Done(_("Times now follow each assembly's own time zone."), reverse("account"))
+
+    return act(request, reverse("account"), choose)
 
 
 @login_required

@@ -121,6 +121,7 @@ def attendance(request: HttpRequest, slug: Slug, number: Number, body: Attendanc
     if body.member is not None and body.member != me.pk:
         authorise(request, meeting.assembly, Action.FACILITATE)
         target = current_member_or_404(meeting.assembly, body.member)
+    services.check_attendance_open(meeting, now())
     services.do_set_attendance(meeting, target, body.present)
     return meeting_out(meeting)
 

@@ -34,7 +34,7 @@ from confederal.node.meetings import selectors as meeting_selectors
 from confederal.node.roles import selectors as role_selectors
 from confederal.node.roles.models import RoleTerm
 from confederal.node.roles.services import terms_by_kind
-from confederal.node.web import Done, act, act_as_member, back_with, member_form, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, confirm, member_form, now, see_other
 from confederal.node.zones import activate_for, sets_its_own_time_zone, zone_choices
 from confederal.permissions import Action, may
 
@@ -295,15 +295,37 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return act(request, reverse("invitation", args=[token]), accept)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET asks first, saying what the ledger will keep; POST leaves."""
     assembly = access_assembly(slug)
+    back = reverse("assembly", args=[slug])
 
     def go(member: Member) -> Done:
         services.do_leave(member, now())
         return Done(_("You have left %(name)s. Thank you for your part in it.") % {"name": assembly.name})
 
-    return act_as_member(request, assembly, Action.LEAVE, reverse("assembly", args=[slug]), go)
+    def ask(member: Member) -> HttpResponse:
+        if request.method == "POST":
+            return act(request, back, lambda: go(member))
+        names = {"name": assembly.name, "public_name": member.public_name}
+        return confirm(
+            request,
+            heading=_("Leave %(name)s?") % names,
+            lede=_(
+                "You stop being a member today: you can no longer vote or propose here, and any role you hold ends. "
+                "To come back you would ask to join again."
+            ),
+            public=_(
+                "The assembly's public ledger records that %(public_name)s left %(name)s today. The ledger is "
+                "permanent: this entry can never be removed."
+            )
+            % names,
+            button=_("Leave the assembly"),
+            cancel=back,
+        )
+
+    return member_form(request, assembly, Action.LEAVE, back, ask)
 
 
 @require_POST

@@ -13,14 +13,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from confederal import books as core
 from confederal.node.access import access_assembly, actor
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.decisions.services import assembly_currency, do_propose
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act_as_member, now
+from confederal.node.web import Done, act_as_member, back_with, confirm, member_form, now
 from confederal.permissions import Action
 
 from . import selectors, services
@@ -235,8 +235,9 @@ def pay(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return _on_spend(request, slug, number, act_pay)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def reverse_transaction(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """GET (from the form, with the reason) asks first, saying what the ledger will keep; POST reverses."""
     assembly = access_assembly(slug)
     row = selectors.transaction_or_404(assembly, number)
 
@@ -248,7 +249,30 @@ def reverse_transaction(request: HttpRequest, slug: str, number: int) -> HttpRes
         )
 
     back = reverse("book-transaction", args=[slug, number])
-    return act_as_member(request, assembly, Action.VIEW, back, act_reverse)
+    if request.method == "POST":
+        return act_as_member(request, assembly, Action.VIEW, back, act_reverse)
+    reason = request.GET.get("reason", "")
+
+    def ask(member: Member) -> HttpResponse:
+        try:
+            services.check_reverse(member, row, reason, now())
+        except Refused as refused:
+            return back_with(request, refused, back)
+        return confirm(
+            request,
+            heading=_("Reverse transaction %(number)s?") % {"number": number},
+            lede=_("A new transaction undoes this one, amount for amount. Nothing in the books is edited or removed."),
+            public=_(
+                "The correction, its amounts and your reason (“%(reason)s”) are written to the assembly's public "
+                "ledger, for good, beside the transaction it corrects."
+            )
+            % {"reason": reason.strip()},
+            button=_("Reverse this transaction"),
+            cancel=back,
+            hidden=[("reason", reason)],
+        )
+
+    return member_form(request, assembly, Action.VIEW, back, ask)
 
 
 def budget_rows(post: Mapping[str, str], count: int) -> list[tuple[str, str, str, str, str]]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from confederal.node.assemblies.models import Assembly, Member
@@ -12,7 +15,10 @@ from confederal.node.assemblies.models import Assembly, Member
 from .models import Ballot, Proposal, ProposalVersion
 
 __all__ = [
+    "ARCHIVE_PAGE_SIZE",
+    "ArchiveFilter",
     "amendments",
+    "archive_page",
     "ballot_of",
     "ballots_by_name",
     "open_numbers",
@@ -103,3 +109,39 @@ def reasons_given(proposal: Proposal) -> list[Ballot]:
 def versions(proposal: Proposal) -> list[ProposalVersion]:
     """Every version of an amended proposal's text, the first first, with who wrote it (none if never amended)."""
     return list(proposal.versions.select_related("by").order_by("version"))
+
+
+#: How many proposals one page of an assembly's archive lists.
+ARCHIVE_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ArchiveFilter:
+    """What a reader narrows an assembly's archive to; empty values narrow nothing."""
+
+    words: str = ""
+    status: str = ""
+    method: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def archive_page(assembly: Assembly, narrow: ArchiveFilter, number: int) -> Page[Proposal]:
+    """One page of every proposal of the assembly ``narrow`` leaves, newest first (the last page if past it).
+
+    Words are searched in the title and the text; days are the days the proposals opened, in the active time zone.
+    The rows are read by the (assembly, number) index, newest first.
+    """
+    rows = assembly.proposals.order_by("-number")
+    if narrow.words:
+        rows = rows.filter(Q(title__icontains=narrow.words) | Q(text__icontains=narrow.words))
+    if narrow.status in Proposal.Status.values:
+        rows = rows.filter(status=narrow.status)
+    if narrow.method:
+        rows = rows.filter(method=narrow.method)
+    if narrow.since:
+        rows = rows.filter(opens_at__date__gte=narrow.since)
+    if narrow.until:
+        rows = rows.filter(opens_at__date__lte=narrow.until)
+    fields = ("number", "title", "status", "method", "kind", "outcome", "opens_at", "closes_at", "closed_at")
+    return Paginator(rows.only(*fields), ARCHIVE_PAGE_SIZE).get_page(number)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,7 +36,7 @@ from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.selectors import member_count
 from confederal.node.assemblies.services import charter_of
 from confederal.node.errors import Refused
-from confederal.node.web import Done, act, act_as_member, member_form, now, see_other
+from confederal.node.web import Done, act, act_as_member, back_with, confirm, member_form, now, see_other
 from confederal.node.words import day, listing, moment, say
 from confederal.permissions import Action, may
 from confederal.records import outcome_phrase
@@ -268,6 +269,43 @@ def vote_status(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return render(request, "decisions/_vote_status.html", context)
 
 
+def _archive_day(request: HttpRequest, name: str) -> date | None:
+    text = request.GET.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        messages.error(request, _("Give days as YYYY-MM-DD; “%(text)s” was left out of the search.") % {"text": text})
+        return None
+
+
+@require_safe
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every proposal of the assembly, newest first: search the title and text, narrow by state, method and the day
+    it opened, a page at a time."""
+    assembly = access_assembly(slug)
+    narrow = selectors.ArchiveFilter(
+        words=request.GET.get("q", "").strip()[:200],
+        status=request.GET.get("status", ""),
+        method=request.GET.get("method", "") if request.GET.get("method", "") in METHOD_NAMES else "",
+        since=_archive_day(request, "since"),
+        until=_archive_day(request, "until"),
+    )
+    number = request.GET.get("page", "1")
+    page = selectors.archive_page(assembly, narrow, int(number) if number.isdecimal() and len(number) < 9 else 1)
+    kept = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        "assembly": assembly,
+        "page": page,
+        "narrow": narrow,
+        "query": urlencode(kept),
+        "statuses": Proposal.Status.choices,
+        "methods": [(m.value, METHOD_NAMES[m]) for m in Method],
+        "method_names": {m.value: str(METHOD_NAMES[m]).split(" — ")[0] for m in Method},
+        "values": {k: request.GET.get(k, "") for k in ("q", "status", "method", "since", "until")},
+    }
+    return render(request, "decisions/archive.html", context)
+
+
 @require_safe
 def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, proposal = _proposal(slug, number)
@@ -288,7 +326,8 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "outcome_text": _outcome_text(proposal.outcome, labels),
         "mine_text": _you_voted(method, mine.choice, labels) if mine else "",
         "mine_values": _ballot_values(mine.choice) if mine else {},
-        "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN,
+        # A vote past its closing time (not yet closed by the ticker) offers no ballot: it could not be cast.
+        "can_vote": may(who, Action.VOTE) and proposal.status == Proposal.Status.OPEN and now() < proposal.closes_at,
         "can_review": may(who, Action.PROPOSE),
         "is_author": me is not None and proposal.author_id == me.pk,
         "participants": selectors.participants(proposal),
@@ -574,13 +613,41 @@ def amend_proposal(request: HttpRequest, slug: str, number: int) -> HttpResponse
     return _as_member(request, slug, number, Action.PROPOSE, amend_it, "#versions")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """GET asks first (only the author, while the vote is open); POST withdraws, checking everything again."""
+
     def do_withdraw(member: Member, proposal: Proposal) -> Done:
         services.do_withdraw(member, proposal, now())
         return Done(_("The proposal is withdrawn."))
 
-    return _as_member(request, slug, number, Action.PROPOSE, do_withdraw)
+    if request.method == "POST":
+        return _as_member(request, slug, number, Action.PROPOSE, do_withdraw)
+    assembly, proposal = _proposal(slug, number)
+    back = reverse("proposal", args=[slug, number])
+
+    def ask(member: Member) -> HttpResponse:
+        if proposal.author_id != member.pk or proposal.status != Proposal.Status.OPEN:
+            refused = Refused("author_only", _("Only the person who proposed it can withdraw it, while it is open."))
+            return back_with(request, refused, back)
+        names = {"number": proposal.number, "title": proposal.title}
+        return confirm(
+            request,
+            heading=_("Withdraw proposal %(number)s?") % names,
+            lede=_(
+                "“%(title)s” stops here: the vote ends, the votes cast are not counted and nothing is decided. "
+                "It cannot be opened again; you could propose it anew."
+            )
+            % names,
+            public=_(
+                "Nothing is written to the public ledger, since nothing was decided; the proposal stays listed "
+                "as withdrawn, with your name as its author, for everyone who can read this assembly's proposals."
+            ),
+            button=_("Withdraw the proposal"),
+            cancel=back,
+        )
+
+    return member_form(request, assembly, Action.PROPOSE, back, ask)
 
 
 @require_POST

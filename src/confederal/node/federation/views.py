@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -21,6 +22,7 @@ from confederal.node.decisions.services import check_federation_proposal, do_pro
 from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors as ledger_selectors
 from confederal.node.web import Done, act, back_with, now, on_this_node
+from confederal.node.zones import local_moment
 from confederal.permissions import Action
 
 from . import selectors, services
@@ -124,8 +126,9 @@ def federation_page(request: HttpRequest, federation_id: str) -> HttpResponse:
         "members": [(o, fed.title(o)) for o, _ in fed.state.members],
         "councils": [(c, selectors.council_summary(c, moment)) for c in councils],
         "mine": mine,
-        "default_start": format_time(moment + timedelta(minutes=5))[:16],
-        "default_end": format_time(moment + timedelta(days=min(7, fed.state.charter.max_council_days)))[:16],
+        "default_start": _local_minute(moment + timedelta(minutes=5)),
+        "default_end": _local_minute(moment + timedelta(days=min(7, fed.state.charter.max_council_days))),
+        "zone": timezone.get_current_timezone_name(),
     }
     return render(request, "federation/federation.html", context)
 
@@ -330,9 +333,17 @@ def _int(text: str) -> int | str:
 
 
 def _minute(text: str) -> str:
-    """A datetime-local value (2026-12-01T18:00) as a ledger time, in UTC."""
+    """A datetime-local value (2026-12-01T18:00), typed in the reader's zone (the active one), as a ledger time."""
     text = text.strip()
-    return text + ":00Z" if len(text) == 16 else text
+    if not text:
+        return text
+    day_text, _sep, time_text = text.partition("T")
+    return format_time(local_moment(day_text, time_text[:5] if len(time_text) >= 5 else time_text))
+
+
+def _local_minute(moment: datetime) -> str:
+    """A moment as a datetime-local value in the active zone (what :func:`_minute` reads back)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 @require_POST

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -13,6 +14,7 @@ from confederal.node.decisions.models import Proposal
 from .models import AgendaItem, Meeting
 
 __all__ = [
+    "MEETINGS_PAGE_SIZE",
     "agenda",
     "agenda_titles",
     "attendance",
@@ -22,6 +24,7 @@ __all__ = [
     "linked_decisions",
     "meeting_or_404",
     "meetings",
+    "meetings_page",
     "past_meetings",
     "present_names",
     "upcoming_meetings",
@@ -86,3 +89,12 @@ def decision_numbers(meeting: Meeting) -> list[int]:
 def linkable_proposals(assembly: Assembly, meeting: Meeting, limit: int = 30) -> QuerySet[Proposal]:
     """The assembly's latest proposals not yet linked to the meeting."""
     return assembly.proposals.exclude(pk__in=meeting.decisions.values("pk")).order_by("-number")[:limit]
+
+
+#: How many meetings one page of an assembly's list of meetings shows.
+MEETINGS_PAGE_SIZE = 20
+
+
+def meetings_page(assembly: Assembly, number: int) -> Page[Meeting]:
+    """One page of all the assembly's meetings, latest first (the last page if ``number`` is past it)."""
+    return Paginator(assembly.meetings.order_by("-starts_at"), MEETINGS_PAGE_SIZE).get_page(number)

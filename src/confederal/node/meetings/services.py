@@ -27,7 +27,10 @@ from confederal.records import MeetingMinutes
 from .models import AgendaItem, Attendance, Meeting
 
 __all__ = [
+    "ATTENDANCE_OPENS",
     "MeetingDraft",
+    "attendance_open",
+    "check_attendance_open",
     "check_schedule",
     "do_link_decision",
     "do_publish_minutes",
@@ -37,6 +40,8 @@ __all__ = [
 ]
 
 MAX_AGENDA_ITEMS = 30
+#: People can say they are here from this long before a meeting starts (not days ahead).
+ATTENDANCE_OPENS = timedelta(hours=1)
 #: Far-future dates are almost always typos (2062 for 2026); a year of planning is plenty.
 MAX_DAYS_AHEAD = 5 * 365
 
@@ -50,6 +55,21 @@ class MeetingDraft:
     ends_at: datetime
     place: str
     agenda: list[str]
+
+
+def attendance_open(meeting: Meeting, now: datetime) -> bool:
+    """Whether attendance can be taken now: from an hour before the start, while the minutes are not published."""
+    return meeting.status == Meeting.Status.PLANNED and now >= meeting.starts_at - ATTENDANCE_OPENS
+
+
+def check_attendance_open(meeting: Meeting, now: datetime) -> None:
+    """Refuse attendance taken days before a meeting (or after its minutes).
+
+    Raises:
+        Refused: the meeting is more than an hour away.
+    """
+    if meeting.status == Meeting.Status.PLANNED and not attendance_open(meeting, now):
+        raise Refused("not_yet", _("Attendance opens an hour before the meeting starts."), 409)
 
 
 def check_schedule(

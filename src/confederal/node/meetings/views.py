@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -19,6 +18,7 @@ from confederal.node.assemblies.selectors import current_member_or_404, members_
 from confederal.node.decisions.selectors import proposal_by_number
 from confederal.node.errors import Refused
 from confederal.node.web import Done, act, act_as_member, member_form, now
+from confederal.node.zones import local_moment
 from confederal.permissions import Action, may
 
 from . import selectors, services
@@ -54,15 +54,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         values = {k: request.POST.get(k, "") for k in ("title", "date", "time", "minutes", "place", "agenda")}
 
         def plan() -> Done:
-            try:
-                # The time is the assembly's local time: the middleware made its zone the current one.
-                local = datetime.fromisoformat(f"{values['date']}T{values['time']}")
-                starts = local.replace(tzinfo=timezone.get_current_timezone())
-            except ValueError:
-                raise Refused(
-                    "bad_time",
-                    _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": _zone_name()},
-                ) from None
+            # The time is local to the zone the middleware made current: the person's own, else the assembly's.
+            starts = local_moment(values["date"], values["time"])
             minutes = values["minutes"].strip()
             if not minutes.isdecimal() or len(minutes) > 4:
                 raise Refused("bad_length", _("Give the length in minutes."))
@@ -88,6 +81,15 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+def meetings_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every meeting of the assembly, latest first, a page at a time."""
+    assembly = access_assembly(slug)
+    number = request.GET.get("page", "1")
+    page = selectors.meetings_page(assembly, int(number) if number.isdecimal() and len(number) < 9 else 1)
+    return render(request, "meetings/list.html", {"assembly": assembly, "page": page})
+
+
+@require_safe
 def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
     who, me = actor(request.user, assembly, now().date())
@@ -110,20 +112,29 @@ def meeting_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "can_facilitate": may(who, Action.FACILITATE),
             "can_publish": may(who, Action.PUBLISH_MINUTES),
             "planned": meeting.status == Meeting.Status.PLANNED,
+            # Controls appear only when they can work: attendance from an hour before, minutes once it started.
+            "attendance_open": services.attendance_open(meeting, now()),
+            "started": now() >= meeting.starts_at,
         },
     )
 
 
 @require_POST
 def attend(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    def mark(me: Member, meeting: Meeting) -> None:
+    def mark(me: Member, meeting: Meeting) -> Done:
         target = me
         who = request.POST.get("member", "")
         if who and who != str(me.pk):
             # Checking in someone else is the facilitator's job.
             require(request.user, meeting.assembly, Action.FACILITATE, now().date())
             target = current_member_or_404(meeting.assembly, int(who) if who.isdecimal() else 0)
-        services.do_set_attendance(meeting, target, request.POST.get("present", "1") == "1")
+        services.check_attendance_open(meeting, now())
+        present = request.POST.get("present", "1") == "1"
+        services.do_set_attendance(meeting, target, present)
+        names = {"name": target.public_name}
+        if target.pk == me.pk:
+            return Done(_("You are marked present.") if present else _("You are no longer marked present."))
+        return Done(_("%(name)s is marked present.") % names if present else _("%(name)s is marked absent.") % names)
 
     return _as_member(request, slug, number, Action.ATTEND_MEETING, mark)
 
@@ -144,13 +155,14 @@ def notes(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def link_decision(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
 
-    def link() -> None:
+    def link() -> Done:
         require(request.user, assembly, Action.PUBLISH_MINUTES, now().date())
         text = request.POST.get("proposal", "")
         proposal = proposal_by_number(assembly, int(text) if text.isdecimal() and len(text) < 9 else 0)
         if proposal is None:
             raise Refused("not_found", _("Choose a proposal of this assembly."), 404)
         services.do_link_decision(meeting, proposal)
+        return Done(_("Proposal %(number)s is linked to this meeting.") % {"number": proposal.number})
 
     return act(request, reverse("meeting", args=[slug, number]), link)
 
@@ -187,11 +199,13 @@ def _ics(text: str, filename: str) -> HttpResponse:
 @require_safe
 def meeting_ics(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     assembly, meeting = _meeting(slug, number)
-    return _ics(ics_calendar(assembly.name, [_event(request, slug, meeting)]), f"{slug}-meeting-{number}.ics")
+    calendar = ics_calendar(assembly.name, [_event(request, slug, meeting)], _zone_name())
+    return _ics(calendar, f"{slug}-meeting-{number}.ics")
 
 
 @require_safe
 def assembly_ics(request: HttpRequest, slug: str) -> HttpResponse:
     assembly = access_assembly(slug)
     meetings = selectors.calendar_meetings(assembly)
-    return _ics(ics_calendar(assembly.name, [_event(request, slug, m) for m in meetings]), f"{slug}-meetings.ics")
+    calendar = ics_calendar(assembly.name, [_event(request, slug, m) for m in meetings], _zone_name())
+    return _ics(calendar, f"{slug}-meetings.ics")

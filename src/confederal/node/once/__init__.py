@@ -1,0 +1,1 @@
+"""One-time form tokens: a form submitted twice (back and resubmit, a double click) acts once."""
