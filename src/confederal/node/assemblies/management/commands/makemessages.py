@@ -1,0 +1,12 @@
+"""Django's ``makemessages``, also reading the core's ``N_("…")`` markers (``confederal.ledger.N_``).
+
+``scripts/translations`` runs it for every language of ``settings.LANGUAGES``; see CONTRIBUTING.md.
+"""
+
+from typing import ClassVar
+
+from django.core.management.commands import makemessages
+
+
+class Command(makemessages.Command):
+    xgettext_options: ClassVar[list[str]] = [*makemessages.Command.xgettext_options, "--keyword=N_"]
