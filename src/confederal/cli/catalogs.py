@@ -34,13 +34,13 @@ def read_catalog(po: Path) -> Catalog:
 
 def untranslated(po: Path) -> list[str]:
     """The messages of one catalog still waiting for a translation (empty or fuzzy), as they read in English."""
-    out = []
+    out: list[str] = []
     for message in read_catalog(po):
         if not message.id:
             continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if message.fuzzy or not all(strings):
-            out.append(message.id[0] if isinstance(message.id, tuple) else message.id)
+            out.append(str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id))
     return out
 
 

@@ -70,3 +70,11 @@ def sign_in_paused_until(name: str | None, address: str | None, now: datetime) -
         counted |= Q(ip_address=address)
     last = AccessAttempt.objects.filter(counted, attempt_time__gte=now - pause).aggregate(last=Max("attempt_time"))
     return (last["last"] or now) + pause
+
+
+def language_of(user: User) -> str:
+    """The language a person chose for the node's pages, or "" to follow their browser."""
+    from .models import Preferences
+
+    found = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
+    return found or ""

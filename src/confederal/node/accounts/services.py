@@ -301,3 +301,18 @@ def _verified(device: Device, code: str) -> bool:
         return False
     # django-otp locks the device's row while it checks, so one code is never accepted twice.
     return otp_verify(device.user, device.persistent_id, typed) is not None
+
+
+def check_language(code: str) -> str:
+    """A language of ``settings.LANGUAGES`` (or "" to follow the browser), else refused."""
+    code = (code or "").strip()
+    if code and code not in dict(settings.LANGUAGES):
+        raise Refused("language", _("This node does not speak that language yet."))
+    return code
+
+
+def do_set_language(user: User, code: str) -> None:
+    """Keep the language a person chose for the node's pages ("" follows their browser)."""
+    from .models import Preferences
+
+    Preferences.objects.update_or_create(user=user, defaults={"language": code})
