@@ -52,7 +52,8 @@ def compile_all(locale_dir: Path = LOCALE_DIR) -> list[Path]:
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
         catalog = read_catalog(po)
-        errors = [f"{po}:{m.lineno}: {e}" for m, errs in catalog.check() for e in errs]
+        # A fuzzy entry (a guess by msgmerge, left for a translator) is not compiled, so not checked either.
+        errors = [f"{po}:{m.lineno}: {e}" for m, errs in catalog.check() if not m.fuzzy for e in errs]
         if errors:
             raise SystemExit("\n".join(errors))
         tmp = mo.with_suffix(".mo.tmp")
