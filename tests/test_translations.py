@@ -17,6 +17,7 @@ import ast
 import re
 import shutil
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -247,19 +248,24 @@ def test_the_shipped_catalogs_keep_every_placeholder_and_plural():
 
 
 @pytest.mark.parametrize(
-    ("language", "day", "moment", "money"),
+    ("language", "day", "moment", "money", "share"),
     [
-        ("en", "8 December 2026", "8 December 2026, 18:00 UTC", "1,320.00 EUR"),
-        ("es", "8 de diciembre de 2026", "8 de diciembre de 2026, 18:00 UTC", "1.320,00 EUR"),
-        ("fr", "8 décembre 2026", "8 décembre 2026 à 18:00 UTC", "1\u202f320,00 EUR"),
+        ("en", "8 December 2026", "8 December 2026, 18:00 UTC", "1,320.00 EUR", "6.1%"),
+        ("es", "8 de diciembre de 2026", "8 de diciembre de 2026, 18:00 UTC", "1.320,00 EUR", "6,1\u00a0%"),
+        ("fr", "8 décembre 2026", "8 décembre 2026 à 18:00 UTC", "1\u202f320,00 EUR", "6,1\u202f%"),
     ],
 )
-def test_days_times_and_money_are_written_the_way_each_language_writes_them(language, day, moment, money):
+def test_days_times_numbers_and_money_are_written_the_way_each_language_writes_them(
+    language, day, moment, money, share
+):
     with translation.override(language):
         assert words.day(date(2026, 12, 8)) == day
         assert words.moment(datetime(2026, 12, 8, 18, 0, tzinfo=UTC)) == moment
         assert words.amount(Amount(132000, "EUR")) == money
         assert words.amount(Amount(-500, "JPY", 0)) == "−500 JPY"
+        assert words.percent(Fraction(61, 1000)) == share
+        assert words.number(Fraction(5, 2), 2, trim=True) == ("2.5" if language == "en" else "2,5")
+        assert words.number(1234567) == money[1].join(("1", "234", "567"))
 
 
 @pytest.fixture

@@ -14,13 +14,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
 
 from django.utils import dateformat, timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from confederal.ledger import Amount, Param, Phrase
 
-__all__ = ["DAY_FORMAT", "FORMATS", "TIME_FORMAT", "Formats", "amount", "day", "formats", "listing", "moment", "say"]
+__all__ = [
+    "DAY_FORMAT",
+    "FORMATS",
+    "TIME_FORMAT",
+    "Formats",
+    "amount",
+    "day",
+    "formats",
+    "listing",
+    "moment",
+    "number",
+    "percent",
+    "say",
+]
 
 
 @dataclass(frozen=True)
@@ -31,13 +46,16 @@ class Formats:
     time: str
     thousands: str
     decimal: str
+    percent: str = "%(n)s%%"
 
 
 #: The one format of each language of ``settings.LANGUAGES`` (French groups thousands with a narrow no-break space).
 FORMATS: dict[str, Formats] = {
     "en": Formats(day="j F Y", time="j F Y, H:i T", thousands=",", decimal="."),
-    "es": Formats(day=r"j \d\e F \d\e Y", time=r"j \d\e F \d\e Y, H:i T", thousands=".", decimal=","),
-    "fr": Formats(day="j F Y", time=r"j F Y \à H:i T", thousands="\u202f", decimal=","),
+    "es": Formats(
+        day=r"j \d\e F \d\e Y", time=r"j \d\e F \d\e Y, H:i T", thousands=".", decimal=",", percent="%(n)s\u00a0%%"
+    ),
+    "fr": Formats(day="j F Y", time=r"j F Y \à H:i T", thousands="\u202f", decimal=",", percent="%(n)s\u202f%%"),
 }
 #: English's, the format of any language without its own.
 DAY_FORMAT = FORMATS["en"].day
@@ -71,6 +89,21 @@ def amount(value: Amount) -> str:
     whole, part = divmod(abs(value.minor), 10**places)
     decimals = f"{f.decimal}{part:0{places}d}" if places else ""
     return f"{sign}{whole:,}".replace(",", f.thousands) + f"{decimals} {value.currency}"
+
+
+def number(value: float | Fraction | Decimal | int, places: int = 0, *, trim: bool = False) -> str:
+    """A number with the reader's separators and ``places`` decimals (``trim``: without trailing zeros):
+    1,320.5 in English, 1 320,5 in French, 1.320,5 in Spanish."""
+    f = formats()
+    text = f"{float(value):,.{places}f}"
+    if trim and places:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", f.decimal).replace("\0", f.thousands)
+
+
+def percent(share: float | Fraction | Decimal, places: int = 1) -> str:
+    """A share (0.061) as a percentage: 6.1% in English, 6,1 % in French and Spanish."""
+    return formats().percent % {"n": number(share * 100, places)}
 
 
 def listing(names: Sequence[str]) -> str:
