@@ -326,3 +326,33 @@ def test_it_refuses_a_language_it_does_not_speak_and_changes_nothing(client, cel
     assert "Ce nœud ne parle pas encore cette langue." in answer.content.decode()
     assert account_selectors.language_of(cell.users["ana"]) == "fr"
     assert client.get("/accounts/language").status_code == 405
+
+
+def test_bootstrap_compiles_the_catalogs_in_pure_python_and_refuses_a_broken_placeholder(tmp_path):
+    import gettext
+
+    from confederal.cli.catalogs import compile_all
+
+    for po in catalogs():
+        target = tmp_path / po.relative_to(LOCALE_DIR)
+        target.parent.mkdir(parents=True)
+        shutil.copy(po, target)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in compile_all(tmp_path)) == [
+        "es/LC_MESSAGES/django.mo",
+        "fr/LC_MESSAGES/django.mo",
+    ]
+    assert compile_all(tmp_path) == []  # nothing newer to compile
+    with (tmp_path / "fr/LC_MESSAGES/django.mo").open("rb") as f:
+        french = gettext.GNUTranslations(f)
+    assert french.gettext("Assemblies") == "Assemblées"
+    assert french.ngettext("%(n)s member", "%(n)s members", 3) == "%(n)s membres"
+
+    po = tmp_path / "es/LC_MESSAGES/django.po"
+    po.write_text(
+        po.read_text(encoding="utf-8").replace(
+            'msgstr "Cuenta abierta: %(name)s"', 'msgstr "Cuenta abierta: %(nombre)s"'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit, match="nombre"):
+        compile_all(tmp_path)
