@@ -1,9 +1,11 @@
 """Every page of the demo, read as people read it: at 1280 px and on a 390 px phone, as a visitor and as a member.
 
 A page fails when it is wider than the window (naming the element that sticks out), when it comes
-without a Content-Security-Policy (or, through the browser fixture, breaks it), or when its
+without a Content-Security-Policy (or, through the browser fixture, breaks it), when its
 visible text holds what a program wrote for itself: JSON or Python literals, ``snake_case`` codes,
-ISO timestamps, or a date in any format but the one pages use ("8 December 2026").
+ISO timestamps, or a date in any format but the one pages use ("8 December 2026"), or when axe-core
+(npm, in ``node_modules/``) finds a serious or critical accessibility violation at either width. The
+pages are read in French and Spanish too.
 
 The only text exempt is what is there to be copied, and says so: ``<pre class="copy">`` and
 ``<code class="copy">`` (commands, hashes, keys, the exact bytes of an entry).
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from functools import cache
+from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
@@ -82,12 +86,38 @@ READ_PAGE = """() => {
 }"""
 
 
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+#: axe-core's verdicts that fail a page; "moderate" and "minor" ones are left to judgement.
+AXE_FAILS = ("serious", "critical")
+RUN_AXE = """async (fails) => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.filter(v => fails.includes(v.impact)).map(v =>
+    `${v.impact} ${v.id} (${v.help}) on ${v.nodes.length} element(s): ` +
+    v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+@cache
+def _axe_source() -> str:
+    assert AXE.exists(), "axe-core is missing: scripts/bootstrap --dev installs it from npm"
+    return AXE.read_text(encoding="utf-8")
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as shown (put in by evaluation: the page's
+    Content-Security-Policy allows no script from elsewhere, and evaluation is not subject to it)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    return [f"axe: {v}" for v in page.evaluate(RUN_AXE, list(AXE_FAILS))]
+
+
 def problems_on(page: Page) -> list[str]:
     """What is wrong with the page as shown, at each width."""
     found: list[str] = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         seen = page.evaluate(READ_PAGE)
+        found.extend(f"{width}px: {problem}" for problem in accessibility_problems(page))
         if seen["overflow"]:
             elements = "; ".join(seen["overflow"]["elements"])
             found.append(f"{width}px: the page is {seen['overflow']['scrollWidth']}px wide; sticking out: {elements}")
@@ -186,6 +216,38 @@ def test_every_page_of_the_demo_reads_as_plain_words_and_fits_the_window(browser
         "/assemblies/food-hub/books/",
     )
     for path in forms:
+        member.goto(node.url + path)
+        report[f"{node.url}{path} (as amara)"] = problems_on(member)
+    member.context.close()
+    assert not failures(report, node.url), "\n" + failures(report, node.url)
+
+
+#: Long French and Spanish words must fit a phone too; the crawl in each reads this many pages of the demo.
+OTHER_LANGUAGES = {"fr": "Assemblées de ce nœud", "es": "Asambleas de este nodo"}
+PAGES_PER_LANGUAGE = 120
+
+
+@pytest.mark.parametrize("language", sorted(OTHER_LANGUAGES))
+def test_the_demo_reads_and_fits_in_french_and_spanish(browser, node, language):
+    """The browser asks for the language; a member who chose it in their account reads their forms in it."""
+    visitor = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}, locale=language).new_page()
+    visitor.goto(node.url + "/")
+    assert visitor.get_attribute("html", "lang") == language
+    expect(visitor.get_by_role("heading", name=OTHER_LANGUAGES[language])).to_be_visible()
+    report = crawl(visitor, node.url + "/", limit=PAGES_PER_LANGUAGE)
+    visitor.context.close()
+
+    member = sign_in(browser, node.url, "amara")
+    member.goto(node.url + "/accounts/")
+    member.get_by_label("The language of these pages").select_option(language)
+    member.get_by_role("button", name="Save the language").click()
+    expect(member.locator("html")).to_have_attribute("lang", language)
+    for path in (
+        "/accounts/",
+        "/assemblies/food-hub/",
+        "/assemblies/food-hub/proposals/new",
+        "/assemblies/food-hub/books/",
+    ):
         member.goto(node.url + path)
         report[f"{node.url}{path} (as amara)"] = problems_on(member)
     member.context.close()

@@ -12,9 +12,9 @@ from confederal.node.decisions.services import check_propose, do_propose
 from confederal.node.meetings.services import check_schedule, do_schedule
 from tests.node.cell import build_cell
 
-# Session and user (2), assembly, due votes, checkpoint, membership and roles held (2), members,
-# open proposals and the member's ballots on them (2), role and chore terms, draws, recent decisions, decisions due
-# for review, meetings ahead and past (2), requests to join, open sense checks.
+# Session and user (2), assembly, due votes, checkpoint, membership
+# and roles held (2), members, open proposals and the member's ballots on them (2), role and chore terms, draws,
+# recent decisions, decisions due for review, meetings ahead and past (2), requests to join, open sense checks.
 MEMBER_PAGE_QUERIES = 18
 
 

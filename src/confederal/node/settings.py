@@ -44,8 +44,6 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from django.utils.translation import gettext_lazy as _
-
 
 def envbool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -207,6 +205,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own language (their account page) wins over their cookie and browser.
+    "confederal.node.accounts.language.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "confederal.node.zones.AssemblyTimeZoneMiddleware",
@@ -263,7 +263,11 @@ ALLOW_PRIVATE_PEERS = envbool("CONFEDERAL_ALLOW_PRIVATE_PEERS", False)
 MIN_FREE_MB = int(os.environ.get("CONFEDERAL_MIN_FREE_MB", "512"))
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+# Each language is named in its own tongue, so a reader finds theirs whatever the page's language.
+LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]
+# The catalogs: src/confederal/locale/<lang>/LC_MESSAGES/django.po, compiled to .mo by scripts/bootstrap
+# (confederal.cli.catalogs) and refreshed from the code by scripts/translations.
+LOCALE_PATHS = [PACKAGE_DIR.parent / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("CONFEDERAL_TIME_ZONE", "UTC")
 USE_TZ = True

@@ -83,6 +83,8 @@ urlpatterns = [
     path("accounts/sign-out", auth_views.LogoutView.as_view(), name="sign-out"),
     path("accounts/tokens", accounts.tokens, name="tokens"),
     path("accounts/tokens/<int:token_id>/revoke", accounts.revoke_token, name="revoke-token"),
+    path("accounts/language", accounts.language, name="account-language"),
+    path("language", accounts.choose_language, name="set-language"),
     path("assemblies/new", assemblies.found, name="found"),
     path("assemblies/<slug:slug>/", include(assembly)),
     path("invitations/<str:token>", assemblies.invitation, name="invitation"),

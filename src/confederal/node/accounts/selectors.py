@@ -76,3 +76,11 @@ def sign_in_paused_until(name: str | None, address: str | None, now: datetime) -
 def chosen_time_zone(user: User) -> str:
     """The time zone the person chose on their account page, or "" when they follow each assembly's own."""
     return Preferences.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""
+
+
+def language_of(user: User) -> str:
+    """The language a person chose for the node's pages, or "" to follow their browser."""
+    from .models import Preferences
+
+    found = Preferences.objects.filter(user=user).values_list("language", flat=True).first()
+    return found or ""

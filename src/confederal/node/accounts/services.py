@@ -319,3 +319,18 @@ def check_time_zone(name: str) -> str:
 def do_set_time_zone(user: User, zone: str) -> None:
     """Keep the person's zone (checked by :func:`check_time_zone`); other preferences stay as they are."""
     Preferences.objects.update_or_create(user=user, defaults={"time_zone": zone})
+
+
+def check_language(code: str) -> str:
+    """A language of ``settings.LANGUAGES`` (or "" to follow the browser), else refused."""
+    code = (code or "").strip()
+    if code and code not in dict(settings.LANGUAGES):
+        raise Refused("language", _("This node does not speak that language yet."))
+    return code
+
+
+def do_set_language(user: User, code: str) -> None:
+    """Keep the language a person chose for the node's pages ("" follows their browser)."""
+    from .models import Preferences
+
+    Preferences.objects.update_or_create(user=user, defaults={"language": code})

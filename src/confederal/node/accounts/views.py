@@ -15,9 +15,12 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from confederal.node.access import signed_in
 from confederal.node.errors import Refused
@@ -25,6 +28,7 @@ from confederal.node.web import Done, act, now, on_this_node, see_other
 from confederal.node.zones import SESSION_KEY, zone_choices
 
 from . import selectors, services
+from .language import SESSION_KEY as LANGUAGE_SESSION_KEY
 
 _BACKEND = "django.contrib.auth.backends.ModelBackend"
 # A sign-in whose password was right waits this long for its two-factor code, in the session only.
@@ -183,6 +187,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "codes_left": selectors.recovery_codes_left(user),
             "time_zone": selectors.chosen_time_zone(user),
             "zones": zone_choices(),
+            "language": selectors.language_of(user),
         },
     )
 
@@ -250,3 +255,25 @@ def two_factor_off(request: HttpRequest) -> HttpResponse:
         return Done(_("Two-factor sign-in is off. You sign in with your password alone."))
 
     return act(request, reverse("account"), turn_off)
+
+
+# The footer's language switch for visitors: Django's own view, which only sets the language cookie and returns to
+# the page (``next``, kept on this node). It takes no CSRF token, so the pages of visitors that carry it can still
+# be kept for the next visitor (node/pagecache.py); at worst another site could switch someone's language.
+choose_language = csrf_exempt(set_language)
+
+
+@login_required
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """A person's own language for the node's pages (blank: their browser's)."""
+    user = signed_in(request.user)
+
+    def choose() -> Done:
+        code = services.check_language(request.POST.get("language", ""))
+        services.do_set_language(user, code)
+        request.session[LANGUAGE_SESSION_KEY] = code
+        translation.activate(code or translation.get_language_from_request(request))
+        return Done(_("Your language is saved."), _next(request) if request.POST.get("next") else reverse("account"))
+
+    return act(request, reverse("account"), choose)

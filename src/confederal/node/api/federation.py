@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from confederal.node.access import is_operator, require_operator
@@ -29,14 +30,14 @@ router = Router(tags=["federation"])
 def _federation(federation_id: str) -> selectors.Federation:
     fed = selectors.federation(federation_id)
     if fed is None:
-        raise Refused("unknown_federation", "This node knows no such federation.", 404)
+        raise Refused("unknown_federation", _("This node knows no such federation."), 404)
     return fed
 
 
 def _council(federation_id: str, council_id: str) -> selectors.Council:
     item = selectors.council(council_id, now())
     if item is None or item.federation.id != federation_id:
-        raise Refused("unknown_council", "This node knows no such council.", 404)
+        raise Refused("unknown_council", _("This node knows no such council."), 404)
     return item
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Status
 
 from confederal.node.access import access_assembly
@@ -149,7 +150,7 @@ def link(request: HttpRequest, slug: Slug, number: Number, body: LinkIn) -> Meet
     meeting = _minutes_of(request, slug, number)
     proposal = proposal_by_number(meeting.assembly, body.proposal)
     if proposal is None:
-        raise Refused("not_found", "There is no such proposal in this assembly.", 404)
+        raise Refused("not_found", _("There is no such proposal in this assembly."), 404)
     services.do_link_decision(meeting, proposal)
     return meeting_out(meeting)
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from confederal.node.books.services import do_record
@@ -29,7 +30,7 @@ def _fund(federation_id: str) -> tuple[selectors.Federation, JSON]:
     fed = selectors.federation(federation_id)
     state = selectors.fund(fed, now().date()) if fed is not None else None
     if fed is None or state is None:
-        raise Refused("unknown_fund", "This node knows no such federation with a mutual-aid fund.", 404)
+        raise Refused("unknown_fund", _("This node knows no such federation with a mutual-aid fund."), 404)
     return fed, selectors.fund_json(fed, state)
 
 

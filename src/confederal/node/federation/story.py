@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from confederal.decisions import METHOD_OPTIONS, Method
 from confederal.ledger import format_time
 from confederal.mutual_aid import request_ref
@@ -29,7 +31,9 @@ def member(assembly: Assembly, name: str | None = None) -> Member:
     members = assembly.members.filter(left_at__isnull=True).order_by("joined_at", "pk")
     found = members.filter(public_name=name).first() if name else members.first()
     if found is None:
-        raise Refused("not_a_member", f"{assembly.name} has no member called {name}.")
+        raise Refused(
+            "not_a_member", _("%(assembly)s has no member called %(name)s.") % {"assembly": assembly.name, "name": name}
+        )
     return found
 
 
@@ -53,7 +57,7 @@ def delegate(assembly: Assembly, council_id: str, now: datetime) -> Member:
     seat = item.state.seats.get(assembly.ledger.origin) if item is not None else None
     grant = seat.current if seat is not None else None
     if grant is None:
-        raise Refused("no_delegate", f"{assembly.name} has no delegate on that council.")
+        raise Refused("no_delegate", _("%(assembly)s has no delegate on that council.") % {"assembly": assembly.name})
     return member(assembly, grant.delegate)
 
 
@@ -91,7 +95,7 @@ def keeper(assembly: Assembly, now: datetime) -> Member:
                     do_rotate(assembly, role, now)
                 except Refused:
                     continue
-    raise Refused("no_keeper", f"Nobody in {assembly.name} keeps its books now.")
+    raise Refused("no_keeper", _("Nobody in %(assembly)s keeps its books now.") % {"assembly": assembly.name})
 
 
 def pay_dues(assembly: Assembly, federation: str, now: datetime) -> int:

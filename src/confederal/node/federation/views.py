@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from confederal.federation import INSTRUCTIONS
 from confederal.ledger import format_time
+from confederal.node import words
 from confederal.node.access import access_assembly, is_operator, membership, require_member, require_operator
 from confederal.node.assemblies.models import Assembly
 from confederal.node.decisions.services import check_federation_proposal, do_propose
@@ -492,9 +494,8 @@ def fund_context(fed: selectors.Federation, state: Any, user: Any) -> dict[str, 
             mine.append({"assembly": assembly, "origin": assembly.ledger.origin, "owed": str(owed) if owed else ""})
     rule = state.rule
     if rule.share is not None:
-        whole, part = divmod(rule.share, 100)
         dues = _("%(percent)s %% of the income its own books show") % {
-            "percent": f"{whole}.{part:02d}".rstrip("0").rstrip(".")
+            "percent": words.number(Fraction(rule.share, 100), 2, trim=True)
         }
     else:
         currency = next((h.currency for h in state.holders if h.currency is not None), None)

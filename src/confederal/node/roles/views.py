@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from confederal.node import words
 from confederal.node.access import access_assembly, actor, require
 from confederal.node.assemblies.models import Member
 from confederal.node.assemblies.services import charter_of
@@ -153,7 +154,7 @@ def lottery(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         recorded = lottery_from_json(found.result["lottery"])
         served = {p["id"]: p["served"] for p in found.announcement["pool"]}
         ranked = sorted(recorded.probabilities().items(), key=lambda kv: (-kv[1], kv[0]))
-        chances = [(name, f"{p:.1%}", served.get(name, 0)) for name, p in ranked]
+        chances = [(name, words.percent(p), served.get(name, 0)) for name, p in ranked]
     return render(
         request,
         "roles/lottery.html",
