@@ -327,7 +327,7 @@ def do_queue_digests(now: datetime) -> int:
         mails = []
         for choice in batch:
             user = choice.user
-            if user.email and user.is_active:
+            if user.email and user.is_active and _still_here(user):
                 with translation.override(_language(user)), timezone.override(_zone(user)):
                     items = [i for i in selectors.inbox(user, now, since=choice.last_digest_at) if not i.read]
                 if items:
