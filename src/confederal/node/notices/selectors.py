@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -53,6 +54,8 @@ IMMEDIATE_BY_DEFAULT = ("reply", "mention")
 MEETINGS_AHEAD = timedelta(days=7)
 NOTICES_KEPT = timedelta(days=30)
 NOTICES_SHOWN = 50
+#: Decisions due for review wait in the assembly's own list; the inbox shows the oldest few of each assembly.
+REVIEWS_SHOWN = 5
 #: The ballots that ask the proposal's author for an answer.
 OBJECTIONS = ("object", "block")
 
@@ -71,6 +74,16 @@ class Item:
     read: bool = False
 
 
+def _at(assembly: Assembly, path: str) -> str:
+    """An address inside an assembly's pages (``proposals/3/``), without resolving every one anew."""
+    return _assembly_url(assembly.slug) + path
+
+
+@lru_cache(maxsize=4096)
+def _assembly_url(slug: str) -> str:
+    return reverse("assembly", args=[slug])
+
+
 def _votes(members: dict[int, Member], assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
     mine = Ballot.objects.filter(member_id__in=members).values("proposal_id")
     waiting = (
@@ -85,7 +98,7 @@ def _votes(members: dict[int, Member], assemblies: dict[int, Assembly], now: dat
             "vote",
             _("Your vote is awaited on “%(title)s”.") % {"title": proposal.title},
             assembly.name,
-            reverse("proposal", args=[assembly.slug, proposal.number]),
+            _at(assembly, f"proposals/{proposal.number}/"),
             proposal.opens_at,
             proposal.closes_at,
         )
@@ -112,7 +125,7 @@ def _objections(members: dict[int, Member], assemblies: dict[int, Assembly]) -> 
             "objection",
             text % {"name": ballot.member.public_name, "title": proposal.title},
             assembly.name,
-            reverse("proposal", args=[assembly.slug, proposal.number]),
+            _at(assembly, f"proposals/{proposal.number}/"),
             ballot.changed_at,
             proposal.closes_at,
         )
@@ -132,7 +145,7 @@ def _meetings(assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
             "meeting",
             _("The meeting “%(title)s” is coming.") % {"title": meeting.title},
             assembly.name,
-            reverse("meeting", args=[assembly.slug, meeting.number]),
+            _at(assembly, f"meetings/{meeting.number}/"),
             # It came into the inbox when it came within a week.
             meeting.starts_at - MEETINGS_AHEAD,
             meeting.starts_at,
@@ -150,7 +163,7 @@ def _draws(assemblies: dict[int, Assembly]) -> Iterator[Item]:
             "draw",
             _("The draw for the role “%(role)s” awaits randomness.") % {"role": lottery.role},
             assembly.name,
-            reverse("lottery", args=[assembly.slug, lottery.number]),
+            _at(assembly, f"lotteries/{lottery.number}"),
             lottery.announced_at,
         )
 
@@ -167,21 +180,21 @@ def _mandates(members: dict[int, Member], assemblies: dict[int, Assembly], now: 
             "mandate",
             _("You hold the role “%(role)s” until %(end)s.") % {"role": term.role, "end": day(term.end)},
             assembly.name,
-            reverse("roles", args=[assembly.slug]),
+            _at(assembly, "roles/"),
             term.created_at,
         )
 
 
 def _reviews(assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
     for assembly in assemblies.values():
-        for proposal in due_for_review(assembly, now.date(), limit=20):
+        for proposal in due_for_review(assembly, now.date(), limit=REVIEWS_SHOWN):
             assert proposal.review_on is not None  # due: its review date has come
             yield Item(
                 f"review:{proposal.pk}:{proposal.review_on}",
                 "review",
                 _("The decision “%(title)s” is due for review.") % {"title": proposal.title},
                 assembly.name,
-                reverse("proposal", args=[assembly.slug, proposal.number]),
+                _at(assembly, f"proposals/{proposal.number}/"),
                 datetime.combine(proposal.review_on, datetime.min.time(), tzinfo=now.tzinfo),
             )
 

@@ -194,12 +194,7 @@ def next_digest(now: datetime, digest: str, zone: zoneinfo.ZoneInfo) -> datetime
 
 
 def _zone(user: User) -> zoneinfo.ZoneInfo:
-    preferences = selectors.preferences_of(user)
-    name = preferences.time_zone if preferences and preferences.time_zone else settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    return _reader(user).zone
 
 
 # ── Unsubscribing (RFC 8058) ─────────────────────────────────────────────────────────────────────────────────────
@@ -249,13 +244,29 @@ def _absolute(path: str) -> str:
     return path if path.startswith(("http://", "https://")) else settings.PUBLIC_URL + path
 
 
-def _language(user: User) -> str:
+@dataclass(frozen=True)
+class _Reader:
+    """Who a mail is for, with their language and zone read once."""
+
+    user: User
+    language: str
+    zone: zoneinfo.ZoneInfo
+
+
+def _reader(user: User) -> _Reader:
     preferences = selectors.preferences_of(user)
-    return preferences.language if preferences and preferences.language else settings.LANGUAGE_CODE
+    language = preferences.language if preferences and preferences.language else settings.LANGUAGE_CODE
+    name = preferences.time_zone if preferences and preferences.time_zone else settings.TIME_ZONE
+    try:
+        zone = zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return _Reader(user, language, zone)
 
 
-def _mail(user: User, kind: str, subject: str, template: str, context: dict[str, Any], now: datetime) -> Mail:
+def _mail(reader: _Reader, kind: str, subject: str, template: str, context: dict[str, Any], now: datetime) -> Mail:
     """A mail to ``user`` in their language and zone, with its unsubscribe headers and a link to their settings."""
+    user = reader.user
     token = unsubscribe_token(user, kind)
     unsubscribe = _absolute(reverse("unsubscribe", args=[token]))
     domain = settings.EMAIL_DOMAIN
@@ -266,7 +277,7 @@ def _mail(user: User, kind: str, subject: str, template: str, context: dict[str,
         "unsubscribe_url": unsubscribe,
         "node_url": settings.PUBLIC_URL,
     }
-    with translation.override(_language(user)), timezone.override(_zone(user)):
+    with translation.override(reader.language), timezone.override(reader.zone):
         text = render_to_string(f"notices/mail/{template}.txt", context)
         html = render_to_string(f"notices/mail/{template}.html", context)
     headers = {
@@ -289,7 +300,8 @@ def _mail(user: User, kind: str, subject: str, template: str, context: dict[str,
 
 
 def _notice_mail(user: User, kind: str, phrase: Phrase, url: str, assembly: Assembly | None, now: datetime) -> Mail:
-    with translation.override(_language(user)):
+    reader = _reader(user)
+    with translation.override(reader.language):
         sentence = say(phrase)
         subject = (
             _("%(assembly)s: %(sentence)s") % {"assembly": assembly.name, "sentence": sentence}
@@ -297,17 +309,17 @@ def _notice_mail(user: User, kind: str, phrase: Phrase, url: str, assembly: Asse
             else sentence
         )
     context = {"sentence": sentence, "url": _absolute(url), "assembly": assembly.name if assembly else ""}
-    return _mail(user, kind, subject[:300], "notice", context, now)
+    return _mail(reader, kind, subject[:300], "notice", context, now)
 
 
-def _digest_mail(user: User, items: list[selectors.Item], now: datetime) -> Mail:
-    with translation.override(_language(user)):
+def _digest_mail(reader: _Reader, items: list[selectors.Item], now: datetime) -> Mail:
+    with translation.override(reader.language):
         subject = _("What waits for you on Confederal: %(count)d things") % {"count": len(items)}
     shown = [
         {"text": item.text, "assembly": item.assembly, "url": _absolute(item.url), "deadline": item.deadline}
         for item in items
     ]
-    return _mail(user, "digest", subject, "digest", {"items": shown, "inbox_url": _absolute(reverse("inbox"))}, now)
+    return _mail(reader, "digest", subject, "digest", {"items": shown, "inbox_url": _absolute(reverse("inbox"))}, now)
 
 
 def do_queue_digests(now: datetime) -> int:
@@ -326,14 +338,15 @@ def do_queue_digests(now: datetime) -> int:
         after = batch[-1].pk
         mails = []
         for choice in batch:
-            user = choice.user
+            reader = _reader(choice.user)
+            user = reader.user
             if user.email and user.is_active and _still_here(user):
-                with translation.override(_language(user)), timezone.override(_zone(user)):
+                with translation.override(reader.language), timezone.override(reader.zone):
                     items = [i for i in selectors.inbox(user, now, since=choice.last_digest_at) if not i.read]
                 if items:
-                    mails.append(_digest_mail(user, items, now))
+                    mails.append(_digest_mail(reader, items, now))
             choice.last_digest_at = now
-            choice.digest_due_at = next_digest(now, choice.digest, _zone(user))
+            choice.digest_due_at = next_digest(now, choice.digest, reader.zone)
         with transaction.atomic():
             Mail.objects.bulk_create(mails)
             MailSettings.objects.bulk_update(batch, ["last_digest_at", "digest_due_at"])

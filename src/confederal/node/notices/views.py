@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,13 +17,19 @@ from confederal.node.web import Done, act, now
 
 from . import selectors, services
 
+#: Items on one page of the inbox.
+PER_PAGE = 50
+
 
 @login_required
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
     """Everything that waits for the signed-in person, newest first; read items fade."""
     items = selectors.inbox(signed_in(request.user), now())
-    return render(request, "notices/inbox.html", {"items": items, "unread": sum(1 for i in items if not i.read)})
+    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request, "notices/inbox.html", {"items": page, "page": page, "unread": sum(1 for i in items if not i.read)}
+    )
 
 
 @login_required
