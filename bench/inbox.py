@@ -15,8 +15,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, free_port, latency_rows, load_data, load_pages_data, log, machine, on_both_databases
-from _common import publish, table
+from _common import (
+    ROOT,
+    free_port,
+    latency_rows,
+    load_data,
+    load_pages_data,
+    log,
+    machine,
+    on_both_databases,
+    publish,
+    table,
+)
 from pages import CONFEDERAL, PG_ADMIN, env_for, get
 
 MARK_START, MARK_END = "<!-- bench:inbox:start -->", "<!-- bench:inbox:end -->"
@@ -84,21 +94,24 @@ def report(facts: dict[str, str], results: dict[str, dict[str, object]], args: a
 Measured {facts["date"]} on {facts["cpu"]}, {facts["memory"]}; Python {facts["python"]}, SQLite {facts["sqlite"]},
 PostgreSQL {facts["postgresql"]}; load average at start {facts["load"]}. One run of `bench/run inbox`.
 
-### The inbox of a person in {args.assemblies} assemblies of {args.decisions:,} decisions — p95 < {GOAL_MS} ms: **{verdict}** (worst {worst:.1f} ms)
+### A person in {args.assemblies} assemblies of {args.decisions:,} decisions — p95 < {GOAL_MS} ms: **{verdict}** \
+(worst {worst:.1f} ms)
 
 One person belongs to all {args.assemblies} assemblies: ten decisions of each are open and wait for their vote, a
-third of the closed ones are due for review (the inbox shows up to 20 per assembly), one role is theirs nowhere, and
+third of the closed ones are due for review (the inbox shows the five oldest of each assembly), they hold no role, and
 100 notices (replies, mentions) are theirs. A real node (`confederal serve`, waitress, 4 threads) answers over
-loopback HTTP, one request at a time; times are the whole request as the client sees it. "× goal" is p95 ÷ {GOAL_MS} ms.
+loopback HTTP, one request at a time, the first page of the inbox (50 items, newest first; the header's count comes
+from the same computation, kept 30 s); times are the whole request as the client sees it.
+"× goal" is p95 ÷ {GOAL_MS} ms.
 
 {table(["database", "page", "who", "requests", "p50", "p95", "× goal", "max"], rows)}
 
 ### Digests for {args.people:,} people
 
-{args.people:,} people, each in one of the assemblies with a daily digest due (their first: everything that waits for them), are given it in one run of
-`do_queue_digests` in a process of its own (what the ticker calls): each person's inbox since their last digest,
-rendered as text and HTML in their language and zone, and queued in the outbox, 200 people per transaction, read in
-batches by key. Sending is the mail server's business and is not timed. Peak memory is the process's largest resident
+{args.people:,} people, each in one of the assemblies with a daily digest due (their first: everything that waits
+for them), are given it in one run of `do_queue_digests` in a process of its own (what the ticker calls): each
+person's inbox since their last digest, rendered as text and HTML in their language and zone, and queued in the
+outbox, 200 people per transaction, read in batches by key. Sending is the mail server's business and is not timed. Peak memory is the process's largest resident
 set (`ru_maxrss`), before (Django loaded, connected) and after.
 
 {table(["database", "digests", "time", "rate", "memory before", "peak memory", "mail (text + HTML)"], digest_rows)}
