@@ -82,7 +82,7 @@ def _food_hub_entries(data_dir):
 @pytest.mark.slow
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 def test_the_demo_seeds_once_stops_mid_story_on_ctrl_c_and_picks_it_up_with_the_same_data_and_council(tmp_path, demos):
-    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
+    port = free_port(4)  # the demo's other nodes take PORT+1 and PORT+2, its mail sink PORT+3
     url = f"http://127.0.0.1:{port}"
     data = tmp_path / "demo"
     demo = demos(data, port, pace="0.05")
@@ -158,7 +158,7 @@ def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 @pytest.mark.parametrize("busy_node", [0, 1], ids=["its-own-port", "a-neighbours-port"])
 def test_the_demo_says_clearly_when_a_port_is_taken_before_seeding_anything(tmp_path, busy_node):
-    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
+    port = free_port(4)  # the demo's other nodes take PORT+1 and PORT+2, its mail sink PORT+3
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", port + busy_node))
         busy.listen()

@@ -41,6 +41,7 @@ __all__ = [
     "check_mail_settings",
     "do_mark_read",
     "do_notify",
+    "do_queue_digest_now",
     "do_queue_digests",
     "do_save_mail_settings",
     "do_send_outbox",
@@ -327,8 +328,10 @@ def do_queue_digests(now: datetime) -> int:
 
     People are read in batches by key (never all at once), each batch in one transaction; someone without an
     address, who left every assembly, or with nothing new gets no mail, and their next digest is scheduled all
-    the same. Returns how many digests were queued.
+    the same. Nothing happens on a node that sends no mail. Returns how many digests were queued.
     """
+    if not selectors.mail_enabled():
+        return 0
     queued = 0
     after = 0
     while True:
@@ -336,21 +339,39 @@ def do_queue_digests(now: datetime) -> int:
         if not batch:
             return queued
         after = batch[-1].pk
-        mails = []
-        for choice in batch:
-            reader = _reader(choice.user)
-            user = reader.user
-            if user.email and user.is_active and _still_here(user):
-                with translation.override(reader.language), timezone.override(reader.zone):
-                    items = [i for i in selectors.inbox(user, now, since=choice.last_digest_at) if not i.read]
-                if items:
-                    mails.append(_digest_mail(reader, items, now))
-            choice.last_digest_at = now
-            choice.digest_due_at = next_digest(now, choice.digest, reader.zone)
+        mails = [mail for mail in (_digest_for(choice, now) for choice in batch) if mail is not None]
         with transaction.atomic():
             Mail.objects.bulk_create(mails)
             MailSettings.objects.bulk_update(batch, ["last_digest_at", "digest_due_at"])
         queued += len(mails)
+
+
+def do_queue_digest_now(user: User, now: datetime) -> bool:
+    """Queue this person's digest now, whatever its schedule (the demo's first mail); whether one was queued."""
+    choice = MailSettings.objects.filter(user=user).exclude(digest=MailSettings.Digest.OFF).first()
+    if choice is None or not selectors.mail_enabled():
+        return False
+    mail = _digest_for(choice, now)  # the schedule stays: only when the last digest went is kept
+    with transaction.atomic():
+        if mail is not None:
+            mail.save()
+        choice.save(update_fields=["last_digest_at"])
+    return mail is not None
+
+
+def _digest_for(choice: MailSettings, now: datetime) -> Mail | None:
+    """The digest mail of one person (None if they get none), and their settings moved on to the next one."""
+    reader = _reader(choice.user)
+    user = reader.user
+    mail = None
+    if user.email and user.is_active and _still_here(user):
+        with translation.override(reader.language), timezone.override(reader.zone):
+            items = [i for i in selectors.inbox(user, now, since=choice.last_digest_at) if not i.read]
+        if items:
+            mail = _digest_mail(reader, items, now)
+    choice.last_digest_at = now
+    choice.digest_due_at = next_digest(now, choice.digest, reader.zone)
+    return mail
 
 
 # ── Sending ──────────────────────────────────────────────────────────────────────────────────────────────────────
