@@ -117,3 +117,15 @@ def test_it_shows_someone_in_no_assembly_an_empty_inbox(cell):
 
 def test_it_sends_visitors_to_sign_in(cell):
     assert Client().get("/inbox/").status_code == 302
+
+
+def test_it_reads_what_an_assembly_shows_once_for_many_people_and_each_still_sees_their_own(cell):
+    now = timezone.now()
+    fay = cell.members["fay"]
+    do_vote(fay, cell.proposal, check_vote(fay, cell.proposal, "consent", now), now)
+    shared = selectors.Shared(now + timedelta(seconds=1))
+    for name in ("ana", "fay", "nico"):
+        alone = selectors.inbox(cell.users[name], now + timedelta(seconds=1))
+        assert selectors.inbox(cell.users[name], now + timedelta(seconds=1), shared=shared) == alone
+    assert "Your vote is awaited on “Plant beans in April”." not in _texts(cell, "fay")
+    assert "Your vote is awaited on “Plant beans in April”." in _texts(cell, "nico")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -11,8 +11,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from confederal.ledger import Phrase
 from confederal.node.accounts.models import Preferences
@@ -29,6 +29,7 @@ __all__ = [
     "IMMEDIATE_BY_DEFAULT",
     "KINDS",
     "Item",
+    "Shared",
     "digests_due",
     "inbox",
     "mail_enabled",
@@ -72,6 +73,8 @@ class Item:
     when: datetime
     deadline: datetime | None = None
     read: bool = False
+    #: The assembly's key, for what every member of it sees alike.
+    assembly_id: int = 0
 
 
 def _at(assembly: Assembly, path: str) -> str:
@@ -84,12 +87,10 @@ def _assembly_url(slug: str) -> str:
     return reverse("assembly", args=[slug])
 
 
-def _votes(members: dict[int, Member], assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
-    mine = Ballot.objects.filter(member_id__in=members).values("proposal_id")
-    waiting = (
-        Proposal.objects.filter(assembly_id__in=assemblies, status=Proposal.Status.OPEN, opens_at__lte=now)
-        .exclude(pk__in=mine)
-        .only("assembly_id", "number", "title", "opens_at", "closes_at")
+def _open_votes(assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
+    """Every open vote of these assemblies (whose members' ballots are taken off per person)."""
+    waiting = Proposal.objects.filter(assembly_id__in=assemblies, status=Proposal.Status.OPEN, opens_at__lte=now).only(
+        "assembly_id", "number", "title", "opens_at", "closes_at"
     )
     for proposal in waiting:
         assembly = assemblies[proposal.assembly_id]
@@ -101,7 +102,15 @@ def _votes(members: dict[int, Member], assemblies: dict[int, Assembly], now: dat
             _at(assembly, f"proposals/{proposal.number}/"),
             proposal.opens_at,
             proposal.closes_at,
+            assembly_id=assembly.pk,
         )
+
+
+def _votes(members: dict[int, Member], open_votes: list[Item]) -> list[Item]:
+    """The open votes without this person's ballot."""
+    ids = [int(item.key[5:]) for item in open_votes]
+    cast = set(Ballot.objects.filter(member_id__in=members, proposal_id__in=ids).values_list("proposal_id", flat=True))
+    return [item for item, pk in zip(open_votes, ids, strict=True) if pk not in cast]
 
 
 def _objections(members: dict[int, Member], assemblies: dict[int, Assembly]) -> Iterator[Item]:
@@ -149,6 +158,7 @@ def _meetings(assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
             # It came into the inbox when it came within a week.
             meeting.starts_at - MEETINGS_AHEAD,
             meeting.starts_at,
+            assembly_id=assembly.pk,
         )
 
 
@@ -165,6 +175,7 @@ def _draws(assemblies: dict[int, Assembly]) -> Iterator[Item]:
             assembly.name,
             _at(assembly, f"lotteries/{lottery.number}"),
             lottery.announced_at,
+            assembly_id=assembly.pk,
         )
 
 
@@ -196,6 +207,7 @@ def _reviews(assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
                 assembly.name,
                 _at(assembly, f"proposals/{proposal.number}/"),
                 datetime.combine(proposal.review_on, datetime.min.time(), tzinfo=now.tzinfo),
+                assembly_id=assembly.pk,
             )
 
 
@@ -214,24 +226,53 @@ def _notices(user: User, assemblies: dict[int, Assembly], now: datetime) -> Iter
         )
 
 
-def inbox(user: User, now: datetime, since: datetime | None = None) -> list[Item]:
+@dataclass
+class Shared:
+    """What every member of an assembly sees alike — open votes, meetings coming, draws, reviews due — read once
+    for many people (the digests of a batch), per language. A fresh one for each inbox page."""
+
+    now: datetime
+    items: dict[tuple[str, int], tuple[list[Item], list[Item]]] = field(default_factory=dict)
+
+    def of(self, assemblies: dict[int, Assembly]) -> tuple[list[Item], list[Item]]:
+        """The open votes and the other shared items of these assemblies."""
+        language = get_language() or ""
+        missing = {pk: a for pk, a in assemblies.items() if (language, pk) not in self.items}
+        if missing:
+            found: dict[int, tuple[list[Item], list[Item]]] = {pk: ([], []) for pk in missing}
+            for item in _open_votes(missing, self.now):
+                found[item.assembly_id][0].append(item)
+            for item in [*_meetings(missing, self.now), *_draws(missing), *_reviews(missing, self.now)]:
+                found[item.assembly_id][1].append(item)
+            for pk, pair in found.items():
+                self.items[(language, pk)] = pair
+        votes: list[Item] = []
+        rest: list[Item] = []
+        for pk in assemblies:
+            pair = self.items[(language, pk)]
+            votes += pair[0]
+            rest += pair[1]
+        return votes, rest
+
+
+def inbox(user: User, now: datetime, since: datetime | None = None, shared: Shared | None = None) -> list[Item]:
     """Everything that waits for ``user`` across their assemblies on this node, newest first.
 
     About ten indexed queries, whatever the number of assemblies and decisions: votes not cast, objections to
     the person's open proposals, meetings in the next seven days, draws awaiting randomness, roles held,
     decisions due for review (one small query per assembly), and the notices of the last thirty days.
-    With ``since``, only what came after it (a digest).
+    With ``since``, only what came after it (a digest); with ``shared``, what the person's assemblies show
+    everyone is read once for many people.
     """
     members = {m.pk: m for m in Member.objects.filter(user=user, left_at__isnull=True).select_related("assembly")}
     assemblies = {m.assembly_id: m.assembly for m in members.values()}
     items: list[Item] = []
     if assemblies:
-        items += _votes(members, assemblies, now)
+        open_votes, alike = (shared or Shared(now)).of(assemblies)
+        items += _votes(members, open_votes)
         items += _objections(members, assemblies)
-        items += _meetings(assemblies, now)
-        items += _draws(assemblies)
+        items += alike
         items += _mandates(members, assemblies, now)
-        items += _reviews(assemblies, now)
     items += _notices(user, assemblies, now)
     if since is not None:
         items = [item for item in items if item.when > since]

@@ -339,7 +339,8 @@ def do_queue_digests(now: datetime) -> int:
         if not batch:
             return queued
         after = batch[-1].pk
-        mails = [mail for mail in (_digest_for(choice, now) for choice in batch) if mail is not None]
+        shared = selectors.Shared(now)  # what each assembly shows all its members, read once per batch
+        mails = [mail for mail in (_digest_for(choice, now, shared) for choice in batch) if mail is not None]
         with transaction.atomic():
             Mail.objects.bulk_create(mails)
             MailSettings.objects.bulk_update(batch, ["last_digest_at", "digest_due_at"])
@@ -359,14 +360,14 @@ def do_queue_digest_now(user: User, now: datetime) -> bool:
     return mail is not None
 
 
-def _digest_for(choice: MailSettings, now: datetime) -> Mail | None:
+def _digest_for(choice: MailSettings, now: datetime, shared: selectors.Shared | None = None) -> Mail | None:
     """The digest mail of one person (None if they get none), and their settings moved on to the next one."""
     reader = _reader(choice.user)
     user = reader.user
     mail = None
     if user.email and user.is_active and _still_here(user):
         with translation.override(reader.language), timezone.override(reader.zone):
-            items = [i for i in selectors.inbox(user, now, since=choice.last_digest_at) if not i.read]
+            items = [i for i in selectors.inbox(user, now, choice.last_digest_at, shared) if not i.read]
         if items:
             mail = _digest_mail(reader, items, now)
     choice.last_digest_at = now
