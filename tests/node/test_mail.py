@@ -192,3 +192,25 @@ def test_it_reads_every_form_of_the_mail_url():
     assert email_from_url("") is None
     with pytest.raises(ValueError, match="CONFEDERAL_EMAIL_URL"):
         email_from_url("http://mail.example.org")
+
+
+def test_it_does_the_same_through_the_api(cell):
+    ana = _as(cell, "ana")
+    refused = ana.put("/api/accounts/mail", {"email": "nope", "digest": "daily"}, content_type="application/json")
+    assert refused.status_code == 400
+    assert "is not an email address" in refused.json()["detail"]
+    saved = ana.put(
+        "/api/accounts/mail",
+        {"email": "ana@example.org", "immediate": ["reply"], "digest": "weekly"},
+        content_type="application/json",
+    )
+    assert saved.status_code == 200
+    assert saved.json()["digest"] == "weekly"
+    assert ana.get("/api/accounts/mail").json()["immediate"] == ["reply"]
+    items = ana.get("/api/inbox").json()
+    assert "vote" in {item["kind"] for item in items}
+    fay = _as(cell, "fay")
+    keys = [item["key"] for item in fay.get("/api/inbox").json()]
+    assert keys
+    assert fay.post("/api/inbox/read", {"all": True}, content_type="application/json").status_code == 204
+    assert all(item["read"] for item in fay.get("/api/inbox").json())
