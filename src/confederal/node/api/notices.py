@@ -91,7 +91,14 @@ def mail_settings(request: HttpRequest) -> MailOut:
     return _mail_out(request)
 
 
-@authed(router.put, "/accounts/mail", MailOut, "Choose your address, the mail you get at once, your digest", (400,), status=200)
+@authed(
+    router.put,
+    "/accounts/mail",
+    MailOut,
+    "Choose your address, the mail you get at once, your digest",
+    (400,),
+    status=200,
+)
 def change_mail_settings(request: HttpRequest, body: MailIn) -> Status[MailOut]:
     user = user_of(request)
     services.do_save_mail_settings(
