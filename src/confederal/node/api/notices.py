@@ -7,6 +7,7 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictBool
 
 from confederal.node.notices import selectors, services
 from confederal.node.web import now
@@ -46,7 +47,7 @@ def inbox(request: HttpRequest) -> list[ItemOut]:
 
 class ReadIn(BodyIn):
     keys: list[str] = Field(default_factory=list, max_length=1000, description="Items to mark read.")
-    all: bool = Field(False, description="Mark every item of the inbox read.")
+    all: StrictBool = Field(False, description="Mark every item of the inbox read.")
 
 
 @authed(router.post, "/inbox/read", None, "Mark inbox items read (some, or all)", status=204)
