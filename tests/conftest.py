@@ -77,3 +77,13 @@ def honest_node(module_node):
 @pytest.fixture
 def state(tmp_path):
     return tmp_path / "verify-state"
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    """A real SMTP server in its own process (aiosmtpd), writing what it receives under the test's directory."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer(tmp_path / "mail").start()
+    yield server
+    server.stop()

@@ -82,7 +82,7 @@ def _food_hub_entries(data_dir):
 @pytest.mark.slow
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 def test_the_demo_seeds_once_stops_mid_story_on_ctrl_c_and_picks_it_up_with_the_same_data_and_council(tmp_path, demos):
-    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
+    port = free_port(4)  # the demo's other nodes take PORT+1 and PORT+2, its mail sink PORT+3
     url = f"http://127.0.0.1:{port}"
     data = tmp_path / "demo"
     demo = demos(data, port, pace="0.05")
@@ -98,12 +98,20 @@ def test_the_demo_seeds_once_stops_mid_story_on_ctrl_c_and_picks_it_up_with_the_
         public_key = other["verifier_key"].rsplit("+", 1)[1]
         assert public_key != _json(url + "/ledgers/food-hub/")["verifier_key"].rsplit("+", 1)[1]
     before = _story(data, demo, lambda s: "appointed:food-hub" in s["steps"])
+    # The demo members who chose a daily digest got their first at once, from each node, at the mail sink.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _mails(data):
+        time.sleep(0.5)
+    senders = {line for m in _mails(data) for line in m.read_text().splitlines() if line.startswith("From: ")}
+    assert senders, "no mail reached the demo's mail sink"
+    assert all("@demo.example.org" in sender for sender in senders)
     assert stop(demo, timeout=30) == 0  # Ctrl-C
     assert not json.loads((data / "story.json").read_text())["finished"]
     written = _food_hub_entries(data)
     first_output = demo.stdout.read()
     assert f"http://127.0.0.1:{port + 2}/" in first_output
     assert "Seeded a new demo" in first_output
+    assert f"{data / 'mail'}/" in first_output
     assert f"{url}/ledgers/food-hub/" in first_output
     assert "Stopped. Nothing was lost" in first_output
 
@@ -138,6 +146,10 @@ def test_the_demo_seeds_once_stops_mid_story_on_ctrl_c_and_picks_it_up_with_the_
     assert kept[: len(written)] == written
 
 
+def _mails(data):
+    return sorted((data / "mail").glob("*.eml"))
+
+
 @pytest.mark.nodb  # a pure function of the story's steps
 def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
     now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -158,7 +170,7 @@ def test_a_resumed_story_convenes_anew_only_when_its_council_ran_out():
 @pytest.mark.nodb  # the demo keeps its own SQLite databases whatever CONFEDERAL_DATABASE_URL says
 @pytest.mark.parametrize("busy_node", [0, 1], ids=["its-own-port", "a-neighbours-port"])
 def test_the_demo_says_clearly_when_a_port_is_taken_before_seeding_anything(tmp_path, busy_node):
-    port = free_port(3)  # the demo's other nodes take PORT+1 and PORT+2
+    port = free_port(4)  # the demo's other nodes take PORT+1 and PORT+2, its mail sink PORT+3
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", port + busy_node))
         busy.listen()

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DemoNode", "Story", "demo_nodes", "start_other_nodes", "stop_nodes"]
+__all__ = ["DemoNode", "Story", "demo_nodes", "mail_dir", "start_other_nodes", "stop_nodes"]
 
 CONFEDERAL = str(Path(sys.executable).parent / "confederal")
 #: How long the demo's council sits: long enough to watch, short enough to see it dissolve.
@@ -39,6 +39,8 @@ class DemoNode:
     port: int
     data_dir: Path
     host: str = "127.0.0.1"
+    #: Where the demo's mail sink listens (every node sends its mail there); 0: no mail.
+    mail_port: int = 0
 
     @property
     def url(self) -> str:
@@ -59,7 +61,19 @@ class DemoNode:
                 "CONFEDERAL_TICK_SECONDS": "2",
             }
         )
+        if self.mail_port:
+            env["CONFEDERAL_EMAIL_URL"] = f"smtp://127.0.0.1:{self.mail_port}"
+            env["CONFEDERAL_EMAIL_FROM"] = f"{self.slug}@demo.example.org"
         return env
+
+
+#: The mail sink listens just above the three nodes (8003 for 8000).
+MAIL_PORT_OFFSET = 3
+
+
+def mail_dir(nodes: list[DemoNode]) -> Path:
+    """Where the demo's mail lands: one ``.eml`` file per message."""
+    return nodes[0].data_dir.parent / "mail"
 
 
 def demo_nodes(data_dir: Path, host: str, port: int) -> list[DemoNode]:
@@ -68,7 +82,8 @@ def demo_nodes(data_dir: Path, host: str, port: int) -> list[DemoNode]:
         ("energy-coop", "Hillside Energy Co-op"),
         ("housing", "Tenants of Elm Street"),
     ]
-    return [DemoNode(slug, title, port + i, data_dir / slug, host) for i, (slug, title) in enumerate(specs)]
+    mail = port + MAIL_PORT_OFFSET
+    return [DemoNode(slug, title, port + i, data_dir / slug, host, mail) for i, (slug, title) in enumerate(specs)]
 
 
 def peers_of(node: DemoNode, nodes: list[DemoNode]) -> list[str]:
@@ -81,6 +96,24 @@ def start_other_nodes(nodes: list[DemoNode]) -> list[subprocess.Popen[bytes]]:
     A seed cut short by Ctrl-C leaves no ``seeded`` mark, so the next start seeds that node afresh.
     """
     procs = []
+    if nodes[0].mail_port:
+        # The mail sink (aiosmtpd) in its own process: every node's mail lands in .demo/mail/ as files.
+        with (mail_dir(nodes).parent / "mail.log").open("ab") as log:
+            procs.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        sys.executable,
+                        "-m",
+                        "confederal.node.notices.sink",
+                        str(mail_dir(nodes)),
+                        "--port",
+                        str(nodes[0].mail_port),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
     for node in nodes[1:]:
         node.data_dir.mkdir(parents=True, exist_ok=True)
         env = node.env(peers_of(node, nodes))

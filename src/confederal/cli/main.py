@@ -115,11 +115,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data_dir: Path = args.data_dir.resolve()
     nodes = demo_mod.demo_nodes(data_dir, args.host, args.port)
     # Before seeding, which takes a while the first time: a taken port would only show after it.
-    for node in nodes:
+    for host, port in [(node.host, node.port) for node in nodes] + [("127.0.0.1", nodes[0].mail_port)]:
         try:
-            _check_free(node.host, node.port)
+            _check_free(host, port)
         except OSError as exc:
-            return _cannot_listen(node.host, node.port, exc)
+            return _cannot_listen(host, port, exc)
     first = nodes[0]
     first.data_dir.mkdir(parents=True, exist_ok=True)
     # The demo is self-contained: it never touches a database configured for a real node.
@@ -154,6 +154,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"  Open the food hub's public ledger:  {ledger_url}/",
             "  Sign in as a demo member (amara, jonas, kwame, nadia, …) with the password "
             f"'{DEMO_PASSWORD}': each node's sign-in page lists its own.",
+            f"  Mail the three nodes send (immediate mail and digests) lands in {demo_mod.mail_dir(nodes)}/,",
+            "  one .eml file per message; each member's inbox is at /inbox/ and their mail settings on their account.",
             f"  See a fair draw for a role, and check it:  {food.url}/assemblies/food-hub/roles/",
             "  Finish one: the energy co-op's treasurer draw is announced "
             f"({energy.url}/assemblies/energy-coop/roles/);",

@@ -31,6 +31,12 @@ CONFEDERAL_TIME_ZONE      the zone of pages that belong to no assembly, and the 
                           assembly starts with (an IANA name; default UTC)
 CONFEDERAL_PROXY_HOPS     how many reverse proxies of yours stand in front of the node (default 0:
                           a request's address is the connection's, X-Forwarded-For is ignored)
+CONFEDERAL_EMAIL_URL      the mail server the node sends through: smtp://user:pass@host:port (plain,
+                          port 25 by default), smtp+starttls://… (STARTTLS, port 587) or smtps://…
+                          (implicit TLS, port 465); user and password percent-encoded. Unset: the
+                          node sends no mail, and each person's mail settings say so
+CONFEDERAL_EMAIL_FROM     the sender's address (default: confederal@ the public URL's host)
+CONFEDERAL_EMAIL_TIMEOUT  seconds to wait for the mail server before trying again later (default 10)
 CONFEDERAL_TEST_HOOKS     1 only in the test suite: the node's clock can then be moved
                           forward through POST /_test/clock (never set it in production;
                           without it the endpoint answers 404 and the clock is real time)
@@ -234,6 +240,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "confederal.node.web.demo_context",
+                "confederal.node.notices.context.inbox_unread",
             ],
             # `{% once %}` in every form that acts, without a `{% load %}` in each template.
             "builtins": ["confederal.node.once.templatetags.once"],
@@ -331,3 +338,32 @@ if PROXY_HOPS < 0:
     raise ValueError("CONFEDERAL_PROXY_HOPS must be 0 or more")
 # Two-factor codes: the issuer an authenticator app shows next to the code.
 OTP_TOTP_ISSUER = "Confederal " + (_public.hostname or "node")
+
+# ── Mail (node/notices): an outbox the ticker sends through SMTP; nothing when CONFEDERAL_EMAIL_URL is unset ──
+
+
+def email_from_url(url: str) -> dict[str, object] | None:
+    """The SMTP connection ``CONFEDERAL_EMAIL_URL`` names (host, port, user, password, TLS), or None if unset."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    ports = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+    if parts.scheme not in ports or not parts.hostname:
+        raise ValueError("CONFEDERAL_EMAIL_URL must be smtp://, smtp+starttls:// or smtps://user:pass@host:port")
+    return {
+        "host": parts.hostname,
+        "port": parts.port or ports[parts.scheme],
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": parts.scheme == "smtp+starttls",
+        "use_ssl": parts.scheme == "smtps",
+    }
+
+
+EMAIL_SERVER = email_from_url(os.environ.get("CONFEDERAL_EMAIL_URL", ""))
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_TIMEOUT = float(os.environ.get("CONFEDERAL_EMAIL_TIMEOUT", "10"))
+# Message-IDs and the sender name the public host, never socket.getfqdn() (often "localhost").
+EMAIL_DOMAIN = _public.hostname or "localhost"
+DEFAULT_FROM_EMAIL = os.environ.get("CONFEDERAL_EMAIL_FROM", f"confederal@{EMAIL_DOMAIN}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -49,7 +49,16 @@ def tick(now: datetime) -> dict[str, int]:
         for task, count, service in _EACH_TICK:
             nothing: Sized = ()
             done[count] += len(on_its_own(task, assembly.slug, partial(service, now, assembly), nothing))
+    # Mail belongs to no assembly: digests due are queued, then the outbox is sent (retried with backoff).
+    done["mailed"] = on_its_own("sending mail", "of the whole node", partial(_mail_round, now), 0)
     return done
+
+
+def _mail_round(now: datetime) -> int:
+    from .notices.services import do_queue_digests, do_send_outbox
+
+    do_queue_digests(now)
+    return do_send_outbox(now)
 
 
 def on_its_own(task: str, slug: str, work: Callable[[], _T], failed: _T) -> _T:

@@ -10,6 +10,7 @@ from .discussion import views as discussion
 from .health import health
 from .ledgers import views as ledgers
 from .meetings import views as meetings
+from .notices import views as notices
 from .roles import views as roles
 from .testhooks import clock_hook
 
@@ -85,6 +86,10 @@ urlpatterns = [
     path("accounts/tokens/<int:token_id>/revoke", accounts.revoke_token, name="revoke-token"),
     path("accounts/language", accounts.language, name="account-language"),
     path("language", accounts.choose_language, name="set-language"),
+    path("accounts/mail", notices.mail_settings, name="mail-settings"),
+    path("inbox/", notices.inbox, name="inbox"),
+    path("inbox/read", notices.mark_read, name="mark-read"),
+    path("mail/unsubscribe/<str:token>", notices.unsubscribe, name="unsubscribe"),
     path("assemblies/new", assemblies.found, name="found"),
     path("assemblies/<slug:slug>/", include(assembly)),
     path("invitations/<str:token>", assemblies.invitation, name="invitation"),

@@ -32,6 +32,7 @@ from . import (  # noqa: F401  (they register routes)
     ledgers,
     meetings,
     mutual_aid,
+    notices,
     roles,
 )
 from ._base import api

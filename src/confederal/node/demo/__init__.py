@@ -57,4 +57,22 @@ def seed_demo(now: datetime | None = None, assemblies: tuple[str, ...] = DEMO_AS
     now = now or clock.now()
     for slug in assemblies:
         _STORIES[slug](now)
+    _choose_mail(now)
     return True
+
+
+def _choose_mail(now: datetime) -> None:
+    """Every demo member has an example address; half want votes opened at once too, a third a daily digest.
+
+    Those with a digest get their first one at once (a node with a mail server queues it), so the demo's mail
+    sink has something to show from the start.
+    """
+    from ..notices.services import check_mail_settings, do_queue_digest_now, do_save_mail_settings
+
+    people = User.objects.filter(username__in=_DEMO_USERNAMES).order_by("username")
+    for i, person in enumerate(people):
+        immediate = ("reply", "mention", "vote_opened") if i % 2 == 0 else ("reply", "mention")
+        digest = "daily" if i % 3 == 0 else "off"
+        checked = check_mail_settings(person, f"{person.username}@example.org", immediate, digest)
+        do_save_mail_settings(person, checked, now)
+        do_queue_digest_now(person, now)
