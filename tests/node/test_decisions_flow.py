@@ -12,7 +12,7 @@ from confederal.node.assemblies import services as assembly_services
 from confederal.node.assemblies.models import Assembly
 from confederal.node.assemblies.services import charter_of, check_found_assembly, do_found_assembly
 from confederal.node.assemblies.services import check_split_cells as split_cells
-from confederal.node.decisions import services
+from confederal.node.decisions import selectors, services
 from confederal.node.decisions.models import Proposal
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import LedgerEntry
@@ -213,11 +213,11 @@ def test_a_decision_comes_back_for_review_and_can_be_kept(cell):
         _vote(cell, who, proposal, "consent")
     closed = services.do_close(proposal, proposal.closes_at)
     on_review_day = timezone.now().replace() + (closed.review_on - timezone.now().date())
-    assert services.due_for_review(cell.assembly, closed.review_on) == [closed]
-    assert services.due_for_review(cell.assembly, closed.review_on - timedelta(days=1)) == []
+    assert selectors.due_for_review(cell.assembly, closed.review_on) == [closed]
+    assert selectors.due_for_review(cell.assembly, closed.review_on - timedelta(days=1)) == []
     next_review = services.do_keep_outcome(cell.members["fay"], closed, on_review_day)
     assert next_review > closed.review_on
-    assert services.due_for_review(cell.assembly, closed.review_on) == []
+    assert selectors.due_for_review(cell.assembly, closed.review_on) == []
 
 
 def test_only_the_author_withdraws_and_a_withdrawn_proposal_takes_no_votes(cell):

@@ -26,7 +26,8 @@ from confederal.node.access import (
 )
 from confederal.node.decisions import selectors as decision_selectors
 from confederal.node.decisions.models import Proposal
-from confederal.node.decisions.services import do_close_due, due_for_review
+from confederal.node.decisions.selectors import due_for_review
+from confederal.node.decisions.services import do_close_due
 from confederal.node.discussion import selectors as discussion_selectors
 from confederal.node.errors import Refused
 from confederal.node.ledgers import selectors as ledger_selectors

@@ -21,6 +21,7 @@ __all__ = [
     "archive_page",
     "ballot_of",
     "ballots_by_name",
+    "due_for_review",
     "open_numbers",
     "open_proposals",
     "participants",
@@ -145,3 +146,12 @@ def archive_page(assembly: Assembly, narrow: ArchiveFilter, number: int) -> Page
         rows = rows.filter(opens_at__date__lte=narrow.until)
     fields = ("number", "title", "status", "method", "kind", "outcome", "opens_at", "closes_at", "closed_at")
     return Paginator(rows.only(*fields), ARCHIVE_PAGE_SIZE).get_page(number)
+
+
+def due_for_review(assembly: Assembly, today: date, limit: int | None = None) -> list[Proposal]:
+    """Adopted decisions whose review date has come and that nobody has reviewed yet (the ``limit`` oldest).
+
+    Only what a list shows is read: number, title and review date.
+    """
+    due = assembly.proposals.filter(review_on__lte=today, reviewed_at__isnull=True, status=Proposal.Status.CLOSED)
+    return list(due.order_by("review_on", "number").only("assembly", "number", "title", "review_on")[:limit])

@@ -93,7 +93,6 @@ __all__ = [
     "do_propose",
     "do_vote",
     "do_withdraw",
-    "due_for_review",
     "option_labels",
     "proposal_currency",
     "rules_of",
@@ -946,15 +945,6 @@ def do_close_if_due(proposal: Proposal, now: datetime) -> Proposal:
     except Exception:
         logger.exception("Could not close proposal %s of assembly %s", proposal.number, proposal.assembly_id)
         return proposal
-
-
-def due_for_review(assembly: Assembly, today: date, limit: int | None = None) -> list[Proposal]:
-    """Adopted decisions whose review date has come and that nobody has reviewed yet (the ``limit`` oldest).
-
-    Only what a list shows is read: number, title and review date.
-    """
-    due = assembly.proposals.filter(review_on__lte=today, reviewed_at__isnull=True, status=Proposal.Status.CLOSED)
-    return list(due.order_by("review_on", "number").only("assembly", "number", "title", "review_on")[:limit])
 
 
 def do_keep_outcome(member: Member, proposal: Proposal, now: datetime) -> date:

@@ -18,7 +18,7 @@ from confederal.ledger import Phrase
 from confederal.node.accounts.models import Preferences
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.decisions.models import Ballot, Proposal
-from confederal.node.decisions.services import due_for_review
+from confederal.node.decisions.selectors import due_for_review
 from confederal.node.meetings.models import Meeting
 from confederal.node.roles.models import Lottery, RoleTerm
 from confederal.node.words import day, say
