@@ -78,8 +78,8 @@ def test_it_refuses_a_zone_that_does_not_exist_and_keeps_yours(cell, client):
 @pytest.mark.parametrize(
     ("day", "time", "says"),
     [
-        ("2027-03-28", "02:30", "02:30 on 2027-03-28 does not exist in Europe/Berlin: the clocks go forward then."),
-        ("2027-10-31", "02:30", "02:30 on 2027-10-31 happens twice in Europe/Berlin: the clocks go back then."),
+        ("2027-03-28", "02:30", "02:30 on 28 March 2027 does not exist in Europe/Berlin: the clocks go forward then."),
+        ("2027-10-31", "02:30", "02:30 on 31 October 2027 happens twice in Europe/Berlin: the clocks go back then."),
         ("2027-13-01", "18:00", "Give the day as YYYY-MM-DD and the time as HH:MM (Europe/Berlin)."),
     ],
 )

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import words
 from .errors import Refused
 
 __all__ = [
@@ -122,7 +123,7 @@ def local_moment(day_text: str, time_text: str) -> datetime:
     if wall.tzinfo is not None:
         raise Refused("bad_time", _("Give the day as YYYY-MM-DD and the time as HH:MM (%(zone)s).") % {"zone": name})
     first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
-    shown = {"time": wall.strftime("%H:%M"), "day": wall.strftime("%Y-%m-%d"), "zone": name}
+    shown = {"time": wall.strftime("%H:%M"), "day": words.day(wall.date()), "zone": name}
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
         raise Refused(
             "no_such_time",
