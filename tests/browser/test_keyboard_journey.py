@@ -89,7 +89,7 @@ def test_someone_signs_in_and_votes_with_the_keyboard_alone(browser, node):
     expect(page.get_by_label("Consent", exact=True)).to_be_checked()
     tab_to(page, "Cast my vote")
     page.keyboard.press("Shift+Tab")
-    assert focused(page)["tag"] == "input"
+    assert focused(page)["tag"] == "textarea"  # the optional reason, between the choices and the button
     tab_to(page, "Cast my vote")
     page.keyboard.press("Space")
     expect(page.get_by_text("Your vote is cast.")).to_be_visible()
