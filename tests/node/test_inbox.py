@@ -9,10 +9,19 @@ from django.test import Client
 from django.utils import timezone
 
 from confederal.ledger import Phrase
-from confederal.node.decisions.services import check_propose, check_vote, do_propose, do_vote
+from confederal.node.decisions.services import (
+    check_change_vote,
+    check_propose,
+    check_vote,
+    do_change_vote,
+    do_propose,
+    do_vote,
+)
 from confederal.node.meetings.services import check_schedule, do_schedule
 from confederal.node.notices import selectors
+from confederal.node.notices.models import Mail
 from confederal.node.notices.services import do_notify
+from confederal.node.settings import email_from_url
 
 from .cell import build_cell
 
@@ -71,11 +80,34 @@ def test_it_tells_the_author_of_an_objection_and_drops_the_vote_once_cast(cell):
     do_vote(
         cell.members["fay"],
         proposal,
-        check_vote(cell.members["fay"], proposal, "object", timezone.now()),
+        check_vote(cell.members["fay"], proposal, "object", timezone.now(), reason="April is too cold here."),
         timezone.now(),
+        reason="April is too cold here.",
     )
     assert "Fay objects to your proposal “Plant beans in April”." in _texts(cell, "ana")
     assert not any("Plant beans" in text for text in _texts(cell, "fay"))
+
+
+def test_it_shows_an_objection_once_though_its_author_chose_to_have_it_mailed(cell, smtp, settings):
+    settings.EMAIL_SERVER = email_from_url(smtp.url)
+    ana = _as(cell, "ana")
+    ana.post("/accounts/mail", {"email": "ana@example.org", "immediate": ["objection"], "digest": "off"})
+    fay = cell.members["fay"]
+    now = timezone.now()
+    why = "April is too cold here."
+    do_vote(fay, cell.proposal, check_vote(fay, cell.proposal, "object", now, reason=why), now, reason=why)
+    about = [text for text in _texts(cell, "ana") if "objection" in text.lower() or "objects" in text]
+    assert about == ["Fay objects to your proposal “Plant beans in April”."]
+    page = ana.get("/inbox/").content.decode()
+    assert page.count("objects to your proposal") == 1
+    assert "An objection to your proposal" not in page
+    (mail,) = Mail.objects.filter(user=cell.users["ana"], kind="objection")
+    assert "An objection to your proposal" in mail.subject
+    # Withdrawn, it leaves the inbox, and the notice that says so stays.
+    later = now + timedelta(minutes=1)
+    do_change_vote(fay, cell.proposal, check_change_vote(fay, cell.proposal, "consent", later), later)
+    assert "Fay withdrew the objection to your proposal #1, Plant beans in April." in _texts(cell, "ana")
+    assert not any("objects to" in text for text in _texts(cell, "ana"))
 
 
 def test_it_lists_newest_first(cell):
