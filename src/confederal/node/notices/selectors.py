@@ -11,8 +11,6 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
@@ -65,6 +63,8 @@ NOTICES_KEPT = timedelta(days=30)
 NOTICES_SHOWN = 50
 #: Decisions due for review wait in the assembly's own list; the inbox shows the oldest few of each assembly.
 REVIEWS_SHOWN = 5
+#: The oldest few of each assembly are read together, this many assemblies to a query (one for nearly everyone).
+REVIEWS_PER_QUERY = 100
 #: The ballots that ask the proposal's author for an answer.
 OBJECTIONS = ("object", "block")
 #: The notice of a new objection (decisions), mailed to the author; the inbox shows the objection itself instead.
@@ -99,19 +99,20 @@ def _assembly_url(slug: str) -> str:
 
 def _open_votes(assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
     """Every open vote of these assemblies (whose members' ballots are taken off per person)."""
-    waiting = Proposal.objects.filter(assembly_id__in=assemblies, status=Proposal.Status.OPEN, opens_at__lte=now).only(
-        "assembly_id", "number", "title", "opens_at", "closes_at"
-    )
-    for proposal in waiting:
-        assembly = assemblies[proposal.assembly_id]
+    waiting = Proposal.objects.filter(
+        assembly_id__in=assemblies, status=Proposal.Status.OPEN, opens_at__lte=now
+    ).values_list("pk", "assembly_id", "number", "title", "opens_at", "closes_at")
+    awaited = _("Your vote is awaited on “%(title)s”.")
+    for pk, assembly_id, number, title, opens_at, closes_at in waiting:
+        assembly = assemblies[assembly_id]
         yield Item(
-            f"vote:{proposal.pk}",
+            f"vote:{pk}",
             "vote",
-            _("Your vote is awaited on “%(title)s”.") % {"title": proposal.title},
+            awaited % {"title": title},
             assembly.name,
-            _at(assembly, f"proposals/{proposal.number}/"),
-            proposal.opens_at,
-            proposal.closes_at,
+            _at(assembly, f"proposals/{number}/"),
+            opens_at,
+            closes_at,
             assembly_id=assembly.pk,
         )
 
@@ -250,20 +251,33 @@ def _roles(members: dict[int, Member], now: datetime) -> dict[int, list[Item]]:
 
 
 def _reviews(assemblies: dict[int, Assembly], now: datetime) -> Iterator[Item]:
-    """The oldest few decisions due for review of each assembly, in one query (numbered within each assembly)."""
-    due = (
-        Proposal.objects.filter(
-            assembly_id__in=assemblies,
-            review_on__lte=now.date(),
-            reviewed_at__isnull=True,
-            status=Proposal.Status.CLOSED,
-        )
-        .annotate(rank=Window(RowNumber(), partition_by=[F("assembly_id")], order_by=[F("review_on"), F("number")]))
-        .filter(rank__lte=REVIEWS_SHOWN)
-        .only("assembly_id", "number", "title", "review_on")
+    """The oldest few decisions due for review of each assembly, in one query: a ``UNION ALL`` of a short read of
+    the partial index ``proposal_review_due`` for each assembly, which stops after the first few rows.
+
+    Only a closed, adopted decision has a review date: the status is not asked of the database (SQLite would
+    then take the status index and sort thousands), only checked.
+    """
+    pks = list(assemblies)
+    if not pks:
+        return
+    # One assembly's short read, compiled once; the others differ only by the assembly's key.
+    part, params = (
+        Proposal.objects.filter(assembly_id=pks[0], review_on__lte=now.date(), reviewed_at__isnull=True)
+        .order_by("review_on", "number")
+        .only("assembly_id", "number", "title", "review_on", "status")[:REVIEWS_SHOWN]
+        .query.sql_with_params()
     )
+    at = params.index(pks[0])
+    due: list[Proposal] = []
+    for start in range(0, len(pks), REVIEWS_PER_QUERY):
+        chunk = pks[start : start + REVIEWS_PER_QUERY]
+        # Django's union() refuses a LIMIT in each part on SQLite; the same parts as subqueries work on both.
+        sql = " UNION ALL ".join(f"SELECT * FROM ({part}) AS due{i}" for i in range(len(chunk)))  # noqa: S608 (compiled by Django, values bound)
+        due += Proposal.objects.raw(sql, [p if n != at else pk for pk in chunk for n, p in enumerate(params)])
     for proposal in due:
         assert proposal.review_on is not None  # due: its review date has come
+        if proposal.status != Proposal.Status.CLOSED:
+            continue
         assembly = assemblies[proposal.assembly_id]
         yield Item(
             f"review:{proposal.pk}:{proposal.review_on}",
