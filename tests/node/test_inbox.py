@@ -24,6 +24,7 @@ from confederal.node.notices.services import do_notify
 from confederal.node.settings import email_from_url
 
 from .cell import build_cell
+from .test_mail import _reply_to as reply_to
 
 
 @pytest.fixture
@@ -161,3 +162,17 @@ def test_it_reads_what_an_assembly_shows_once_for_many_people_and_each_still_see
         assert selectors.inbox(cell.users[name], now + timedelta(seconds=1), shared=shared) == alone
     assert "Your vote is awaited on “Plant beans in April”." not in _texts(cell, "fay")
     assert "Your vote is awaited on “Plant beans in April”." in _texts(cell, "nico")
+
+
+def test_it_reads_a_batch_of_inboxes_together_as_each_person_alone_would_see_theirs(cell):
+    now = timezone.now()
+    fay = cell.members["fay"]
+    why = "April is too cold here."
+    do_vote(fay, cell.proposal, check_vote(fay, cell.proposal, "object", now, reason=why), now, reason=why)
+    reply_to(cell, "nico", now)
+    later = now + timedelta(seconds=1)
+    people = [cell.users[name] for name in ("ana", "fay", "nico", "otto")]
+    together = selectors.inboxes(people, later)
+    assert together == {person.pk: selectors.inbox(person, later) for person in people}
+    assert together[cell.users["otto"].pk] == []  # in no assembly, and told nothing
+    assert selectors.inboxes(people, later, members_only=True)[cell.users["otto"].pk] == []
