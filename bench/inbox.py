@@ -111,8 +111,9 @@ from the same computation, kept 30 s); times are the whole request as the client
 
 {args.people:,} people, each in one of the assemblies with a daily digest due (their first: everything that waits
 for them), are given it in one run of `do_queue_digests` in a process of its own (what the ticker calls): each
-person's inbox since their last digest, rendered as text and HTML in their language and zone, and queued in the
-outbox, 200 people per transaction, read in batches by key. Sending is the mail server's business and is not
+person's inbox since their last digest (a batch's inboxes read together, in the same queries as one person's),
+rendered as text and HTML in their language and zone, and queued in the outbox, 200 people per transaction, read in
+batches by key. Sending is the mail server's business and is not
 timed. Peak memory is the process's largest resident set (`ru_maxrss`), before (Django loaded, connected) and after.
 
 {table(["database", "digests", "time", "rate", "memory before", "peak memory", "mail (text + HTML)"], digest_rows)}

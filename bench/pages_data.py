@@ -149,9 +149,9 @@ print(f"  members, terms and meetings after {time.perf_counter() - started:.0f} 
 # Proposals: the last ten of each assembly are open, the rest closed with a real tally.
 columns = (
     "assembly_id, number, author_id, kind, title, text, method, options, rules, secret, payload, opens_at, closes_at, "
-    "status, closed_at, eligible, outcome, review_on, reviewed_at, ledger_seq"
+    "status, closed_at, eligible, outcome, review_on, reviewed_at, ledger_seq, version"
 )
-placeholder = "(" + ", ".join(["%s"] * 20) + ")"
+placeholder = "(" + ", ".join(["%s"] * 21) + ")"
 with connection.cursor() as cursor:
     for assembly in assemblies:
         authors = members[assembly.pk]
@@ -184,6 +184,7 @@ with connection.cursor() as cursor:
                     review,
                     None,
                     None,
+                    1,
                 )
             )
         cursor.executemany(f"INSERT INTO decisions_proposal ({columns}) VALUES {placeholder}", rows)  # noqa: S608
@@ -193,11 +194,12 @@ print(f"  proposals after {time.perf_counter() - started:.0f} s", flush=True)
 # Ballots: every member on every closed decision, in one statement per database.
 with connection.cursor() as cursor:
     cursor.execute(
-        "INSERT INTO decisions_ballot (proposal_id, member_id, choice, cast_at, changed_at) "
-        "SELECT p.id, m.id, '\"consent\"', p.opens_at, p.opens_at FROM decisions_proposal p "
+        "INSERT INTO decisions_ballot (proposal_id, member_id, choice, reason, cast_at, changed_at) "
+        "SELECT p.id, m.id, '\"consent\"', '', p.opens_at, p.opens_at FROM decisions_proposal p "
         "JOIN assemblies_member m ON m.assembly_id = p.assembly_id WHERE p.status = 'closed'"
     )
-    cursor.execute("ANALYZE")  # fresh planner statistics, as a running node would have
+    if connection.vendor == "postgresql":  # fresh statistics, as autovacuum keeps; SQLite nodes keep none
+        cursor.execute("ANALYZE")
 print(f"  ballots after {time.perf_counter() - started:.0f} s", flush=True)
 
 # Full tiles need 256 entries: the decisions' own entries are not written, so the operator notes a metric instead.

@@ -9,12 +9,22 @@ from django.test import Client
 from django.utils import timezone
 
 from confederal.ledger import Phrase
-from confederal.node.decisions.services import check_propose, check_vote, do_propose, do_vote
+from confederal.node.decisions.services import (
+    check_change_vote,
+    check_propose,
+    check_vote,
+    do_change_vote,
+    do_propose,
+    do_vote,
+)
 from confederal.node.meetings.services import check_schedule, do_schedule
 from confederal.node.notices import selectors
+from confederal.node.notices.models import Mail
 from confederal.node.notices.services import do_notify
+from confederal.node.settings import email_from_url
 
 from .cell import build_cell
+from .test_mail import _reply_to as reply_to
 
 
 @pytest.fixture
@@ -71,11 +81,34 @@ def test_it_tells_the_author_of_an_objection_and_drops_the_vote_once_cast(cell):
     do_vote(
         cell.members["fay"],
         proposal,
-        check_vote(cell.members["fay"], proposal, "object", timezone.now()),
+        check_vote(cell.members["fay"], proposal, "object", timezone.now(), reason="April is too cold here."),
         timezone.now(),
+        reason="April is too cold here.",
     )
     assert "Fay objects to your proposal “Plant beans in April”." in _texts(cell, "ana")
     assert not any("Plant beans" in text for text in _texts(cell, "fay"))
+
+
+def test_it_shows_an_objection_once_though_its_author_chose_to_have_it_mailed(cell, smtp, settings):
+    settings.EMAIL_SERVER = email_from_url(smtp.url)
+    ana = _as(cell, "ana")
+    ana.post("/accounts/mail", {"email": "ana@example.org", "immediate": ["objection"], "digest": "off"})
+    fay = cell.members["fay"]
+    now = timezone.now()
+    why = "April is too cold here."
+    do_vote(fay, cell.proposal, check_vote(fay, cell.proposal, "object", now, reason=why), now, reason=why)
+    about = [text for text in _texts(cell, "ana") if "objection" in text.lower() or "objects" in text]
+    assert about == ["Fay objects to your proposal “Plant beans in April”."]
+    page = ana.get("/inbox/").content.decode()
+    assert page.count("objects to your proposal") == 1
+    assert "An objection to your proposal" not in page
+    (mail,) = Mail.objects.filter(user=cell.users["ana"], kind="objection")
+    assert "An objection to your proposal" in mail.subject
+    # Withdrawn, it leaves the inbox, and the notice that says so stays.
+    later = now + timedelta(minutes=1)
+    do_change_vote(fay, cell.proposal, check_change_vote(fay, cell.proposal, "consent", later), later)
+    assert "Fay withdrew the objection to your proposal #1, Plant beans in April." in _texts(cell, "ana")
+    assert not any("objects to" in text for text in _texts(cell, "ana"))
 
 
 def test_it_lists_newest_first(cell):
@@ -129,3 +162,17 @@ def test_it_reads_what_an_assembly_shows_once_for_many_people_and_each_still_see
         assert selectors.inbox(cell.users[name], now + timedelta(seconds=1), shared=shared) == alone
     assert "Your vote is awaited on “Plant beans in April”." not in _texts(cell, "fay")
     assert "Your vote is awaited on “Plant beans in April”." in _texts(cell, "nico")
+
+
+def test_it_reads_a_batch_of_inboxes_together_as_each_person_alone_would_see_theirs(cell):
+    now = timezone.now()
+    fay = cell.members["fay"]
+    why = "April is too cold here."
+    do_vote(fay, cell.proposal, check_vote(fay, cell.proposal, "object", now, reason=why), now, reason=why)
+    reply_to(cell, "nico", now)
+    later = now + timedelta(seconds=1)
+    people = [cell.users[name] for name in ("ana", "fay", "nico", "otto")]
+    together = selectors.inboxes(people, later)
+    assert together == {person.pk: selectors.inbox(person, later) for person in people}
+    assert together[cell.users["otto"].pk] == []  # in no assembly, and told nothing
+    assert selectors.inboxes(people, later, members_only=True)[cell.users["otto"].pk] == []

@@ -58,6 +58,12 @@ class Proposal(models.Model):
             models.Index(fields=["assembly", "status", "closes_at"]),
             models.Index(fields=["status", "closes_at"]),
             models.Index(fields=["assembly", "review_on"]),
+            # The decisions due for review, oldest first (an assembly's list and the inbox): few rows, in order.
+            models.Index(
+                fields=["assembly", "review_on", "number"],
+                condition=models.Q(review_on__isnull=False, reviewed_at__isnull=True),
+                name="proposal_review_due",
+            ),
         ]
 
     def __str__(self) -> str:

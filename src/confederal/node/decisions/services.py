@@ -54,6 +54,7 @@ from confederal.node.assemblies.services import (
 from confederal.node.errors import Refused
 from confederal.node.ledgers.models import Blob
 from confederal.node.ledgers.services import Record, append_in_transaction, check_fits, publish
+from confederal.node.notices.selectors import OBJECTION_RAISED
 from confederal.node.notices.services import do_notify
 from confederal.node.text import check_line, clean, clean_json
 from confederal.node.words import moment, say
@@ -580,7 +581,7 @@ def _tell_author_of_objection(
         return
     params: dict[str, Any] = {"number": proposal.number, "title": proposal.title, "name": member.public_name}
     if choice == objection:
-        text = N_("An objection to your proposal #%(number)s, %(title)s: amend it, or ask what would resolve it.")
+        text = OBJECTION_RAISED
         params.pop("name")
     elif proposal.secret:
         text = N_("An objection to your proposal #%(number)s, %(title)s, is withdrawn.")

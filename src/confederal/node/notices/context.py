@@ -16,6 +16,11 @@ from .services import inbox_count_key
 KEPT_SECONDS = 30
 
 
+def keep_count(user_id: int, unread: int) -> None:
+    """Keep the count the inbox page just computed, so its header (and the next pages) need not compute it again."""
+    cache.set(inbox_count_key(user_id), unread, KEPT_SECONDS)
+
+
 def inbox_unread(request: HttpRequest) -> dict[str, Callable[[], int]]:
     """``inbox_unread``: computed only if the page shows it (templates call a callable)."""
     user = getattr(request, "user", None)

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from confederal.ledger import Phrase
+from confederal.node.accounts.models import Preferences
 from confederal.node.assemblies.models import Assembly, Member
 from confederal.node.errors import Refused
 from confederal.node.words import say
@@ -255,9 +256,13 @@ class _Reader:
 
 
 def _reader(user: User) -> _Reader:
-    preferences = selectors.preferences_of(user)
-    language = preferences.language if preferences and preferences.language else settings.LANGUAGE_CODE
-    name = preferences.time_zone if preferences and preferences.time_zone else settings.TIME_ZONE
+    return _reader_with(user, selectors.preferences_of(user))
+
+
+def _reader_with(user: User, chosen: Preferences | None) -> _Reader:
+    """Who a mail is for, with the preferences they chose (read already, for a batch)."""
+    language = chosen.language if chosen and chosen.language else settings.LANGUAGE_CODE
+    name = chosen.time_zone if chosen and chosen.time_zone else settings.TIME_ZONE
     try:
         zone = zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -340,7 +345,7 @@ def do_queue_digests(now: datetime) -> int:
             return queued
         after = batch[-1].pk
         shared = selectors.Shared(now)  # what each assembly shows all its members, read once per batch
-        mails = [mail for mail in (_digest_for(choice, now, shared) for choice in batch) if mail is not None]
+        mails = _digests_for(batch, now, shared)
         with transaction.atomic():
             Mail.objects.bulk_create(mails)
             MailSettings.objects.bulk_update(batch, ["last_digest_at", "digest_due_at"])
@@ -362,17 +367,35 @@ def do_queue_digest_now(user: User, now: datetime) -> bool:
 
 def _digest_for(choice: MailSettings, now: datetime, shared: selectors.Shared | None = None) -> Mail | None:
     """The digest mail of one person (None if they get none), and their settings moved on to the next one."""
-    reader = _reader(choice.user)
-    user = reader.user
-    mail = None
-    if user.email and user.is_active and _still_here(user):
-        with translation.override(reader.language), timezone.override(reader.zone):
-            items = [i for i in selectors.inbox(user, now, choice.last_digest_at, shared) if not i.read]
-        if items:
-            mail = _digest_mail(reader, items, now)
-    choice.last_digest_at = now
-    choice.digest_due_at = next_digest(now, choice.digest, reader.zone)
-    return mail
+    mails = _digests_for([choice], now, shared or selectors.Shared(now))
+    return mails[0] if mails else None
+
+
+def _digests_for(batch: list[MailSettings], now: datetime, shared: selectors.Shared) -> list[Mail]:
+    """The digest mails of a batch of people, their inboxes read together (the same dozen queries for the
+    batch as for one person); everyone's settings move on to their next digest, mail or not."""
+    users = [choice.user for choice in batch]
+    preferences = selectors.preferences_of_many(users)
+    readers = {user.pk: _reader_with(user, preferences.get(user.pk)) for user in users}
+    wanting = [u for u in users if u.email and u.is_active]
+    by_language: dict[tuple[str, str], list[User]] = {}
+    for user in wanting:
+        reader = readers[user.pk]
+        by_language.setdefault((reader.language, reader.zone.key), []).append(user)
+    since = {choice.user_id: choice.last_digest_at for choice in batch}
+    items: dict[int, list[selectors.Item]] = {}
+    for (language, _zone_name), people in by_language.items():
+        with translation.override(language), timezone.override(readers[people[0].pk].zone):
+            items.update(selectors.inboxes(people, now, since, shared, members_only=True))
+    mails = []
+    for choice in batch:
+        reader = readers[choice.user_id]
+        waiting = [item for item in items.get(choice.user_id, []) if not item.read]
+        if waiting:
+            mails.append(_digest_mail(reader, waiting, now))
+        choice.last_digest_at = now
+        choice.digest_due_at = next_digest(now, choice.digest, reader.zone)
+    return mails
 
 
 # ── Sending ──────────────────────────────────────────────────────────────────────────────────────────────────────

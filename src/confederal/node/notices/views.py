@@ -16,6 +16,7 @@ from confederal.node.errors import Refused
 from confederal.node.web import Done, act, now
 
 from . import selectors, services
+from .context import keep_count
 
 #: Items on one page of the inbox.
 PER_PAGE = 50
@@ -25,11 +26,12 @@ PER_PAGE = 50
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
     """Everything that waits for the signed-in person, newest first; read items fade."""
-    items = selectors.inbox(signed_in(request.user), now())
+    user = signed_in(request.user)
+    items = selectors.inbox(user, now())
     page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request, "notices/inbox.html", {"items": page, "page": page, "unread": sum(1 for i in items if not i.read)}
-    )
+    unread = sum(1 for i in items if not i.read)
+    keep_count(user.pk, unread)  # the header shows the same count without computing the inbox again
+    return render(request, "notices/inbox.html", {"items": page, "page": page, "unread": unread})
 
 
 @login_required

@@ -5,72 +5,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assemblies', '0002_members_invitations_requests'),
+        ("assemblies", "0002_members_invitations_requests"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('kind', models.CharField(choices=[('decision', 'Decision'), ('amendment', 'Charter amendment'), ('split', 'Split into two cells'), ('election', 'Election to a role')], default='decision', max_length=16)),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField(blank=True)),
-                ('method', models.CharField(max_length=32)),
-                ('options', models.JSONField(default=list)),
-                ('rules', models.JSONField(default=dict)),
-                ('secret', models.BooleanField(default=False)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('opens_at', models.DateTimeField()),
-                ('closes_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('open', 'Open for votes'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='open', max_length=16)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('eligible', models.PositiveIntegerField(blank=True, null=True)),
-                ('outcome', models.JSONField(blank=True, null=True)),
-                ('review_on', models.DateField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('ledger_seq', models.BigIntegerField(blank=True, null=True)),
-                ('assembly', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='assemblies.assembly')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='assemblies.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("decision", "Decision"),
+                            ("amendment", "Charter amendment"),
+                            ("split", "Split into two cells"),
+                            ("election", "Election to a role"),
+                        ],
+                        default="decision",
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("text", models.TextField(blank=True)),
+                ("method", models.CharField(max_length=32)),
+                ("options", models.JSONField(default=list)),
+                ("rules", models.JSONField(default=dict)),
+                ("secret", models.BooleanField(default=False)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("opens_at", models.DateTimeField()),
+                ("closes_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open for votes"), ("closed", "Closed"), ("withdrawn", "Withdrawn")],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("eligible", models.PositiveIntegerField(blank=True, null=True)),
+                ("outcome", models.JSONField(blank=True, null=True)),
+                ("review_on", models.DateField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("ledger_seq", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "assembly",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="proposals", to="assemblies.assembly"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="proposals", to="assemblies.member"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='Ballot',
+            name="Ballot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('choice', models.JSONField()),
-                ('cast_at', models.DateTimeField()),
-                ('changed_at', models.DateTimeField()),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ballots', to='assemblies.member')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ballots', to='decisions.proposal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("choice", models.JSONField()),
+                ("cast_at", models.DateTimeField()),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="ballots", to="assemblies.member"
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="ballots", to="decisions.proposal"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['assembly', 'status', 'closes_at'], name='decisions_p_assembl_c3b624_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["assembly", "status", "closes_at"], name="decisions_p_assembl_c3b624_idx"),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['status', 'closes_at'], name='decisions_p_status_5c9b6a_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["status", "closes_at"], name="decisions_p_status_5c9b6a_idx"),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['assembly', 'review_on'], name='decisions_p_assembl_06ed43_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["assembly", "review_on"], name="decisions_p_assembl_06ed43_idx"),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(fields=('assembly', 'number'), name='proposal_number_unique'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(fields=("assembly", "number"), name="proposal_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.UniqueConstraint(fields=('proposal', 'member'), name='one_ballot_per_member'),
+            model_name="ballot",
+            constraint=models.UniqueConstraint(fields=("proposal", "member"), name="one_ballot_per_member"),
         ),
     ]

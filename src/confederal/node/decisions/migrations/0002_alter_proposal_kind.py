@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('decisions', '0001_initial'),
+        ("decisions", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='proposal',
-            name='kind',
-            field=models.CharField(choices=[('decision', 'Decision'), ('amendment', 'Charter amendment'), ('split', 'Split into two cells'), ('election', 'Election to a role'), ('federation', 'Federation or council')], default='decision', max_length=16),
+            model_name="proposal",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("decision", "Decision"),
+                    ("amendment", "Charter amendment"),
+                    ("split", "Split into two cells"),
+                    ("election", "Election to a role"),
+                    ("federation", "Federation or council"),
+                ],
+                default="decision",
+                max_length=16,
+            ),
         ),
     ]

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('decisions', '0002_alter_proposal_kind'),
+        ("decisions", "0002_alter_proposal_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='proposal',
-            name='kind',
-            field=models.CharField(choices=[('decision', 'Decision'), ('amendment', 'Charter amendment'), ('split', 'Split into two cells'), ('election', 'Election to a role'), ('federation', 'Federation or council'), ('budget', 'Budget'), ('spending', 'Approval of a spend')], default='decision', max_length=16),
+            model_name="proposal",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("decision", "Decision"),
+                    ("amendment", "Charter amendment"),
+                    ("split", "Split into two cells"),
+                    ("election", "Election to a role"),
+                    ("federation", "Federation or council"),
+                    ("budget", "Budget"),
+                    ("spending", "Approval of a spend"),
+                ],
+                default="decision",
+                max_length=16,
+            ),
         ),
     ]

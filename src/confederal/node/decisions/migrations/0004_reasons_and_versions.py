@@ -5,39 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assemblies', '0003_slugs_of_64'),
-        ('decisions', '0003_alter_proposal_kind'),
+        ("assemblies", "0003_slugs_of_64"),
+        ("decisions", "0003_alter_proposal_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ballot',
-            name='reason',
-            field=models.TextField(blank=True, default=''),
+            model_name="ballot",
+            name="reason",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='proposal',
-            name='version',
+            model_name="proposal",
+            name="version",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.CreateModel(
-            name='ProposalVersion',
+            name="ProposalVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('text', models.TextField(blank=True)),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField()),
-                ('ledger_seq', models.BigIntegerField(blank=True, null=True)),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assemblies.member')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='decisions.proposal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("text", models.TextField(blank=True)),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField()),
+                ("ledger_seq", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="assemblies.member"
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="decisions.proposal"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version'],
-                'constraints': [models.UniqueConstraint(fields=('proposal', 'version'), name='one_row_per_version')],
+                "ordering": ["version"],
+                "constraints": [models.UniqueConstraint(fields=("proposal", "version"), name="one_row_per_version")],
             },
         ),
     ]
