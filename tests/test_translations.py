@@ -356,3 +356,13 @@ def test_bootstrap_compiles_the_catalogs_in_pure_python_and_refuses_a_broken_pla
     )
     with pytest.raises(SystemExit, match="nombre"):
         compile_all(tmp_path)
+
+
+def test_it_shows_a_consent_ballots_choices_in_the_readers_language(client, cell):
+    client.force_login(cell.users["ana"])
+    url = f"/assemblies/oak-street/proposals/{cell.proposal.number}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<li>Je consens</li>" in page
+    assert "<li>Consent</li>" not in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "<li>Doy mi consentimiento</li>" in page

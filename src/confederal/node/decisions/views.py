@@ -315,8 +315,11 @@ def proposal_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     if proposal.status == Proposal.Status.CLOSED and not proposal.secret:
         ballots = selectors.ballots_by_name(proposal)
     method = Method(proposal.method)
-    labels = {o["id"]: o["label"] for o in proposal.options}
+    # A yes/no style method's options are stored with English labels; people read them in their own language.
+    options = services.option_labels(method) if METHOD_OPTIONS[method] is not None else proposal.options
+    labels = {o["id"]: o["label"] for o in options}
     context = {
+        "options": options,
         "assembly": assembly,
         "proposal": proposal,
         "method": method,
