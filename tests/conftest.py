@@ -16,6 +16,16 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _speak_english_again():
+    """A request a test made in another language leaves it active in the thread (Django activates per request and
+    never switches back): later code outside any request, such as a command, would speak it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _forget_kept_pages():
     """Each test starts with no kept page or tile: a rolled-back database reuses the names and numbers they hang on."""
     from confederal.node import pagecache

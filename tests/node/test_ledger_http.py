@@ -224,6 +224,7 @@ def test_the_openapi_schema_is_valid_and_describes_every_api_route(client, fille
     validate(schema)  # raises on any violation of the OpenAPI specification
     assert set(schema["paths"]) == {
         "/api/accounts",
+        "/api/accounts/mail",
         "/api/accounts/password",
         "/api/assemblies",
         "/api/assemblies/{slug}",
@@ -256,7 +257,9 @@ def test_the_openapi_schema_is_valid_and_describes_every_api_route(client, fille
         "/api/assemblies/{slug}/proposals",
         "/api/assemblies/{slug}/proposals/{number}",
         "/api/assemblies/{slug}/proposals/{number}/ballot",
+        "/api/assemblies/{slug}/proposals/{number}/comments",
         "/api/assemblies/{slug}/proposals/{number}/keep",
+        "/api/assemblies/{slug}/proposals/{number}/versions",
         "/api/assemblies/{slug}/proposals/{number}/withdraw",
         "/api/assemblies/{slug}/roles",
         "/api/assemblies/{slug}/roles/{role}/election",
@@ -264,6 +267,8 @@ def test_the_openapi_schema_is_valid_and_describes_every_api_route(client, fille
         "/api/assemblies/{slug}/split-suggestion",
         "/api/assemblies/{slug}/splits",
         "/api/federation/peers",
+        "/api/inbox",
+        "/api/inbox/read",
         "/api/federations",
         "/api/federations/{federation_id}",
         "/api/federations/{federation_id}/councils/{council_id}",
