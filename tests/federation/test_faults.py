@@ -54,8 +54,8 @@ def test_it_keeps_a_killed_nodes_vote_and_converges_after_restart_while_the_othe
         m = data["motions"][0] if data and data["motions"] else None
         return (m["for"], sorted(v["delegate"] for v in m["votes"]), m["decided_at"]) if m and m["decided_at"] else None
 
-    # The restarted node is pulled again only once its peers' backoff ends, which takes longer when the whole suite
-    # shares two cores: convergence may take a while, but it must come.
+    # The restarted node catches up by pulling, verifying and folding its peers' ledgers again; once, with the whole
+    # suite sharing two cores, that took longer than a minute. It may take a while, but it must come.
     result = wait_until(
         "all three converge on the same decided motion", lambda: same_everywhere(trio, decided), timeout=150
     )
