@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import founded_by_ana_with_ben, people, recorded
+from tests.browser.test_journeys import ana_proposes_thursdays_and_consents, founded_by_ana_with_ben, people, recorded
 
 pytestmark = pytest.mark.browser
 
@@ -19,16 +19,7 @@ HARM = "Thursday is when I collect my grandchildren: I could never come, and I h
 def test_an_objection_with_a_reason_is_answered_by_a_new_version_and_the_proposal_adopted(node, people, tmp_path):
     ana, ben = founded_by_ana_with_ben(people)
 
-    page = ana.open("/assemblies/birch-lane/")
-    page.get_by_role("link", name="Make a proposal").click()
-    page.get_by_label("Title").fill("Meet on Thursday evenings")
-    page.get_by_label("Consent — any objection blocks until it is resolved").check()
-    page.get_by_role("button", name="Open the vote").click()
-    expect(page.get_by_text("Your proposal is open for votes")).to_be_visible()
-    proposal_url = page.url
-    page.get_by_label("Consent", exact=True).check()
-    page.get_by_role("button", name="Cast my vote").click()
-    expect(page.get_by_text("Your vote is cast.")).to_be_visible()
+    proposal_url = ana_proposes_thursdays_and_consents(ana)
 
     # Ben objects: without a reason he is asked how it would cause harm; with one, the objection stands.
     page = ben.page

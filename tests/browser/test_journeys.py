@@ -133,9 +133,8 @@ def test_a_member_invites_someone_and_another_asks_and_is_welcomed(node, people,
     recorded(node, ana, "birch-lane", tmp_path, "Ben joined, invited by Ana", "Cara joined, welcomed by Ben")
 
 
-def test_members_propose_and_vote_to_a_result(node, people, tmp_path):
-    ana, ben = founded_by_ana_with_ben(people)
-
+def ana_proposes_thursdays_and_consents(ana: Person) -> str:
+    """Ana puts "Meet on Thursday evenings" to a consent vote in the browser and consents; the proposal's address."""
     page = ana.open("/assemblies/birch-lane/")
     page.get_by_role("link", name="Make a proposal").click()
     page.get_by_label("Title").fill("Meet on Thursday evenings")
@@ -146,6 +145,13 @@ def test_members_propose_and_vote_to_a_result(node, people, tmp_path):
     page.get_by_label("Consent", exact=True).check()
     page.get_by_role("button", name="Cast my vote").click()
     expect(page.get_by_text("Your vote is cast.")).to_be_visible()
+    return proposal_url
+
+
+def test_members_propose_and_vote_to_a_result(node, people, tmp_path):
+    ana, ben = founded_by_ana_with_ben(people)
+
+    proposal_url = ana_proposes_thursdays_and_consents(ana)
 
     page = ben.page
     page.goto(proposal_url)
